@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from challenges.models import Attempt, AttemptEvent, Challenge, ChallengeVersion, CheckRun
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(admin.ModelAdmin[Challenge]):
+    list_display = ("title", "slug", "difficulty", "theme", "published", "content_hash")
+    list_filter = ("difficulty", "theme", "published")
+    search_fields = ("title", "slug")
+    readonly_fields = ("content_hash",)
+
+
+@admin.register(ChallengeVersion)
+class ChallengeVersionAdmin(admin.ModelAdmin[ChallengeVersion]):
+    list_display = ("challenge", "content_hash", "created_at")
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin[Attempt]):
+    list_display = ("id", "learner", "challenge", "status", "backend", "created_at", "expires_at")
+    list_filter = ("status", "backend")
+    search_fields = ("learner__username", "challenge__slug", "environment")
+    exclude = ("learner_kubeconfig",)
+
+
+@admin.register(CheckRun)
+class CheckRunAdmin(admin.ModelAdmin[CheckRun]):
+    list_display = ("id", "attempt", "state", "passed_count", "total", "created_at")
+
+
+@admin.register(AttemptEvent)
+class AttemptEventAdmin(admin.ModelAdmin[AttemptEvent]):
+    list_display = ("attempt", "kind", "actor", "created_at")

@@ -1,0 +1,71 @@
+"""The schema of `challenge.yaml`. Objective specs are checked by the validators' own spec models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+import validators
+
+KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+
+
+class ObjectiveDef(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    key: str = Field(pattern=KEY_PATTERN, max_length=63)
+    title: str = Field(min_length=3, max_length=120)
+    type: str
+    spec: dict[str, Any]
+    failure_message: str = Field(alias="failureMessage", min_length=3)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        known = validators.types()
+        if value not in known:
+            raise ValueError(f"unknown objective type {value!r}; known types: {', '.join(sorted(known))}")
+        return value
+
+    @model_validator(mode="after")
+    def _valid_spec(self) -> ObjectiveDef:
+        # The validator that will run this objective owns the shape of its spec.
+        try:
+            validators.validate_spec(self.type, self.spec)
+        except validators.SpecInvalid as error:
+            raise ValueError(f"spec of {self.type!r} objective: {error}") from error
+        return self
+
+
+class ChallengeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    title: str = Field(min_length=3, max_length=200)
+    theme: Literal[
+        "pods-containers",
+        "networking",
+        "resources-scaling",
+        "volumes-secrets",
+        "rbac-security",
+        "scheduling-affinity",
+        "jobs-cronjobs",
+        "ingress-tls",
+        "monitoring-debugging",
+    ]
+    difficulty: Literal["easy", "medium", "hard"]
+    type: Literal["fix", "build"]
+    estimated_minutes: int = Field(alias="estimatedMinutes", ge=1, le=240)
+    description: str = Field(min_length=10)
+    initial_situation: str = Field(alias="initialSituation", min_length=10)
+    objectives: list[ObjectiveDef] = Field(min_length=1)
+    hints: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> ChallengeFile:
+        seen: set[str] = set()
+        for objective in self.objectives:
+            if objective.key in seen:
+                raise ValueError(f"objective key {objective.key!r} is used twice")
+            seen.add(objective.key)
+        return self

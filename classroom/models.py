@@ -1,0 +1,1 @@
+"""Classrooms: instructors, invite codes, assignments (see issue 7)."""

@@ -1,0 +1,25 @@
+# The local Kubernetes control plane (see platform/controlplane/README.md).
+# Included by the top-level Makefile, which defines PYTHON and the venv target.
+
+CONTROLPLANE_DIR := platform/controlplane
+PYTHON ?= .venv/bin/python
+# Which local cluster cluster-up / cluster-down act on: make cluster-up CLUSTER=demo
+CLUSTER ?= breakfix
+
+.PHONY: controlplane cluster-up cluster-down bench-controlplane
+
+## controlplane: build (once) and cache etcd, kube-apiserver, kcm, scheduler, kubectl, kwok and kwokctl
+controlplane:
+	@$(CONTROLPLANE_DIR)/build
+
+## cluster-up: start the local cluster and print its kubeconfig path
+cluster-up: controlplane
+	@$(CONTROLPLANE_DIR)/up $(CLUSTER)
+
+## cluster-down: stop the local cluster and remove its state
+cluster-down:
+	@$(CONTROLPLANE_DIR)/down $(CLUSTER)
+
+## bench-controlplane: measure build, start-up, endpoints and memory of a throwaway cluster
+bench-controlplane: controlplane venv
+	@$(PYTHON) $(CONTROLPLANE_DIR)/bench

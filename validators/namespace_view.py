@@ -1,0 +1,313 @@
+"""The one place that talks to the Kubernetes API: read-only, scoped to one namespace.
+
+Objects come back as plain dicts in the API's own camelCase, exactly as served
+(list items get their `kind` and `apiVersion` back, as kubectl shows them).
+Every failure is translated to this library's errors; the client's exceptions
+never escape.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+from validators import selectors
+from validators.errors import ClusterUnavailable, ObjectInvalid
+
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resource:
+    group: str
+    version: str
+    plural: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def collection_path(self, namespace: str) -> str:
+        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        return f"{prefix}/namespaces/{quote(namespace, safe='')}/{self.plural}"
+
+
+# The kinds an objective may name. A static allow-list: the checks never reach
+# beyond what is listed here, whatever a challenge file asks for.
+KINDS: dict[str, Resource] = {
+    "Pod": Resource("", "v1", "pods"),
+    "Service": Resource("", "v1", "services"),
+    "ConfigMap": Resource("", "v1", "configmaps"),
+    "Secret": Resource("", "v1", "secrets"),
+    "ServiceAccount": Resource("", "v1", "serviceaccounts"),
+    "PersistentVolumeClaim": Resource("", "v1", "persistentvolumeclaims"),
+    "Event": Resource("", "v1", "events"),
+    "EndpointSlice": Resource("discovery.k8s.io", "v1", "endpointslices"),
+    "Deployment": Resource("apps", "v1", "deployments"),
+    "ReplicaSet": Resource("apps", "v1", "replicasets"),
+    "StatefulSet": Resource("apps", "v1", "statefulsets"),
+    "DaemonSet": Resource("apps", "v1", "daemonsets"),
+    "Job": Resource("batch", "v1", "jobs"),
+    "CronJob": Resource("batch", "v1", "cronjobs"),
+    "NetworkPolicy": Resource("networking.k8s.io", "v1", "networkpolicies"),
+    "Ingress": Resource("networking.k8s.io", "v1", "ingresses"),
+    "Role": Resource("rbac.authorization.k8s.io", "v1", "roles"),
+    "RoleBinding": Resource("rbac.authorization.k8s.io", "v1", "rolebindings"),
+    "HorizontalPodAutoscaler": Resource("autoscaling", "v2", "horizontalpodautoscalers"),
+    "PodDisruptionBudget": Resource("policy", "v1", "poddisruptionbudgets"),
+}
+
+REDACTED = "<redacted>"
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_PAGE_SIZE = 500
+
+
+class NamespaceView:
+    """Read-only access to one namespace, with the platform's own credentials."""
+
+    def __init__(self, api_client: ApiClient, namespace: str, *, timeout: float = 10.0) -> None:
+        self._client = api_client
+        self.namespace = namespace
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"NamespaceView(namespace={self.namespace!r})"
+
+    # -- objects -------------------------------------------------------------
+
+    def get(self, kind: str, name: str) -> Obj | None:
+        """The named object, or None when it does not exist."""
+        resource = _resource(kind)
+        path = f"{resource.collection_path(self.namespace)}/{quote(name, safe='')}"
+        obj = self._json("GET", path, what=f"read {kind} {name!r}", missing_ok=True)
+        if obj is None:
+            return None
+        return _clean(kind, obj)
+
+    def list(
+        self, kind: str, label_selector: Mapping[str, str] | str | None = None
+    ) -> builtins.list[Obj]:
+        """Every object of this kind in the namespace, optionally narrowed by labels."""
+        resource = _resource(kind)
+        query: builtins.list[tuple[str, str]] = [("limit", str(_PAGE_SIZE))]
+        if label_selector:
+            text = (
+                label_selector
+                if isinstance(label_selector, str)
+                else selectors.format_labels(label_selector)
+            )
+            query.append(("labelSelector", text))
+        items: builtins.list[Obj] = []
+        token = ""
+        while True:
+            page_query = [*query, ("continue", token)] if token else query
+            page = self._json(
+                "GET", resource.collection_path(self.namespace), query=page_query, what=f"list {kind}s"
+            )
+            assert page is not None
+            for item in page.get("items") or []:
+                item.setdefault("kind", kind)
+                item.setdefault("apiVersion", resource.api_version)
+                items.append(_clean(kind, item))
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token:
+                return items
+
+    def pods(self, label_selector: Mapping[str, str] | str | None = None) -> builtins.list[Obj]:
+        return self.list("Pod", label_selector)
+
+    def network_policies(self) -> builtins.list[Obj]:
+        return self.list("NetworkPolicy")
+
+    def events(self) -> builtins.list[Obj]:
+        return self.list("Event")
+
+    def namespace_labels(self, name: str | None = None) -> dict[str, str]:
+        """The labels of a namespace (this one by default), for NetworkPolicy namespaceSelectors."""
+        name = name or self.namespace
+        obj = self._json(
+            "GET", f"/api/v1/namespaces/{quote(name, safe='')}", what=f"read namespace {name!r}", missing_ok=True
+        )
+        if obj is None:
+            raise ObjectInvalid(f"The namespace {name!r} does not exist.", status=404)
+        return dict((obj.get("metadata") or {}).get("labels") or {})
+
+    # -- logs ----------------------------------------------------------------
+
+    def pod_logs(
+        self,
+        pod: str,
+        *,
+        container: str | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
+        tail_lines: int | None = None,
+    ) -> str:
+        """A container's log. ObjectInvalid when there is none to read (not started, no previous run)."""
+        query: builtins.list[tuple[str, str]] = []
+        if container:
+            query.append(("container", container))
+        if since_seconds:
+            query.append(("sinceSeconds", str(since_seconds)))
+        if previous:
+            query.append(("previous", "true"))
+        if tail_lines:
+            query.append(("tailLines", str(tail_lines)))
+        path = f"{KINDS['Pod'].collection_path(self.namespace)}/{quote(pod, safe='')}/log"
+        status, data = self._request("GET", path, query=query, accept="*/*", what=f"read the log of pod {pod!r}")
+        if status == 200:
+            return data.decode("utf-8", errors="replace")
+        raise _error(status, data, f"read the log of pod {pod!r}")
+
+    # -- authorization -------------------------------------------------------
+
+    def subject_access_review(
+        self,
+        *,
+        user: str,
+        groups: builtins.list[str],
+        verb: str,
+        resource: str,
+        group: str = "",
+        subresource: str = "",
+        name: str = "",
+        namespace: str | None = None,
+    ) -> Obj:
+        """Ask the API server whether `user` may do `verb` on `resource`; returns the review's status.
+
+        Creating a SubjectAccessReview stores nothing: it is the API's read-only way to
+        evaluate authorization. `namespace=None` means this namespace, `""` cluster scope.
+        """
+        attributes: Obj = {"verb": verb, "resource": resource, "group": group}
+        if subresource:
+            attributes["subresource"] = subresource
+        if name:
+            attributes["name"] = name
+        target_namespace = self.namespace if namespace is None else namespace
+        if target_namespace:
+            attributes["namespace"] = target_namespace
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"user": user, "groups": groups, "resourceAttributes": attributes},
+        }
+        review = self._json(
+            "POST",
+            "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+            body=body,
+            what=f"review whether {user} may {verb} {resource}",
+        )
+        assert review is not None
+        return dict(review.get("status") or {})
+
+    # -- transport -----------------------------------------------------------
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        query: builtins.list[tuple[str, str]] | None = None,
+        body: Obj | None = None,
+        missing_ok: bool = False,
+    ) -> Obj | None:
+        status, data = self._request(method, path, query=query, body=body, what=what)
+        if status == 404 and missing_ok:
+            return None
+        if not 200 <= status < 300:
+            raise _error(status, data, what)
+        try:
+            decoded = json.loads(data)
+        except ValueError:
+            raise ClusterUnavailable(f"Could not {what}: the API server sent something that is not JSON.") from None
+        if not isinstance(decoded, dict):
+            raise ObjectInvalid(f"Could not {what}: the API server sent an unexpected answer.")
+        return decoded
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        query: builtins.list[tuple[str, str]] | None = None,
+        body: Obj | None = None,
+        accept: str = "application/json",
+    ) -> tuple[int, bytes]:
+        headers = {"Accept": accept}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            request = self._client.param_serialize(
+                method=method,
+                resource_path=path,
+                query_params=query or [],
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            response = self._client.call_api(*request, _request_timeout=self.timeout)
+            data = response.read()
+        except ApiException as exc:
+            # The REST layer raises status 0 for TLS failures and 429/5xx when it retried.
+            if exc.status and not _is_temporary(exc.status):
+                raise _error(exc.status, (exc.body or "").encode(), what) from exc
+            raise ClusterUnavailable(
+                f"Could not {what}: the Kubernetes API is unreachable ({exc.reason}).", status=exc.status or None
+            ) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ClusterUnavailable(f"Could not {what}: the Kubernetes API is unreachable ({exc}).") from exc
+        return response.status, bytes(data or b"")
+
+
+def _resource(kind: str) -> Resource:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ObjectInvalid(
+            f"{kind!r} is not a kind the checks may read; known kinds: {', '.join(sorted(KINDS))}."
+        ) from None
+
+
+def _is_temporary(status: int) -> bool:
+    return status in (408, 429) or status >= 500
+
+
+def _error(status: int, data: bytes, what: str) -> ClusterUnavailable | ObjectInvalid:
+    reason = _status_message(data) or f"HTTP {status}"
+    message = f"Could not {what}: {reason}"
+    if _is_temporary(status):
+        return ClusterUnavailable(message, status=status)
+    return ObjectInvalid(message, status=status)
+
+
+def _status_message(data: bytes) -> str:
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return data.decode("utf-8", errors="replace").strip()[:300]
+    if isinstance(body, dict):
+        return str(body.get("message") or "")
+    return ""
+
+
+def _clean(kind: str, obj: Obj) -> Obj:
+    """Secrets keep their keys but never their values, not even in the last-applied annotation."""
+    if kind != "Secret":
+        return obj
+    for field in ("data", "stringData"):
+        if isinstance(obj.get(field), dict):
+            obj[field] = dict.fromkeys(obj[field], REDACTED)
+    annotations = (obj.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+        annotations[_LAST_APPLIED] = REDACTED
+    return obj

@@ -1,0 +1,87 @@
+"""`spec`: fields anywhere in the matched objects, from the object root: exists, equals, contains."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from validators import compare, paths
+from validators.namespace_view import NamespaceView
+from validators.registry import register
+from validators.result import Result
+from validators.spec import Spec
+from validators.target import Target, name_of, resolve
+
+
+class SpecCheck(Spec):
+    path: str
+    exists: bool | None = None
+    equals: Any = None
+    contains: Any = None
+
+    @field_validator("path")
+    @classmethod
+    def _parses(cls, path: str) -> str:
+        paths.parse(path)
+        return path
+
+    @model_validator(mode="after")
+    def _says_what_to_check(self) -> Self:
+        # `equals: null` is a real expectation, so presence is read from the fields set.
+        given = self.model_fields_set & {"exists", "equals", "contains"}
+        if not given:
+            raise ValueError(f"check on {self.path!r} needs exists, equals or contains")
+        if self.exists is False and given != {"exists"}:
+            raise ValueError(f"check on {self.path!r} cannot require a value of a field that must not exist")
+        return self
+
+    @property
+    def steps(self) -> tuple[paths.Step, ...]:
+        return paths.parse(self.path)
+
+
+class SpecSpec(Spec):
+    target: Target
+    checks: list[SpecCheck] = Field(min_length=1)
+
+
+def _failure(label: str, check: SpecCheck, obj: dict[str, Any]) -> str | None:
+    found, value = paths.lookup(obj, check.steps)
+    if check.exists is False:
+        return f"{label} still sets {check.path} (to {compare.render(value)})." if found else None
+    if not found:
+        return f"{label} has no {check.path}."
+    if "equals" in check.model_fields_set and not compare.equal(value, check.equals):
+        return f"{label} has {check.path} = {compare.render(value)}; expected {compare.render(check.equals)}."
+    if "contains" in check.model_fields_set and not compare.contains(value, check.contains):
+        return f"{label} has {check.path} = {compare.render(value)}, which does not contain {compare.render(check.contains)}."
+    return None
+
+
+def _summary(check: SpecCheck) -> str:
+    if check.exists is False:
+        return f"no {check.path}"
+    if "equals" in check.model_fields_set:
+        return f"{check.path} = {compare.render(check.equals)}"
+    if "contains" in check.model_fields_set:
+        return f"{check.path} containing {compare.render(check.contains)}"
+    return f"{check.path} set"
+
+
+@register("spec", SpecSpec)
+def check_spec(spec: SpecSpec, view: NamespaceView) -> Result:
+    objects = resolve(spec.target, view)
+    if not objects:
+        return Result.fail(spec.target.nothing_matched(), matched=[])
+    names = [name_of(obj) for obj in objects]
+    for obj in objects:
+        label = f"{spec.target.kind} {name_of(obj)}"
+        for check in spec.checks:
+            reason = _failure(label, check, obj)
+            if reason:
+                return Result.fail(reason, matched=names, failing=name_of(obj), path=check.path)
+    summary = ", ".join(_summary(check) for check in spec.checks)
+    if len(objects) == 1:
+        return Result.ok(f"{spec.target.kind} {names[0]} has {summary}.", matched=names)
+    return Result.ok(f"All {len(objects)} {spec.target.describe()} have {summary}.", matched=names)
