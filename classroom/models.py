@@ -1,1 +1,109 @@
-"""Classrooms: instructors, invite codes, assignments (see issue 7)."""
+"""Classrooms: an instructor, the challenges they assign, the learners who joined by invite code."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from challenges.models import Challenge
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or copied from a projector survives.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12  # 60 random bits: guessing one live code is out of reach
+CODE_GROUP = 4
+# What a learner may mistype for what the code really holds.
+CODE_CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+
+def new_invite_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_invite_code(text: str) -> str:
+    """The stored form of whatever a learner typed: upper case, no spaces or dashes, confusables fixed."""
+    return "".join(ch for ch in text.upper() if ch.isalnum()).translate(CODE_CONFUSABLES)[:64]
+
+
+def format_invite_code(code: str) -> str:
+    return "-".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+class Classroom(models.Model):
+    name = models.CharField(max_length=120)
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="classrooms_run"
+    )
+    invite_code = models.CharField(max_length=CODE_LENGTH, unique=True, default=new_invite_code)
+    joining_open = models.BooleanField(default=True, help_text="Closed: the code no longer admits anyone.")
+    invite_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    challenges = models.ManyToManyField(Challenge, through="Assignment", related_name="classrooms")
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="classrooms_joined"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("instruct", "Can run classrooms")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("classroom", args=[self.pk])
+
+    @property
+    def invite_code_display(self) -> str:
+        return format_invite_code(self.invite_code)
+
+    @property
+    def join_url(self) -> str:
+        return reverse("classroom_join_code", args=[self.invite_code])
+
+    def invite_expired(self, now: datetime | None = None) -> bool:
+        return self.invite_expires_at is not None and self.invite_expires_at <= (now or timezone.now())
+
+    def accepts_joins(self, now: datetime | None = None) -> bool:
+        return self.joining_open and not self.invite_expired(now)
+
+
+class Assignment(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assignments")
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="assignments")
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "challenge"], name="unique_assignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.challenge} in {self.classroom}"
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        return self.due_at is not None and self.due_at < (now or timezone.now())
+
+
+class Membership(models.Model):
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="memberships")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classroom_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "learner"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.classroom}"

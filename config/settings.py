@@ -144,6 +144,13 @@ BREAKFIX_KUBECTL = env.str("BREAKFIX_KUBECTL", default="kubectl")
 BREAKFIX_KIND = env.str("BREAKFIX_KIND", default="kind")
 BREAKFIX_KIND_PREFIX = env.str("BREAKFIX_KIND_PREFIX", default="breakfix")
 BREAKFIX_KIND_INTERNAL = env.bool("BREAKFIX_KIND_INTERNAL", default=False)
+# Seconds `kind create cluster --wait` may take before provisioning gives up on it.
+BREAKFIX_KIND_WAIT_SECONDS = env.int("BREAKFIX_KIND_WAIT_SECONDS", default=180)
+# Name prefix (and label) of the namespaces the namespace backend owns: reap only ever removes
+# environments carrying it, so two installations can share one cluster under different prefixes.
+BREAKFIX_ENVIRONMENT_PREFIX = env.str("BREAKFIX_ENVIRONMENT_PREFIX", default="breakfix")
+# An attempt still requested or provisioning after this long is failed and cleaned up by reap.
+BREAKFIX_PROVISION_DEADLINE_SECONDS = env.int("BREAKFIX_PROVISION_DEADLINE_SECONDS", default=900)
 # Fernet key that encrypts learner kubeconfigs at rest. Derived from the secret key when unset.
 BREAKFIX_ENCRYPTION_KEY = env.str("BREAKFIX_ENCRYPTION_KEY", default="")
 BREAKFIX_MAX_ACTIVE_PER_LEARNER = env.int("BREAKFIX_MAX_ACTIVE_PER_LEARNER", default=1)

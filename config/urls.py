@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("classrooms/", include("classroom.urls")),
     path("", include("challenges.urls")),
 ]

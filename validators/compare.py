@@ -19,19 +19,24 @@ def equal(actual: Any, expected: Any) -> bool:
     if isinstance(actual, dict) and isinstance(expected, dict):
         return actual.keys() == expected.keys() and all(equal(actual[k], expected[k]) for k in actual)
     if isinstance(actual, list) and isinstance(expected, list):
-        return len(actual) == len(expected) and all(equal(a, e) for a, e in zip(actual, expected, strict=True))
+        return len(actual) == len(expected) and all(
+            equal(a, e) for a, e in zip(actual, expected, strict=True)
+        )
     return type(actual) is type(expected) and bool(actual == expected)
 
 
 def subset(actual: Any, expected: Any) -> bool:
-    """`expected` is found in `actual`: mappings by their listed keys (recursively), anything else by equality."""
+    """`expected` is found in `actual`: mappings by the keys listed (recursively), the rest by equality."""
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(k in actual and subset(actual[k], v) for k, v in expected.items())
+        return isinstance(actual, dict) and all(
+            k in actual and subset(actual[k], v) for k, v in expected.items()
+        )
     return equal(actual, expected)
 
 
 def contains(actual: Any, expected: Any) -> bool:
-    """A string contains a substring, a list an element (mappings match on the keys given), a mapping a sub-mapping."""
+    """A string contains a substring, a list an element (mappings match on the keys given), a mapping
+    a sub-mapping."""
     if isinstance(actual, str):
         return isinstance(expected, str) and expected in actual
     if isinstance(actual, list):

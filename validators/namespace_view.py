@@ -92,17 +92,13 @@ class NamespaceView:
             return None
         return _clean(kind, obj)
 
-    def list(
-        self, kind: str, label_selector: Mapping[str, str] | str | None = None
-    ) -> builtins.list[Obj]:
+    def list(self, kind: str, label_selector: Mapping[str, str] | str | None = None) -> builtins.list[Obj]:
         """Every object of this kind in the namespace, optionally narrowed by labels."""
         resource = _resource(kind)
         query: builtins.list[tuple[str, str]] = [("limit", str(_PAGE_SIZE))]
         if label_selector:
             text = (
-                label_selector
-                if isinstance(label_selector, str)
-                else selectors.format_labels(label_selector)
+                label_selector if isinstance(label_selector, str) else selectors.format_labels(label_selector)
             )
             query.append(("labelSelector", text))
         items: builtins.list[Obj] = []
@@ -134,7 +130,10 @@ class NamespaceView:
         """The labels of a namespace (this one by default), for NetworkPolicy namespaceSelectors."""
         name = name or self.namespace
         obj = self._json(
-            "GET", f"/api/v1/namespaces/{quote(name, safe='')}", what=f"read namespace {name!r}", missing_ok=True
+            "GET",
+            f"/api/v1/namespaces/{quote(name, safe='')}",
+            what=f"read namespace {name!r}",
+            missing_ok=True,
         )
         if obj is None:
             raise ObjectInvalid(f"The namespace {name!r} does not exist.", status=404)
@@ -162,7 +161,9 @@ class NamespaceView:
         if tail_lines:
             query.append(("tailLines", str(tail_lines)))
         path = f"{KINDS['Pod'].collection_path(self.namespace)}/{quote(pod, safe='')}/log"
-        status, data = self._request("GET", path, query=query, accept="*/*", what=f"read the log of pod {pod!r}")
+        status, data = self._request(
+            "GET", path, query=query, accept="*/*", what=f"read the log of pod {pod!r}"
+        )
         if status == 200:
             return data.decode("utf-8", errors="replace")
         raise _error(status, data, f"read the log of pod {pod!r}")
@@ -228,7 +229,9 @@ class NamespaceView:
         try:
             decoded = json.loads(data)
         except ValueError:
-            raise ClusterUnavailable(f"Could not {what}: the API server sent something that is not JSON.") from None
+            raise ClusterUnavailable(
+                f"Could not {what}: the API server sent something that is not JSON."
+            ) from None
         if not isinstance(decoded, dict):
             raise ObjectInvalid(f"Could not {what}: the API server sent an unexpected answer.")
         return decoded
@@ -262,7 +265,8 @@ class NamespaceView:
             if exc.status and not _is_temporary(exc.status):
                 raise _error(exc.status, (exc.body or "").encode(), what) from exc
             raise ClusterUnavailable(
-                f"Could not {what}: the Kubernetes API is unreachable ({exc.reason}).", status=exc.status or None
+                f"Could not {what}: the Kubernetes API is unreachable ({exc.reason}).",
+                status=exc.status or None,
             ) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise ClusterUnavailable(f"Could not {what}: the Kubernetes API is unreachable ({exc}).") from exc

@@ -112,10 +112,13 @@ def lookup(obj: Any, steps: tuple[Step, ...]) -> tuple[bool, Any]:
             if not isinstance(current, list):
                 return False, None
             for element in current:
-                if isinstance(element, dict) and step.field in element:
-                    if _as_text(element[step.field]) == step.value:
-                        current = element
-                        break
+                if (
+                    isinstance(element, dict)
+                    and step.field in element
+                    and _as_text(element[step.field]) == step.value
+                ):
+                    current = element
+                    break
             else:
                 return False, None
     return True, current

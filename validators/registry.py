@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -12,8 +12,7 @@ from validators.errors import SpecInvalid
 from validators.namespace_view import NamespaceView
 from validators.result import Result
 
-SpecT = TypeVar("SpecT", bound=BaseModel)
-CheckFn = Callable[[SpecT, NamespaceView], Result]
+type CheckFn[SpecT: BaseModel] = Callable[[SpecT, NamespaceView], Result]
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,9 @@ class _Entry:
 _REGISTRY: dict[str, _Entry] = {}
 
 
-def register(name: str, spec_model: type[SpecT]) -> Callable[[CheckFn[SpecT]], CheckFn[SpecT]]:
+def register[SpecT: BaseModel](
+    name: str, spec_model: type[SpecT]
+) -> Callable[[CheckFn[SpecT]], CheckFn[SpecT]]:
     """Register `check(spec, view) -> Result` as objective type `name` with `spec_model` as its schema."""
 
     def decorator(check: CheckFn[SpecT]) -> CheckFn[SpecT]:
@@ -39,7 +40,7 @@ def register(name: str, spec_model: type[SpecT]) -> Callable[[CheckFn[SpecT]], C
 
 def _entries() -> dict[str, _Entry]:
     # The objective modules register themselves on import.
-    import validators.objectives  # noqa: F401, PLC0415
+    import validators.objectives  # noqa: F401
 
     return _REGISTRY
 
@@ -59,7 +60,9 @@ def validate_spec(type: str, spec: Mapping[str, Any]) -> BaseModel:
     """Parse a spec from challenge.yaml; SpecInvalid names every offending field."""
     entry = _entry(type)
     if not isinstance(spec, Mapping):
-        raise SpecInvalid(f"the spec of a {type!r} objective must be a mapping, not {spec.__class__.__name__}")
+        raise SpecInvalid(
+            f"the spec of a {type!r} objective must be a mapping, not {spec.__class__.__name__}"
+        )
     try:
         return entry.spec_model.model_validate(dict(spec))
     except ValidationError as exc:

@@ -28,7 +28,7 @@ def matches_labels(required: Mapping[str, str], labels: Mapping[str, str]) -> bo
 
 
 def matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    """A metav1.LabelSelector (`matchLabels` and `matchExpressions`). The empty selector matches everything."""
+    """A metav1.LabelSelector (`matchLabels` and `matchExpressions`); the empty selector matches all."""
     if not matches_labels(selector.get("matchLabels") or {}, labels):
         return False
     for expression in selector.get("matchExpressions") or []:

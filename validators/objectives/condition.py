@@ -1,4 +1,4 @@
-"""`condition`: status conditions of every matched object, e.g. Pods Ready=True, a Deployment Available=True."""
+"""`condition`: status conditions of every matched object, e.g. Pods Ready, a Deployment Available."""
 
 from __future__ import annotations
 
@@ -58,14 +58,18 @@ def check_condition(spec: ConditionSpec, view: NamespaceView) -> Result:
             condition = conditions.get(check.type)
             if condition is None:
                 return Result.fail(
-                    f"{label} does not report a {check.type} condition yet.", matched=names, failing=name_of(obj)
+                    f"{label} does not report a {check.type} condition yet.",
+                    matched=names,
+                    failing=name_of(obj),
                 )
             actual = str(condition.get("status"))
             if actual != check.status:
                 if check.status == "True":
                     sentence = f"{label} is not {check.type}{_explain(condition)}."
                 else:
-                    sentence = f"{label} has {check.type}={actual}, expected {check.status}{_explain(condition)}."
+                    sentence = (
+                        f"{label} has {check.type}={actual}, expected {check.status}{_explain(condition)}."
+                    )
                 return Result.fail(sentence, matched=names, failing=name_of(obj), condition=condition)
     wanted = ", ".join(
         check.type if check.status == "True" else f"{check.type}={check.status}" for check in spec.checks

@@ -81,7 +81,8 @@ def check_event(spec: EventSpec, view: NamespaceView) -> Result:
                 seen = last_seen(event) or now
                 note = (event.get("note") or event.get("message") or "").strip()
                 return Result.fail(
-                    f"{label} had a {event['reason']} event {_ago(seen, now)}" + (f": {note}" if note else "."),
+                    f"{label} had a {event['reason']} event {_ago(seen, now)}"
+                    + (f": {note}" if note else "."),
                     matched=names,
                     failing=name_of(obj),
                     reason=event["reason"],
@@ -100,5 +101,11 @@ def check_event(spec: EventSpec, view: NamespaceView) -> Result:
         parts.append(f"reported {', '.join(spec.required_reasons)}")
     if spec.forbidden_reasons:
         parts.append(f"no {', '.join(spec.forbidden_reasons)} events")
-    subject = f"{spec.target.kind} {names[0]}" if len(objects) == 1 else f"All {len(objects)} {spec.target.describe()}"
-    return Result.ok(f"{subject}: {' and '.join(parts)} in the last {spec.since_seconds} seconds.", matched=names)
+    subject = (
+        f"{spec.target.kind} {names[0]}"
+        if len(objects) == 1
+        else f"All {len(objects)} {spec.target.describe()}"
+    )
+    return Result.ok(
+        f"{subject}: {' and '.join(parts)} in the last {spec.since_seconds} seconds.", matched=names
+    )

@@ -75,12 +75,14 @@ def check_log(spec: LogSpec, view: NamespaceView) -> Result:
     if passed:
         shown = _quoted([s for s in spec.expected_strings if s in found])
         return Result.ok(f"{spec.target.describe()} logged {shown}.", **details)
-    what = f"any of {_quoted(missing)}" if spec.match_mode == "anyOf" and len(missing) > 1 else _quoted(missing)
+    what = (
+        f"any of {_quoted(missing)}" if spec.match_mode == "anyOf" and len(missing) > 1 else _quoted(missing)
+    )
     if len(pods) == 1:
         reason = f"Pod {names[0]} has not logged {what} {window}."
     else:
         reason = f"None of the {len(pods)} {spec.target.describe()} has logged {what} {window}."
     if unreadable:
-        pod, why = next(iter(unreadable.items()))
-        reason += f" (The log of pod {pod} could not be read: {why.rstrip('.')}.)"
+        stuck, why = next(iter(unreadable.items()))
+        reason += f" (The log of pod {stuck} could not be read: {why.rstrip('.')}.)"
     return Result.fail(reason, **details)

@@ -55,7 +55,8 @@ def _failure(label: str, check: SpecCheck, obj: dict[str, Any]) -> str | None:
     if "equals" in check.model_fields_set and not compare.equal(value, check.equals):
         return f"{label} has {check.path} = {compare.render(value)}; expected {compare.render(check.equals)}."
     if "contains" in check.model_fields_set and not compare.contains(value, check.contains):
-        return f"{label} has {check.path} = {compare.render(value)}, which does not contain {compare.render(check.contains)}."
+        shown, wanted = compare.render(value), compare.render(check.contains)
+        return f"{label} has {check.path} = {shown}, which does not contain {wanted}."
     return None
 
 

@@ -79,7 +79,8 @@ def check_status(spec: StatusSpec, view: NamespaceView) -> Result:
                 )
             if not compare.apply(check.operator, value, check.value):
                 return Result.fail(
-                    f"{label} has status.{check.field} = {compare.render(value)}; the check expects {expected}.",
+                    f"{label} has status.{check.field} = {compare.render(value)}; "
+                    f"the check expects {expected}.",
                     matched=names,
                     failing=name_of(obj),
                     field=check.field,

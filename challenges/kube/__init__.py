@@ -1,0 +1,18 @@
+"""The platform's side of the Kubernetes API: server-side apply, guard scoping, credentials.
+
+Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanent), never the
+kubernetes client's exceptions.
+"""
+
+from challenges.kube.apply import apply_documents, delete_guards, guarded_namespaces, scope_guards
+from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
+
+__all__ = [
+    "KubeError",
+    "KubeRejected",
+    "KubeUnavailable",
+    "apply_documents",
+    "delete_guards",
+    "guarded_namespaces",
+    "scope_guards",
+]

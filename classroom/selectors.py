@@ -1,0 +1,618 @@
+"""Reads: who may see a classroom, the dashboard grid, a learner's timeline, the exports.
+
+The dashboard is read every few seconds by every instructor's open page, so it runs a fixed
+number of queries whatever the class size (classroom, assignments, memberships, attempts,
+check runs) and aggregates in Python.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock, Status
+from challenges.selectors import Progress, ProgressStatus, progress_by_challenge
+from challenges.templatetags.breakfix import duration
+from classroom.models import Assignment, Classroom, Membership
+
+# "Stuck": working for longer than the challenge's estimate, and the checks have not improved
+# for this long (or never passed anything).
+NO_PROGRESS_WINDOW = timedelta(minutes=10)
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    INSTRUCTOR = "instructor"  # runs the classroom: sees everything, acts on environments
+    STAFF = "staff"  # operators: see every classroom, read-only
+    LEARNER = "learner"  # joined: sees the classroom's assignments, nothing about others
+
+
+def can_instruct(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user.is_authenticated and user.has_perm("classroom.instruct")
+
+
+def classroom_role(*, classroom: Classroom, user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    if not user.is_authenticated:
+        return None
+    if classroom.instructor_id == user.pk and can_instruct(user):
+        # An instructor whose permission was withdrawn keeps nothing but what staff may see.
+        return Role.INSTRUCTOR
+    if getattr(user, "is_staff", False):
+        return Role.STAFF
+    if Membership.objects.filter(classroom=classroom, learner_id=user.pk).exists():
+        return Role.LEARNER
+    return None
+
+
+def classroom_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Classroom]:
+    """The classrooms a user runs: their own; staff see them all."""
+    classrooms = Classroom.objects.select_related("instructor")
+    if getattr(user, "is_staff", False):
+        return classrooms.all()
+    return classrooms.filter(instructor_id=user.pk)
+
+
+# --- the learner's side -------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentProgress:
+    assignment: Assignment
+    progress: Progress
+
+    @property
+    def challenge(self) -> Challenge:
+        return self.assignment.challenge
+
+    @property
+    def late(self) -> bool:
+        return self.progress.status != ProgressStatus.SOLVED and self.assignment.overdue()
+
+
+@dataclass
+class JoinedClassroom:
+    classroom: Classroom
+    joined_at: datetime
+    assignments: list[AssignmentProgress]
+
+    @property
+    def solved(self) -> int:
+        return sum(1 for a in self.assignments if a.progress.status == ProgressStatus.SOLVED)
+
+
+def learner_classrooms(*, learner: AbstractBaseUser | AnonymousUser) -> list[JoinedClassroom]:
+    """The classrooms a learner joined, each assignment with its due date and the learner's status."""
+    if not learner.is_authenticated:
+        return []
+    memberships = list(
+        Membership.objects.filter(learner_id=learner.pk)
+        .select_related("classroom", "classroom__instructor")
+        .order_by("-joined_at")
+    )
+    assignments: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in Assignment.objects.filter(
+        classroom_id__in=[m.classroom_id for m in memberships]
+    ).select_related("challenge"):
+        assignments[assignment.classroom_id].append(assignment)
+    progress = progress_by_challenge(learner=learner)
+    return [
+        JoinedClassroom(
+            classroom=m.classroom,
+            joined_at=m.joined_at,
+            assignments=[
+                AssignmentProgress(assignment=a, progress=progress.get(a.challenge_id, Progress()))
+                for a in sorted(
+                    assignments[m.classroom_id], key=lambda a: (a.due_at is None, a.due_at, a.pk)
+                )
+            ],
+        )
+        for m in memberships
+    ]
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+class CellState(StrEnum):
+    NOT_STARTED = "not-started"
+    PROVISIONING = "provisioning"
+    WORKING = "working"
+    CHECKING = "checking"  # working, and the checks pass N of M
+    SOLVED = "solved"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return CELL_LABELS[self]
+
+
+CELL_LABELS = {
+    CellState.NOT_STARTED: "Not started",
+    CellState.PROVISIONING: "Provisioning",
+    CellState.WORKING: "Working",
+    CellState.CHECKING: "Checks passing",
+    CellState.SOLVED: "Solved",
+    CellState.FAILED: "Failed",
+    CellState.EXPIRED: "Expired",
+    CellState.ENDED: "Ended",
+}
+
+
+class AttemptRow(NamedTuple):
+    id: int
+    learner_id: int
+    challenge_id: int
+    status: str
+    created_at: datetime
+    ready_at: datetime | None
+    solved_at: datetime | None
+    ended_at: datetime | None
+    expires_at: datetime | None
+    destroyed_at: datetime | None
+    hints_unlocked: int
+    failed: bool
+
+
+ATTEMPT_FIELDS = (
+    "id",
+    "learner_id",
+    "challenge_id",
+    "status",
+    "created_at",
+    "ready_at",
+    "solved_at",
+    "ended_at",
+    "expires_at",
+    "destroyed_at",
+    "hints_unlocked",
+)
+
+
+def _outcome(attempt: AttemptRow) -> CellState:
+    """What an attempt came to, read from its status or, once destroyed, from its timestamps."""
+    status = attempt.status
+    if attempt.solved_at is not None:
+        return CellState.SOLVED
+    if status in (Status.REQUESTED, Status.PROVISIONING):
+        return CellState.PROVISIONING
+    if status == Status.READY:
+        return CellState.WORKING
+    if status == Status.FAILED or attempt.failed:
+        return CellState.FAILED
+    if status == Status.EXPIRED:
+        return CellState.EXPIRED
+    if status == Status.DESTROYED and attempt.ended_at is None and attempt.expires_at is not None:
+        # Destroyed without anyone ending it: the reaper took it at its deadline.
+        return CellState.EXPIRED
+    return CellState.ENDED
+
+
+@dataclass
+class Checks:
+    """What an attempt's finished check runs add up to."""
+
+    runs: int = 0
+    passed: int = 0  # of the latest run
+    total: int = 0
+    best: int = 0
+    best_at: datetime | None = None  # when the best count was first reached
+    failing: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Cell:
+    learner_id: int
+    challenge: Challenge
+    state: CellState = CellState.NOT_STARTED
+    attempts: int = 0
+    hints_used: int = 0
+    check_runs: int = 0
+    passed: int = 0
+    total: int = 0
+    best_time: timedelta | None = None
+    solved_at: datetime | None = None
+    working_since: datetime | None = None
+    stuck: bool = False
+    attempt_id: int | None = None  # the attempt the state comes from
+    failing: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def text(self) -> str:
+        if self.state == CellState.SOLVED:
+            return f"✓ {duration(self.best_time)}"
+        if self.state == CellState.CHECKING:
+            return f"{self.passed} of {self.total} checks"
+        if self.state == CellState.NOT_STARTED:
+            return "—"
+        return self.state.label
+
+    @property
+    def title(self) -> str:
+        parts = [self.state.label]
+        if self.state == CellState.CHECKING:
+            parts = [f"Checks passing {self.passed} of {self.total}"]
+        if self.stuck:
+            parts.append("stuck: over the estimate with no progress")
+        if self.attempts:
+            parts.append(f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}")
+            parts.append(f"{self.hints_used} hint{'s' if self.hints_used != 1 else ''}")
+        return " · ".join(parts)
+
+    @property
+    def score(self) -> float:
+        """Progress in [0, 1]: solved is 1, a working attempt counts its passing checks."""
+        if self.state == CellState.SOLVED:
+            return 1.0
+        if self.total:
+            return 0.9 * self.passed / self.total
+        return 0.0
+
+
+@dataclass
+class Summary:
+    """A row's or a column's figures."""
+
+    solved: int = 0
+    of: int = 0
+    median_time: timedelta | None = None
+    failing_title: str = ""
+    failing_count: int = 0
+    stuck: int = 0
+    active: int = 0
+
+    @property
+    def median_text(self) -> str:
+        return duration(self.median_time)
+
+
+@dataclass
+class Column:
+    assignment: Assignment
+    summary: Summary
+
+    @property
+    def challenge(self) -> Challenge:
+        return self.assignment.challenge
+
+
+@dataclass
+class Row:
+    learner: User
+    cells: list[Cell]
+    summary: Summary
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.cells)
+
+    @property
+    def stuck(self) -> bool:
+        return any(c.stuck for c in self.cells)
+
+
+class Sort(StrEnum):
+    NAME = "name"
+    PROGRESS = "progress"  # most progress first
+    NEEDS_HELP = "needs-help"  # least progress first
+
+
+@dataclass
+class Dashboard:
+    classroom: Classroom
+    columns: list[Column]
+    rows: list[Row]
+    learners: int  # before filtering
+    stuck_learners: int
+    solved_cells: int
+    active_cells: int
+    generated_at: datetime
+
+
+def _objective_titles(challenge: Challenge) -> dict[str, str]:
+    return {o.get("key", ""): o.get("title", o.get("key", "")) for o in challenge.objectives or []}
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+
+
+def _summarize(cells: Iterable[Cell], titles: dict[int, dict[str, str]], of: int) -> Summary:
+    summary = Summary(of=of)
+    times: list[timedelta] = []
+    failing: Counter[tuple[int, str]] = Counter()
+    for cell in cells:
+        if cell.state == CellState.SOLVED:
+            summary.solved += 1
+            if cell.best_time is not None:
+                times.append(cell.best_time)
+        elif cell.state in (CellState.PROVISIONING, CellState.WORKING, CellState.CHECKING):
+            summary.active += 1
+        summary.stuck += cell.stuck
+        for key, count in cell.failing.items():
+            failing[(cell.challenge.pk, key)] += count
+    summary.median_time = _median(times)
+    if failing:
+        # Most failures first; ties go to the objective listed first in its challenge.
+        order = {
+            (cid, key): i for cid, keys in titles.items() for i, key in enumerate(keys)
+        }
+        (cid, key), count = min(failing.items(), key=lambda kv: (-kv[1], order.get(kv[0], 999), kv[0]))
+        summary.failing_title = titles.get(cid, {}).get(key, key)
+        summary.failing_count = count
+    return summary
+
+
+def _check_aggregates(attempt_ids: QuerySet[Attempt]) -> dict[int, Checks]:
+    """Per attempt: the latest and best finished check, and how often each objective failed."""
+    checks: dict[int, Checks] = defaultdict(Checks)
+    runs = (
+        CheckRun.objects.filter(attempt_id__in=attempt_ids, state=CheckRun.State.DONE)
+        .order_by("created_at", "pk")
+        .values_list("attempt_id", "passed", "passed_count", "total", "created_at", "results")
+    )
+    for attempt_id, passed, passed_count, total, created_at, results in runs.iterator(chunk_size=4000):
+        item = checks[attempt_id]
+        item.runs += 1
+        item.passed, item.total = passed_count, total
+        if passed_count > item.best:
+            item.best, item.best_at = passed_count, created_at
+        if not passed:
+            for result in results or ():
+                if not result.get("passed"):
+                    item.failing[result.get("key", "")] += 1
+    return checks
+
+
+def _cell(
+    cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now: datetime
+) -> Cell:
+    """Fold a learner's attempts at one challenge (oldest first) into their cell."""
+    cell.attempts = len(attempts)
+    latest = attempts[-1]
+    for attempt in attempts:
+        cell.hints_used += attempt.hints_unlocked
+        result = checks.get(attempt.id)
+        if result is not None:
+            cell.check_runs += result.runs
+            cell.failing.update(result.failing)
+        if attempt.solved_at is not None:
+            spent = attempt.solved_at - (attempt.ready_at or attempt.created_at)
+            if cell.best_time is None or spent < cell.best_time:
+                cell.best_time = spent
+            cell.solved_at = cell.solved_at or attempt.solved_at
+    if cell.solved_at is not None:
+        # Solving is what counts: a later attempt at the same challenge is practice.
+        cell.state = CellState.SOLVED
+        cell.attempt_id = next(a.id for a in attempts if a.solved_at is not None)
+        return cell
+    cell.state = _outcome(latest)
+    cell.attempt_id = latest.id
+    latest_checks = checks.get(latest.id)
+    if latest_checks is not None:
+        cell.passed, cell.total = latest_checks.passed, latest_checks.total
+    if cell.state == CellState.WORKING:
+        cell.working_since = latest.ready_at or latest.created_at
+        if latest_checks is not None and latest_checks.total:
+            cell.state = CellState.CHECKING
+        over_estimate = now - cell.working_since > timedelta(minutes=cell.challenge.estimated_minutes)
+        progressed_at = latest_checks.best_at if latest_checks is not None else None
+        no_progress = progressed_at is None or now - progressed_at > NO_PROGRESS_WINDOW
+        cell.stuck = over_estimate and no_progress
+    return cell
+
+
+def dashboard(
+    *,
+    classroom: Classroom,
+    sort: Sort = Sort.NAME,
+    stuck_only: bool = False,
+    now: datetime | None = None,
+) -> Dashboard:
+    now = now or timezone.now()
+    assignments = list(classroom.assignments.select_related("challenge").order_by("created_at", "pk"))
+    learners = [
+        m.learner
+        for m in classroom.memberships.select_related("learner").order_by("learner__username", "pk")
+    ]
+    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
+    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
+    attempt_rows = Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
+    by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
+    for values in attempt_rows.order_by("created_at", "pk").values_list(*ATTEMPT_FIELDS, "error"):
+        row = AttemptRow(*values[:-1], failed=bool(values[-1]))
+        by_pair[(row.learner_id, row.challenge_id)].append(row)
+    checks = _check_aggregates(attempt_rows.values("pk"))
+
+    titles = {a.challenge_id: _objective_titles(a.challenge) for a in assignments}
+    rows: list[Row] = []
+    for learner in learners:
+        cells = []
+        for assignment in assignments:
+            cell = Cell(learner_id=learner.pk, challenge=assignment.challenge)
+            attempts = by_pair.get((learner.pk, assignment.challenge_id))
+            cells.append(_cell(cell, attempts, checks, now) if attempts else cell)
+        rows.append(Row(learner=learner, cells=cells, summary=_summarize(cells, titles, len(assignments))))
+    columns = [
+        Column(assignment=a, summary=_summarize((r.cells[i] for r in rows), titles, len(rows)))
+        for i, a in enumerate(assignments)
+    ]
+    stuck_learners = sum(1 for r in rows if r.stuck)
+    solved_cells = sum(c.summary.solved for c in columns)
+    active_cells = sum(c.summary.active for c in columns)
+    total = len(rows)
+    if stuck_only:
+        rows = [r for r in rows if r.stuck]
+    if sort == Sort.PROGRESS:
+        rows.sort(key=lambda r: (-r.summary.solved, -r.score, r.learner.username))
+    elif sort == Sort.NEEDS_HELP:
+        rows.sort(key=lambda r: (r.summary.solved, r.score, not r.stuck, r.learner.username))
+    return Dashboard(
+        classroom=classroom,
+        columns=columns,
+        rows=rows,
+        learners=total,
+        stuck_learners=stuck_learners,
+        solved_cells=solved_cells,
+        active_cells=active_cells,
+        generated_at=now,
+    )
+
+
+# --- the drill-down -----------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str  # attempt, check, hint, command, event
+    title: str
+    detail: str = ""
+    actor: str = ""
+    ok: bool | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+    output: str = ""
+
+
+@dataclass
+class AttemptTimeline:
+    attempt: Attempt
+    outcome: CellState
+    entries: list[Entry]
+    check_runs: int = 0
+
+
+def enrolled_learner(*, classroom: Classroom, learner_id: int) -> User | None:
+    membership = (
+        Membership.objects.filter(classroom=classroom, learner_id=learner_id).select_related("learner").first()
+    )
+    return membership.learner if membership is not None else None
+
+
+def assignment_for(*, classroom: Classroom, slug: str) -> Assignment | None:
+    return classroom.assignments.select_related("challenge").filter(challenge__slug=slug).first()
+
+
+def _attempt_row(attempt: Attempt) -> AttemptRow:
+    return AttemptRow(
+        *(getattr(attempt, name) for name in ATTEMPT_FIELDS), failed=bool(attempt.error)
+    )
+
+
+def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
+    """Every attempt of one learner at one challenge, newest first, each with its timed entries."""
+    attempts = list(Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk"))
+    entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}
+    ids = list(entries)
+    runs: Counter[int] = Counter()
+    for attempt in attempts:
+        entries[attempt.pk].append(Entry(at=attempt.created_at, kind="attempt", title="Environment requested"))
+        if attempt.ready_at:
+            entries[attempt.pk].append(Entry(at=attempt.ready_at, kind="attempt", title="Environment ready"))
+        if attempt.solved_at:
+            entries[attempt.pk].append(
+                Entry(
+                    at=attempt.solved_at,
+                    kind="attempt",
+                    title="Solved",
+                    detail=f"in {duration(attempt.time_to_solve)}",
+                    ok=True,
+                )
+            )
+        if attempt.error:
+            entries[attempt.pk].append(
+                Entry(
+                    at=attempt.ended_at or attempt.destroyed_at or attempt.created_at,
+                    kind="attempt",
+                    title="Environment failed",
+                    detail=attempt.error,
+                    ok=False,
+                )
+            )
+    for run in CheckRun.objects.filter(attempt_id__in=ids).select_related("requested_by").order_by("created_at"):
+        runs[run.attempt_id] += 1
+        if run.state == CheckRun.State.DONE:
+            title, ok = f"Check: {run.passed_count} of {run.total} objectives pass", run.passed
+        elif run.state == CheckRun.State.ERROR:
+            title, ok = "Check could not run", False
+        else:
+            title, ok = "Check requested", None
+        entries[run.attempt_id].append(
+            Entry(
+                at=run.created_at,
+                kind="check",
+                title=title,
+                detail=run.error,
+                ok=ok,
+                results=list(run.results or []),
+                actor=run.requested_by.username if run.requested_by and run.requested_by != learner else "",
+            )
+        )
+    for hint in HintUnlock.objects.filter(attempt_id__in=ids):
+        entries[hint.attempt_id].append(Entry(at=hint.created_at, kind="hint", title=f"Hint {hint.index + 1} unlocked"))
+    for command in ConsoleCommand.objects.filter(attempt_id__in=ids):
+        if command.refused:
+            detail = "refused"
+        elif command.exit_code is None:
+            detail = "no exit status"
+        else:
+            detail = f"exit {command.exit_code}"
+        entries[command.attempt_id].append(
+            Entry(
+                at=command.created_at,
+                kind="command",
+                title=command.command,
+                detail=detail,
+                ok=None if command.exit_code is None and not command.refused else command.exit_code == 0,
+                output=command.output[:4000],
+            )
+        )
+    for event in AttemptEvent.objects.filter(attempt_id__in=ids).select_related("actor"):
+        entries[event.attempt_id].append(
+            Entry(
+                at=event.created_at,
+                kind="event",
+                title=event.kind.replace("_", " ").replace("-", " ").capitalize(),
+                detail=event.message,
+                actor=event.actor.username if event.actor is not None else "",
+            )
+        )
+    return [
+        AttemptTimeline(
+            attempt=a,
+            outcome=_outcome(_attempt_row(a)),
+            entries=sorted(entries[a.pk], key=lambda e: e.at),
+            check_runs=runs[a.pk],
+        )
+        for a in attempts
+    ]
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def check_run_export(*, classroom: Classroom) -> Iterator[CheckRun]:
+    """Every check run of the classroom's learners at its assigned challenges, oldest first."""
+    return (
+        CheckRun.objects.filter(
+            attempt__learner_id__in=Membership.objects.filter(classroom=classroom).values("learner_id"),
+            attempt__challenge_id__in=Assignment.objects.filter(classroom=classroom).values("challenge_id"),
+        )
+        .select_related("attempt", "attempt__learner", "attempt__challenge")
+        .order_by("created_at", "pk")
+        .iterator(chunk_size=1000)
+    )
