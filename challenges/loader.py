@@ -121,7 +121,9 @@ def _check_object(path: Path, doc: Any, node: yaml.Node | None, folder: str) -> 
         problems.append(problem("metadata.name must be a lowercase DNS name", "metadata", "name"))
     if isinstance(metadata, dict) and "namespace" in metadata:
         problems.append(
-            problem("do not set a namespace: objects go into the attempt's namespace", "metadata", "namespace")
+            problem(
+                "do not set a namespace: objects go into the attempt's namespace", "metadata", "namespace"
+            )
         )
     kind = doc.get("kind")
     if folder == "guards" and kind not in GUARD_KINDS:
@@ -153,12 +155,14 @@ def load_folder(folder: Path) -> LoadedChallenge | list[ContentProblem]:
                 loc = tuple(item["loc"])
                 message = item["msg"].removeprefix("Value error, ")
                 problems.append(
-                    ContentProblem(challenge_path, message, line=_line_of(nodes[0], loc), field=_field_name(loc))
+                    ContentProblem(
+                        challenge_path, message, line=_line_of(nodes[0], loc), field=_field_name(loc)
+                    )
                 )
 
     definition: dict[str, Any] = {"challenge": docs[0] if docs else None}
     for name in FOLDERS:
-        files = []
+        files: list[dict[str, Any]] = []
         directory = folder / name
         if not directory.is_dir():
             if name != "guards":
@@ -172,7 +176,9 @@ def load_folder(folder: Path) -> LoadedChallenge | list[ContentProblem]:
                 continue
             for doc, node in zip(file_docs, file_nodes, strict=True):
                 problems.extend(_check_object(path, doc, node, name))
-            files.append({"file": path.name, "text": path.read_text(encoding="utf-8"), "documents": file_docs})
+            files.append(
+                {"file": path.name, "text": path.read_text(encoding="utf-8"), "documents": file_docs}
+            )
         if name != "guards" and not files:
             problems.append(ContentProblem(directory, f"{name}/ holds no YAML file"))
         definition[name] = files
@@ -188,7 +194,9 @@ def load_all(content_dir: Path) -> list[LoadedChallenge]:
         raise ContentError([ContentProblem(content_dir, "challenge content folder does not exist")])
     loaded: list[LoadedChallenge] = []
     problems: list[ContentProblem] = []
-    for folder in sorted(p for p in content_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for folder in sorted(
+        p for p in content_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    ):
         result = load_folder(folder)
         if isinstance(result, list):
             problems.extend(result)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from challenges import xp
 from challenges.models import LIVE_STATUSES, Attempt, Challenge, Status
 
 
@@ -41,6 +42,7 @@ class Progress:
     best_time: timedelta | None = None
     live_attempt: Attempt | None = None
     solved_count: int = 0
+    xp: int = 0  # see challenges.xp
 
 
 def progress_by_challenge(*, learner: AbstractBaseUser | AnonymousUser) -> dict[int, Progress]:
@@ -48,7 +50,9 @@ def progress_by_challenge(*, learner: AbstractBaseUser | AnonymousUser) -> dict[
     progress: dict[int, Progress] = {}
     if not learner.is_authenticated:
         return progress
-    attempts = Attempt.objects.filter(learner_id=learner.pk).order_by("created_at")
+    attempts = (
+        Attempt.objects.filter(learner_id=learner.pk).select_related("challenge").order_by("created_at")
+    )
     for attempt in attempts:
         item = progress.setdefault(attempt.challenge_id, Progress())
         item.attempts += 1
@@ -59,9 +63,34 @@ def progress_by_challenge(*, learner: AbstractBaseUser | AnonymousUser) -> dict[
         if spent is not None:
             item.solved_count += 1
             item.best_time = spent if item.best_time is None else min(item.best_time, spent)
+            earned = xp.solve_xp(
+                difficulty=attempt.challenge.difficulty,
+                hints=attempt.hints_unlocked,
+                first_attempt=item.attempts == 1,
+            )
+            item.xp = max(item.xp, earned)
     for item in progress.values():
         if item.solved_count:
             item.status = ProgressStatus.SOLVED
         else:
             item.status = ProgressStatus.IN_PROGRESS
     return progress
+
+
+def learner_standing(*, progress: dict[int, Progress]) -> xp.Standing:
+    """Total experience and rank, from progress_by_challenge()."""
+    return xp.standing(sum(item.xp for item in progress.values()))
+
+
+def attempt_xp(*, attempt: Attempt) -> int:
+    """What one solved attempt is worth by itself (0 while unsolved): see challenges.xp."""
+    if attempt.solved_at is None:
+        return 0
+    earlier = Attempt.objects.filter(
+        learner_id=attempt.learner_id, challenge_id=attempt.challenge_id, created_at__lt=attempt.created_at
+    )
+    return xp.solve_xp(
+        difficulty=attempt.challenge.difficulty,
+        hints=attempt.hints_unlocked,
+        first_attempt=not earlier.exists(),
+    )

@@ -21,12 +21,14 @@ def _published() -> QuerySet[Challenge]:
 
 
 class ChallengeChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Challenge) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Challenge) -> str:
         return f"{obj.title} · {obj.get_difficulty_display()} · ~{obj.estimated_minutes} min"
 
 
 class ClassroomForm(forms.Form):
-    name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "Kubernetes 101 — Tuesday"}))
+    name = forms.CharField(
+        max_length=120, widget=forms.TextInput(attrs={"placeholder": "Kubernetes 101 — Tuesday"})
+    )
     challenges = ChallengeChoices(
         queryset=_published(),
         required=False,

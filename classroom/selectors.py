@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock, Status
@@ -39,7 +39,7 @@ class Role(StrEnum):
 
 
 def can_instruct(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return user.is_authenticated and user.has_perm("classroom.instruct")
+    return isinstance(user, User) and user.has_perm("classroom.instruct")
 
 
 def classroom_role(*, classroom: Classroom, user: AbstractBaseUser | AnonymousUser) -> Role | None:
@@ -112,9 +112,7 @@ def learner_classrooms(*, learner: AbstractBaseUser | AnonymousUser) -> list[Joi
             joined_at=m.joined_at,
             assignments=[
                 AssignmentProgress(assignment=a, progress=progress.get(a.challenge_id, Progress()))
-                for a in sorted(
-                    assignments[m.classroom_id], key=lambda a: (a.due_at is None, a.due_at, a.pk)
-                )
+                for a in sorted(assignments[m.classroom_id], key=lambda a: (a.due_at is None, a.due_at, a.pk))
             ],
         )
         for m in memberships
@@ -194,8 +192,13 @@ def _outcome(attempt: AttemptRow) -> CellState:
         return CellState.FAILED
     if status == Status.EXPIRED:
         return CellState.EXPIRED
-    if status == Status.DESTROYED and attempt.ended_at is None and attempt.expires_at is not None:
-        # Destroyed without anyone ending it: the reaper took it at its deadline.
+    if (
+        status == Status.DESTROYED
+        and attempt.ended_at is not None
+        and attempt.expires_at is not None
+        and attempt.ended_at >= attempt.expires_at
+    ):
+        # Ended at or after its deadline: the reaper expired it before it was torn down.
         return CellState.EXPIRED
     return CellState.ENDED
 
@@ -205,7 +208,7 @@ class Checks:
     """What an attempt's finished check runs add up to."""
 
     runs: int = 0
-    passed: int = 0  # of the latest run
+    passed: int = 0  # of the latest run while the environment runs, else the best
     total: int = 0
     best: int = 0
     best_at: datetime | None = None  # when the best count was first reached
@@ -250,6 +253,10 @@ class Cell:
             parts.append(f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}")
             parts.append(f"{self.hints_used} hint{'s' if self.hints_used != 1 else ''}")
         return " · ".join(parts)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.passed / self.total) if self.total else 0
 
     @property
     def score(self) -> float:
@@ -320,6 +327,10 @@ class Dashboard:
     active_cells: int
     generated_at: datetime
 
+    @property
+    def cell_count(self) -> int:
+        return self.learners * len(self.columns)
+
 
 def _objective_titles(challenge: Challenge) -> dict[str, str]:
     return {o.get("key", ""): o.get("title", o.get("key", "")) for o in challenge.objectives or []}
@@ -348,39 +359,50 @@ def _summarize(cells: Iterable[Cell], titles: dict[int, dict[str, str]], of: int
     summary.median_time = _median(times)
     if failing:
         # Most failures first; ties go to the objective listed first in its challenge.
-        order = {
-            (cid, key): i for cid, keys in titles.items() for i, key in enumerate(keys)
-        }
+        order = {(cid, key): i for cid, keys in titles.items() for i, key in enumerate(keys)}
         (cid, key), count = min(failing.items(), key=lambda kv: (-kv[1], order.get(kv[0], 999), kv[0]))
         summary.failing_title = titles.get(cid, {}).get(key, key)
         summary.failing_count = count
     return summary
 
 
-def _check_aggregates(attempt_ids: QuerySet[Attempt]) -> dict[int, Checks]:
-    """Per attempt: the latest and best finished check, and how often each objective failed."""
-    checks: dict[int, Checks] = defaultdict(Checks)
-    runs = (
-        CheckRun.objects.filter(attempt_id__in=attempt_ids, state=CheckRun.State.DONE)
-        .order_by("created_at", "pk")
-        .values_list("attempt_id", "passed", "passed_count", "total", "created_at", "results")
+def _check_aggregates(attempts: QuerySet[Attempt]) -> dict[int, Checks]:
+    """Per attempt: its finished checks, the best and (while its environment runs) the latest
+    result, and how often each objective failed.
+
+    Three queries, so that Python handles a row per attempt rather than per check run where it
+    can: totals grouped by the database, the runs of environments still running (a few per
+    learner at most), and the per-objective results of the runs that failed.
+    """
+    done = CheckRun.objects.filter(attempt_id__in=attempts.values("pk"), state=CheckRun.State.DONE)
+    checks: dict[int, Checks] = {}
+    totals = (
+        done.order_by()
+        .values("attempt_id")
+        .annotate(runs=Count("pk"), best=Max("passed_count"), most=Max("total"))
+        .values_list("attempt_id", "runs", "best", "most")
     )
-    for attempt_id, passed, passed_count, total, created_at, results in runs.iterator(chunk_size=4000):
+    for attempt_id, runs, best, most in totals:
+        checks[attempt_id] = Checks(runs=runs, passed=best, total=most, best=best)
+    running = (
+        done.filter(attempt__status=Status.READY)
+        .order_by("created_at", "pk")
+        .values_list("attempt_id", "passed_count", "total", "created_at")
+    )
+    for attempt_id, passed_count, total, created_at in running:
         item = checks[attempt_id]
-        item.runs += 1
         item.passed, item.total = passed_count, total
-        if passed_count > item.best:
-            item.best, item.best_at = passed_count, created_at
-        if not passed:
-            for result in results or ():
-                if not result.get("passed"):
-                    item.failing[result.get("key", "")] += 1
+        if item.best_at is None and item.best > 0 and passed_count == item.best:
+            item.best_at = created_at
+    for attempt_id, results in done.filter(passed=False).order_by().values_list("attempt_id", "results"):
+        failing = checks[attempt_id].failing
+        for result in results or ():
+            if not result.get("passed"):
+                failing[result.get("key", "")] += 1
     return checks
 
 
-def _cell(
-    cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now: datetime
-) -> Cell:
+def _cell(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now: datetime) -> Cell:
     """Fold a learner's attempts at one challenge (oldest first) into their cell."""
     cell.attempts = len(attempts)
     latest = attempts[-1]
@@ -424,19 +446,22 @@ def dashboard(
     now: datetime | None = None,
 ) -> Dashboard:
     now = now or timezone.now()
-    assignments = list(classroom.assignments.select_related("challenge").order_by("created_at", "pk"))
+    assignments = list(
+        classroom.assignments.select_related("challenge")
+        .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
+        .order_by("created_at", "pk")
+    )
     learners = [
-        m.learner
-        for m in classroom.memberships.select_related("learner").order_by("learner__username", "pk")
+        m.learner for m in classroom.memberships.select_related("learner").order_by("learner__username", "pk")
     ]
     challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
     learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
     attempt_rows = Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
     by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
     for values in attempt_rows.order_by("created_at", "pk").values_list(*ATTEMPT_FIELDS, "error"):
-        row = AttemptRow(*values[:-1], failed=bool(values[-1]))
+        row = AttemptRow._make((*values[:-1], bool(values[-1])))
         by_pair[(row.learner_id, row.challenge_id)].append(row)
-    checks = _check_aggregates(attempt_rows.values("pk"))
+    checks = _check_aggregates(attempt_rows)
 
     titles = {a.challenge_id: _objective_titles(a.challenge) for a in assignments}
     rows: list[Row] = []
@@ -498,7 +523,9 @@ class AttemptTimeline:
 
 def enrolled_learner(*, classroom: Classroom, learner_id: int) -> User | None:
     membership = (
-        Membership.objects.filter(classroom=classroom, learner_id=learner_id).select_related("learner").first()
+        Membership.objects.filter(classroom=classroom, learner_id=learner_id)
+        .select_related("learner")
+        .first()
     )
     return membership.learner if membership is not None else None
 
@@ -508,19 +535,21 @@ def assignment_for(*, classroom: Classroom, slug: str) -> Assignment | None:
 
 
 def _attempt_row(attempt: Attempt) -> AttemptRow:
-    return AttemptRow(
-        *(getattr(attempt, name) for name in ATTEMPT_FIELDS), failed=bool(attempt.error)
-    )
+    return AttemptRow._make((*(getattr(attempt, name) for name in ATTEMPT_FIELDS), bool(attempt.error)))
 
 
 def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
     """Every attempt of one learner at one challenge, newest first, each with its timed entries."""
-    attempts = list(Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk"))
+    attempts = list(
+        Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk")
+    )
     entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}
     ids = list(entries)
     runs: Counter[int] = Counter()
     for attempt in attempts:
-        entries[attempt.pk].append(Entry(at=attempt.created_at, kind="attempt", title="Environment requested"))
+        entries[attempt.pk].append(
+            Entry(at=attempt.created_at, kind="attempt", title="Environment requested")
+        )
         if attempt.ready_at:
             entries[attempt.pk].append(Entry(at=attempt.ready_at, kind="attempt", title="Environment ready"))
         if attempt.solved_at:
@@ -543,7 +572,9 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
                     ok=False,
                 )
             )
-    for run in CheckRun.objects.filter(attempt_id__in=ids).select_related("requested_by").order_by("created_at"):
+    for run in (
+        CheckRun.objects.filter(attempt_id__in=ids).select_related("requested_by").order_by("created_at")
+    ):
         runs[run.attempt_id] += 1
         if run.state == CheckRun.State.DONE:
             title, ok = f"Check: {run.passed_count} of {run.total} objectives pass", run.passed
@@ -563,7 +594,9 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
             )
         )
     for hint in HintUnlock.objects.filter(attempt_id__in=ids):
-        entries[hint.attempt_id].append(Entry(at=hint.created_at, kind="hint", title=f"Hint {hint.index + 1} unlocked"))
+        entries[hint.attempt_id].append(
+            Entry(at=hint.created_at, kind="hint", title=f"Hint {hint.index + 1} unlocked")
+        )
     for command in ConsoleCommand.objects.filter(attempt_id__in=ids):
         if command.refused:
             detail = "refused"

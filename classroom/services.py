@@ -135,8 +135,9 @@ def environment_extend(*, attempt: Attempt, instructor: User) -> bool:
 
 
 def environment_reset(*, attempt: Attempt, instructor: User) -> Attempt:
+    """Raises challenges.services.attempts.AttemptError (no capacity, for one) with a readable message."""
     return attempt_services.attempt_reset(attempt=attempt, actor=instructor)
 
 
-def environment_end(*, attempt: Attempt, instructor: User) -> None:
-    attempt_services.attempt_end(attempt=attempt, actor=instructor)
+def environment_end(*, attempt: Attempt, instructor: User) -> bool:
+    return attempt_services.attempt_end(attempt=attempt, actor=instructor)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from django.contrib import messages
@@ -30,6 +30,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from challenges.models import LIVE_STATUSES, Attempt, Status
+from challenges.services.attempts import ACTIVE_STATUSES, AttemptError
 from challenges.templatetags.breakfix import duration
 from classroom import selectors, services
 from classroom.forms import AssignmentForm, ClassroomForm, DueDateForm, InviteForm, JoinForm
@@ -75,7 +76,12 @@ def classroom_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "classroom/list.html",
-        {"run": run, "instructing": instructing, "can_create": selectors.can_instruct(user), "form": JoinForm()},
+        {
+            "run": run,
+            "instructing": instructing,
+            "can_create": selectors.can_instruct(user),
+            "form": JoinForm(),
+        },
     )
 
 
@@ -93,7 +99,9 @@ def classroom_create(request: HttpRequest) -> HttpResponse:
             due_at=form.cleaned_data["due_at"],
             invite_expires_at=form.cleaned_data["invite_expires_at"],
         )
-        messages.success(request, f"“{classroom.name}” is ready. Share the code or the link with your learners.")
+        messages.success(
+            request, f"“{classroom.name}” is ready. Share the code or the link with your learners."
+        )
         return redirect(classroom)
     return render(request, "classroom/form.html", {"form": form})
 
@@ -112,11 +120,16 @@ def classroom_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "classroom": classroom,
             "role": role,
-            "assignments": [(a, DueDateForm(initial={"due_at": a.due_at}, prefix=f"a{a.pk}")) for a in assignments],
+            "assignments": [
+                (a, DueDateForm(initial={"due_at": a.due_at}, prefix=f"a{a.pk}")) for a in assignments
+            ],
             "learners": learners,
             "assignment_form": AssignmentForm(),
             "invite_form": InviteForm(
-                initial={"joining_open": classroom.joining_open, "invite_expires_at": classroom.invite_expires_at}
+                initial={
+                    "joining_open": classroom.joining_open,
+                    "invite_expires_at": classroom.invite_expires_at,
+                }
             ),
             "join_link": request.build_absolute_uri(classroom.join_url),
         },
@@ -171,7 +184,9 @@ def assignment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_update(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
     classroom, _ = _classroom(request, pk, Role.INSTRUCTOR)
-    assignment = get_object_or_404(Assignment.objects.select_related("challenge"), pk=assignment_pk, classroom=classroom)
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("challenge"), pk=assignment_pk, classroom=classroom
+    )
     if request.POST.get("action") == "remove":
         services.assignment_remove(assignment=assignment)
         messages.success(request, f"“{assignment.challenge.title}” is no longer assigned. Attempts are kept.")
@@ -277,7 +292,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, role = _classroom(request, pk, Role.INSTRUCTOR, Role.STAFF)
     sort, stuck_only = _dashboard_options(request)
     board = selectors.dashboard(classroom=classroom, sort=sort, stuck_only=stuck_only)
-    query = urlencode({k: v for k, v in (("sort", sort.value), ("filter", "stuck" if stuck_only else "")) if v})
+    query = urlencode(
+        {k: v for k, v in (("sort", sort.value), ("filter", "stuck" if stuck_only else "")) if v}
+    )
     context = {
         "classroom": classroom,
         "role": role,
@@ -286,6 +303,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "sorts": [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")],
         "stuck_only": stuck_only,
         "poll_url": f"{request.path}?{query}" if query else request.path,
+        # Built once: reversing a URL for each of thousands of cells costs more than the rest.
+        "drill_base": reverse("classroom_drilldown", args=[classroom.pk, 0, "x"]).removesuffix("0/x/"),
+        "no_progress_minutes": int(selectors.NO_PROGRESS_WINDOW.total_seconds() // 60),
     }
     template = "classroom/dashboard.html#grid" if request.htmx else "classroom/dashboard.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -324,13 +344,14 @@ ACTIONS = {
 
 
 def _actions(attempt: Attempt) -> list[tuple[str, str]]:
-    """What an instructor can do to an attempt in its current state."""
-    if attempt.status == Status.READY:
-        names = ["extend", "reset", "end"]
-    elif attempt.status in LIVE_STATUSES:
-        names = ["end"]
-    else:
-        names = []
+    """What an instructor can do to a learner's latest attempt in its current state."""
+    names = []
+    if attempt.status in ACTIVE_STATUSES and attempt.expires_at is not None:
+        names.append("extend")
+    if attempt.status in (*ACTIVE_STATUSES, Status.FAILED):
+        names.append("reset")  # a failed environment gets a fresh one, as the learner's Retry would
+    if attempt.status in LIVE_STATUSES:
+        names.append("end")
     return [(name, ACTIONS[name]) for name in names]
 
 
@@ -353,14 +374,23 @@ def attempt_action(request: HttpRequest, pk: int, attempt_pk: int, action: str) 
         if services.environment_extend(attempt=attempt, instructor=instructor):
             messages.success(request, f"{who}'s environment has more time.")
         else:
-            messages.error(request, f"{who}'s environment cannot be extended any further (or is no longer running).")
+            messages.error(
+                request, f"{who}'s environment cannot be extended any further (or is no longer running)."
+            )
     elif action == "reset":
-        services.environment_reset(attempt=attempt, instructor=instructor)
-        messages.success(request, f"{who} gets a fresh environment; the old one is being removed.")
-    else:
-        services.environment_end(attempt=attempt, instructor=instructor)
+        try:
+            services.environment_reset(attempt=attempt, instructor=instructor)
+        except AttemptError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, f"{who} gets a fresh environment; the old one is being removed.")
+    elif services.environment_end(attempt=attempt, instructor=instructor):
         messages.success(request, f"{who}'s environment is ended.")
-    return redirect("classroom_drilldown", pk=classroom.pk, learner_pk=attempt.learner_id, slug=attempt.challenge.slug)
+    else:
+        messages.info(request, f"{who}'s environment had already ended.")
+    return redirect(
+        "classroom_drilldown", pk=classroom.pk, learner_pk=attempt.learner_id, slug=attempt.challenge.slug
+    )
 
 
 # --- exports ------------------------------------------------------------------------------------
@@ -381,7 +411,8 @@ def _cell_value(value: object) -> object:
 def _csv(rows: Iterable[Iterable[object]], filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow([_cell_value(v) for v in row]) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow([_cell_value(v) for v in row]) for row in rows),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -421,7 +452,7 @@ def export_grid(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     classroom, _ = _classroom(request, pk, Role.INSTRUCTOR, Role.STAFF)
     board = selectors.dashboard(classroom=classroom)
 
-    def rows() -> Iterator[list[object]]:
+    def rows() -> Iterator[Sequence[object]]:
         yield GRID_HEADER
         for row in board.rows:
             for column, cell in zip(board.columns, row.cells, strict=True):
@@ -468,7 +499,7 @@ CHECKS_HEADER = [
 def export_checks(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     classroom, _ = _classroom(request, pk, Role.INSTRUCTOR, Role.STAFF)
 
-    def rows() -> Iterator[list[object]]:
+    def rows() -> Iterator[Sequence[object]]:
         yield CHECKS_HEADER
         for run in selectors.check_run_export(classroom=classroom):
             failed = [r.get("key", "") for r in run.results or () if not r.get("passed")]

@@ -27,7 +27,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it (see .env.example), or set DJANGO_DEBUG=1 on a laptop."
         )
-    SECRET_KEY = "django-insecure-breakfix-development-only"  # noqa: S105 -- DEBUG only
+    SECRET_KEY = "django-insecure-breakfix-development-only"
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -133,7 +133,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Breakfix -----------------------------------------------------------------------------------
-BREAKFIX_CONTENT_DIR = Path(env.str("BREAKFIX_CONTENT_DIR", default="") or BASE_DIR / "challenges" / "content")
+BREAKFIX_CONTENT_DIR = Path(
+    env.str("BREAKFIX_CONTENT_DIR", default="") or BASE_DIR / "challenges" / "content"
+)
 # Which cluster backend provisions environments: "namespace" (a namespace per attempt on the
 # cluster of BREAKFIX_KUBECONFIG) or "kind" (a kind cluster per attempt).
 BREAKFIX_BACKEND = env.str("BREAKFIX_BACKEND", default="namespace")
@@ -162,3 +164,8 @@ BREAKFIX_SOLVED_GRACE_SECONDS = env.int("BREAKFIX_SOLVED_GRACE_SECONDS", default
 BREAKFIX_CHECK_INTERVAL_SECONDS = env.int("BREAKFIX_CHECK_INTERVAL_SECONDS", default=5)
 BREAKFIX_CONSOLE_TIMEOUT_SECONDS = env.int("BREAKFIX_CONSOLE_TIMEOUT_SECONDS", default=15)
 BREAKFIX_CONSOLE_OUTPUT_LIMIT = env.int("BREAKFIX_CONSOLE_OUTPUT_LIMIT", default=64_000)
+# Learners' kubeconfig download: "auto" offers it, with a note when the API server's address is
+# loopback or internal; "on" offers it plainly; "off" never (the console is the only way in).
+BREAKFIX_KUBECONFIG_DOWNLOAD = env.str("BREAKFIX_KUBECONFIG_DOWNLOAD", default="auto")
+if BREAKFIX_KUBECONFIG_DOWNLOAD not in ("auto", "on", "off"):
+    raise ImproperlyConfigured("BREAKFIX_KUBECONFIG_DOWNLOAD must be auto, on or off.")

@@ -20,6 +20,17 @@ def test_platform_import_is_the_standard_library() -> None:
 
 
 def test_required_top_level_exists() -> None:
-    for name in ("manage.py", "platform", "challenges", "validators", "classroom", "config",
-                 "docker-compose.yml", "tests", "README.md", "uv.lock", ".env.example"):
+    for name in (
+        "manage.py",
+        "platform",
+        "challenges",
+        "validators",
+        "classroom",
+        "config",
+        "docker-compose.yml",
+        "tests",
+        "README.md",
+        "uv.lock",
+        ".env.example",
+    ):
         assert (ROOT / name).exists(), f"{name} is part of the required layout"

@@ -11,18 +11,30 @@ PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "d = s.DATABASES['default']; "
     "print(json.dumps({'engine': d['ENGINE'], 'name': str(d['NAME']), 'host': d.get('HOST', ''), "
-    "'port': str(d.get('PORT', '')), 'user': d.get('USER', ''), 'debug': s.DEBUG, 'redis': s.CELERY_BROKER_URL}))"
+    "'port': str(d.get('PORT', '')), 'user': d.get('USER', ''), 'debug': s.DEBUG, "
+    "'redis': s.CELERY_BROKER_URL}))"
 )
 
 
 def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
     # Explicit empty values win over the developer's .env file (read without overwriting).
-    base = {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "", "DATABASE_URL": "",
-            "DJANGO_DEBUG": "0", "REDIS_URL": ""}
+    base = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SECRET_KEY": "",
+        "DATABASE_URL": "",
+        "DJANGO_DEBUG": "0",
+        "REDIS_URL": "",
+    }
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env={**clean, **base, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**clean, **base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -47,7 +59,9 @@ def test_it_uses_sqlite_when_database_url_is_unset() -> None:
 
 
 def test_it_uses_postgres_from_database_url() -> None:
-    result = run_settings(DJANGO_SECRET_KEY="x" * 50, DATABASE_URL="postgres://learn:pw@db.example:6543/breakfix")
+    result = run_settings(
+        DJANGO_SECRET_KEY="x" * 50, DATABASE_URL="postgres://learn:pw@db.example:6543/breakfix"
+    )
     assert result.returncode == 0, result.stderr
     db = json.loads(result.stdout)
     assert db["engine"] == "django.db.backends.postgresql"

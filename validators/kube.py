@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kubernetes.client import ApiClient
+from kubernetes.client import ApiClient, Configuration
 from kubernetes.config import ConfigException, new_client_from_config
 
 from validators.errors import ClusterUnavailable, ObjectInvalid
@@ -20,7 +20,16 @@ def api_client_from_kubeconfig(path: str | os.PathLike[str], *, context: str | N
     if not kubeconfig.exists():
         # A kind cluster's kubeconfig appears once the cluster exists; until then, try again later.
         raise ClusterUnavailable(f"The kubeconfig {str(kubeconfig)!r} does not exist.")
+    configuration = Configuration()
+    # One retry covers a pooled connection the server closed meanwhile; more would only
+    # multiply NamespaceView's timeout before the caller hears ClusterUnavailable.
+    configuration.retries = 1
     try:
-        return new_client_from_config(config_file=str(kubeconfig), context=context, persist_config=False)
+        return new_client_from_config(
+            config_file=str(kubeconfig),
+            context=context,
+            persist_config=False,
+            client_configuration=configuration,
+        )
     except (ConfigException, ValueError, KeyError, TypeError) as exc:
         raise ObjectInvalid(f"The kubeconfig {str(kubeconfig)!r} cannot be used: {exc}") from exc

@@ -113,7 +113,9 @@ REFUSED_VERBS: dict[str, Refusal] = {
         "`kubectl attach` holds a connection to a running container. Read what it printed with "
         "`kubectl logs POD`.",
     ),
-    "edit": Refusal(Category.INTERACTIVE, f"`kubectl edit` opens a text editor, which the console has not. {_EDITOR}"),
+    "edit": Refusal(
+        Category.INTERACTIVE, f"`kubectl edit` opens a text editor, which the console has not. {_EDITOR}"
+    ),
     "debug": Refusal(
         Category.INTERACTIVE,
         "`kubectl debug` starts an interactive debugging container. Inspect with "
@@ -127,8 +129,7 @@ REFUSED_VERBS: dict[str, Refusal] = {
     ),
     "kustomize": Refusal(
         Category.LOCAL_FILES,
-        "`kubectl kustomize` reads directories or remote repositories from the Breakfix server. "
-        f"{_EDITOR}",
+        f"`kubectl kustomize` reads directories or remote repositories from the Breakfix server. {_EDITOR}",
     ),
     "plugin": Refusal(Category.PLUGINS, "kubectl plugins are not available in the console."),
     "alpha": Refusal(
@@ -144,7 +145,8 @@ REFUSED_SUBCOMMANDS: dict[tuple[str, str], Refusal] = {
         Category.INTERACTIVE, f"`kubectl apply edit-last-applied` opens a text editor. {_EDITOR}"
     ),
     ("apply", "set-last-applied"): Refusal(
-        Category.LOCAL_FILES, f"`kubectl apply set-last-applied` reads a file on the Breakfix server. {_EDITOR}"
+        Category.LOCAL_FILES,
+        f"`kubectl apply set-last-applied` reads a file on the Breakfix server. {_EDITOR}",
     ),
 }
 
@@ -200,6 +202,9 @@ REFUSED_FLAGS: dict[str, Refusal] = {
     "--from-file": _local("--from-file", "reads files"),
     "--from-env-file": _local("--from-env-file", "reads a file"),
     "--patch-file": _local("--patch-file", "reads a file"),
+    # `kubectl create secret tls --cert=PATH --key=PATH`
+    "--cert": _local("--cert", "reads a certificate file"),
+    "--key": _local("--key", "reads a key file"),
     "--output-directory": _local("--output-directory", "writes files into a directory"),
 }
 
@@ -226,6 +231,14 @@ REFUSED_VERB_FLAGS: dict[str, dict[str, Refusal]] = {
         )
         for flag in ("-i", "--stdin", "-t", "--tty", "--attach", "--rm")
     },
+    "delete": {
+        flag: Refusal(
+            Category.INTERACTIVE,
+            f"`kubectl delete {flag}` asks for confirmation on the keyboard, which the console has not. "
+            "Run it without, or preview first with `--dry-run=server`.",
+        )
+        for flag in ("-i", "--interactive")
+    },
     "logs": {
         flag: Refusal(Category.CONNECTION, f"`kubectl logs {flag}` {_STREAMING} (try `--tail=50`).")
         for flag in ("-f", "--follow")
@@ -235,10 +248,12 @@ REFUSED_VERB_FLAGS: dict[str, dict[str, Refusal]] = {
         for flag in ("-w", "--watch", "--watch-only")
     },
     "events": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl events {flag}` {_STREAMING}.") for flag in ("-w", "--watch")
+        flag: Refusal(Category.CONNECTION, f"`kubectl events {flag}` {_STREAMING}.")
+        for flag in ("-w", "--watch")
     },
     "top": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl top {flag}` {_STREAMING}.") for flag in ("-w", "--watch")
+        flag: Refusal(Category.CONNECTION, f"`kubectl top {flag}` {_STREAMING}.")
+        for flag in ("-w", "--watch")
     },
 }
 
@@ -402,6 +417,10 @@ def filename_refusal(flag: str, value: str) -> Refusal:
     )
 
 
+def local_file_refusal(flag: str) -> Refusal:
+    return _local(flag, "reads or writes files")
+
+
 def namespace_refusal(value: str, namespace: str) -> Refusal:
     return Refusal(
         Category.NAMESPACE,
@@ -431,6 +450,9 @@ def unknown_verb_refusal(word: str, *, said_kubectl: bool) -> Refusal:
         "programs. Type a kubectl command, with or without the word kubectl: `get pods`.",
     )
 
+
+# Characters a shell acts on when they are not quoted.
+SHELL_METACHARACTERS = frozenset("|&;<>()`")
 
 # What a shell would have done with these, so the learner knows why they do nothing here.
 SHELL_REFUSALS: dict[str, Refusal] = {

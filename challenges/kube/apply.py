@@ -59,7 +59,9 @@ class Discovery:
             path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
             body = rest.call(self._api, "GET", path, what=f"discover {api_version}", missing_ok=True)
             if body is None:
-                raise KubeRejected(f"The cluster does not serve {api_version}, which {kind} needs.", status=404)
+                raise KubeRejected(
+                    f"The cluster does not serve {api_version}, which {kind} needs.", status=404
+                )
             self._resources[api_version] = list(body.get("resources") or [])
         for resource in self._resources[api_version]:
             # Subresources (pods/log, deployments/scale) share their parent's kind.

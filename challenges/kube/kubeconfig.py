@@ -39,10 +39,12 @@ def client_from_text(text: str) -> ApiClient:
 
 def request_token(api_client: ApiClient, *, namespace: str, service_account: str, seconds: int) -> str:
     """A bound token for a ServiceAccount (TokenRequest API); it dies with the ServiceAccount."""
+    account = f"/api/v1/namespaces/{quote(namespace, safe='')}"
+    account += f"/serviceaccounts/{quote(service_account, safe='')}"
     body = rest.call(
         api_client,
         "POST",
-        f"/api/v1/namespaces/{quote(namespace, safe='')}/serviceaccounts/{quote(service_account, safe='')}/token",
+        f"{account}/token",
         what=f"issue a token for {namespace}/{service_account}",
         body={
             "apiVersion": "authentication.k8s.io/v1",

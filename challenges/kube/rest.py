@@ -59,7 +59,9 @@ def request(
         data = response.read()
     except ApiException as exc:
         if exc.status and not is_temporary(exc.status):
-            return exc.status, (exc.body or "").encode() if isinstance(exc.body, str) else bytes(exc.body or b"")
+            return exc.status, (exc.body or "").encode() if isinstance(exc.body, str) else bytes(
+                exc.body or b""
+            )
         raise KubeUnavailable(
             f"Could not {what}: the Kubernetes API is unreachable ({exc.reason}).", status=exc.status or None
         ) from exc

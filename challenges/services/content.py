@@ -55,7 +55,7 @@ def challenges_sync(*, content_dir: Path) -> SyncReport:
                 report.unchanged.append(item.slug)
                 continue
             if challenge is None:
-                challenge = Challenge.objects.create(slug=item.slug, **_fields(item))  # type: ignore[arg-type]
+                challenge = Challenge.objects.create(slug=item.slug, **_fields(item))
                 report.created.append(item.slug)
             else:
                 for name, value in _fields(item).items():

@@ -45,7 +45,9 @@ class CatalogTestCase(BaseTestCase):
         self.assertContains(r, "Partial Outage")
 
     def test_it_hides_unpublished_challenges(self) -> None:
-        self.challenge("wrong-selector").__class__.objects.filter(slug="wrong-selector").update(published=False)
+        self.challenge("wrong-selector").__class__.objects.filter(slug="wrong-selector").update(
+            published=False
+        )
         r = self.client_for(None).get(reverse("catalog"))
         self.assertNotIn("wrong-selector", self.slugs(r))
         r = self.client_for(None).get(reverse("challenge", args=["wrong-selector"]))
@@ -92,7 +94,11 @@ class AccountsTestCase(BaseTestCase):
         client = self.client_for(None)
         r = client.post(
             reverse("signup"),
-            {"username": "newbie", "password1": "a-long-pass-phrase-42", "password2": "a-long-pass-phrase-42"},
+            {
+                "username": "newbie",
+                "password1": "a-long-pass-phrase-42",
+                "password2": "a-long-pass-phrase-42",
+            },
         )
         self.assertRedirects(r, reverse("catalog"))
         self.assertTrue(User.objects.filter(username="newbie").exists())
@@ -101,13 +107,19 @@ class AccountsTestCase(BaseTestCase):
     def test_sign_up_never_redirects_off_site(self) -> None:
         r = self.client_for(None).post(
             reverse("signup"),
-            {"username": "eve", "password1": "a-long-pass-phrase-42", "password2": "a-long-pass-phrase-42",
-             "next": "https://evil.example/"},
+            {
+                "username": "eve",
+                "password1": "a-long-pass-phrase-42",
+                "password2": "a-long-pass-phrase-42",
+                "next": "https://evil.example/",
+            },
         )
         self.assertRedirects(r, reverse("catalog"))
 
     def test_sign_up_reports_a_weak_password(self) -> None:
-        r = self.client_for(None).post(reverse("signup"), {"username": "weak", "password1": "123", "password2": "123"})
+        r = self.client_for(None).post(
+            reverse("signup"), {"username": "weak", "password1": "123", "password2": "123"}
+        )
         self.assertEqual(r.status_code, 200)
         self.assertContains(r, "too short")
         self.assertFalse(User.objects.filter(username="weak").exists())

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 
 from challenges.loader import ContentError, load_all
 from challenges.models import Challenge, ChallengeVersion
-from challenges.services.content import challenges_sync
 
 CONTENT = Path(settings.BREAKFIX_CONTENT_DIR)
 LAUNCH = {"expose-internally", "wrong-selector", "partial-outage"}
@@ -66,7 +65,10 @@ def test_a_content_change_makes_a_new_version_and_keeps_the_old(content: Path) -
     challenge = Challenge.objects.get(slug="wrong-selector")
     assert challenge.estimated_minutes == 12
     assert challenge.content_hash != old_hash
-    assert set(challenge.versions.values_list("content_hash", flat=True)) == {old_hash, challenge.content_hash}
+    assert set(challenge.versions.values_list("content_hash", flat=True)) == {
+        old_hash,
+        challenge.content_hash,
+    }
 
 
 @pytest.mark.django_db

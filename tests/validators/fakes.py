@@ -63,7 +63,9 @@ class FakeView:
     def list(self, kind: str, label_selector: Mapping[str, str] | str | None = None) -> list[Obj]:
         if kind not in KINDS:
             raise ObjectInvalid(f"{kind!r} is not a kind the checks may read")
-        wanted = _parse_query(label_selector) if isinstance(label_selector, str) else dict(label_selector or {})
+        wanted = (
+            _parse_query(label_selector) if isinstance(label_selector, str) else dict(label_selector or {})
+        )
         return [
             o
             for o in self.objects
@@ -113,7 +115,14 @@ def meta(name: str, labels: Mapping[str, str] | None = None, **extra: Any) -> Ob
 
 
 def owner(obj: Obj) -> list[Obj]:
-    return [{"kind": obj["kind"], "name": obj["metadata"]["name"], "uid": obj["metadata"]["uid"], "controller": True}]
+    return [
+        {
+            "kind": obj["kind"],
+            "name": obj["metadata"]["name"],
+            "uid": obj["metadata"]["uid"],
+            "controller": True,
+        }
+    ]
 
 
 def pod(
@@ -137,7 +146,11 @@ def pod(
         metadata["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     port_list = [{"containerPort": p, "protocol": "TCP", **({"name": n} if n else {})} for n, p in ports]
     names = list(containers)
-    spec = {"containers": [{"name": c, "image": "nginx", "ports": port_list if i == 0 else []} for i, c in enumerate(names)]}
+    spec = {
+        "containers": [
+            {"name": c, "image": "nginx", "ports": port_list if i == 0 else []} for i, c in enumerate(names)
+        ]
+    }
     if conditions is None:
         conditions = [{"type": "Ready", "status": "True" if ready else "False"}]
     pod_status: Obj = {"phase": phase, "conditions": conditions, **(status or {})}

@@ -85,7 +85,7 @@ def check_event(spec: EventSpec, view: NamespaceView) -> Result:
                     + (f": {note}" if note else "."),
                     matched=names,
                     failing=name_of(obj),
-                    reason=event["reason"],
+                    event_reason=event["reason"],
                 )
         reasons = {e.get("reason") for e in about}
         for required in spec.required_reasons:
@@ -94,18 +94,18 @@ def check_event(spec: EventSpec, view: NamespaceView) -> Result:
                     f"{label} has had no {required} event in the last {spec.since_seconds} seconds.",
                     matched=names,
                     failing=name_of(obj),
-                    reason=required,
+                    event_reason=required,
                 )
     parts = []
     if spec.required_reasons:
         parts.append(f"reported {', '.join(spec.required_reasons)}")
     if spec.forbidden_reasons:
-        parts.append(f"no {', '.join(spec.forbidden_reasons)} events")
+        parts.append(f"had no {', '.join(spec.forbidden_reasons)} events")
     subject = (
         f"{spec.target.kind} {names[0]}"
         if len(objects) == 1
-        else f"All {len(objects)} {spec.target.describe()}"
+        else f"The {len(objects)} {spec.target.describe()}"
     )
     return Result.ok(
-        f"{subject}: {' and '.join(parts)} in the last {spec.since_seconds} seconds.", matched=names
+        f"{subject} {' and '.join(parts)} in the last {spec.since_seconds} seconds.", matched=names
     )

@@ -50,7 +50,7 @@ def check_log(spec: LogSpec, view: NamespaceView) -> Result:
         containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
         container = spec.container or (containers[0] if containers else None)
         if spec.container and spec.container not in containers:
-            unreadable[name_of(pod)] = f"it has no container named {spec.container}"
+            unreadable[name_of(pod)] = f"Pod {name_of(pod)} has no container named {spec.container}"
             continue
         try:
             text = view.pod_logs(
@@ -83,6 +83,6 @@ def check_log(spec: LogSpec, view: NamespaceView) -> Result:
     else:
         reason = f"None of the {len(pods)} {spec.target.describe()} has logged {what} {window}."
     if unreadable:
-        stuck, why = next(iter(unreadable.items()))
-        reason += f" (The log of pod {stuck} could not be read: {why.rstrip('.')}.)"
+        why = next(iter(unreadable.values()))
+        reason += f" ({why.rstrip('.')}.)"
     return Result.fail(reason, **details)

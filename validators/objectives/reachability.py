@@ -106,7 +106,7 @@ def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
                     source=source.name,
                     destination=destination.name,
                     allowed=decision.allowed,
-                    reason=decision.reason,
+                    decision=decision.reason,
                     policies=sorted(name_of(p) for p in policies),
                 )
     if first is None:
@@ -117,6 +117,6 @@ def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
     return Result.ok(
         f"{traffic} {state}: {first.explanation}.",
         pairs=pairs,
-        reason=first.reason,
+        decision=first.reason,
         policies=sorted(name_of(p) for p in policies),
     )

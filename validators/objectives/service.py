@@ -200,12 +200,10 @@ def check_service(spec: ServiceSpec, view: NamespaceView) -> Result:
                 selectors.matches_labels(selector, (pod.get("metadata") or {}).get("labels") or {})
                 for pod in ready
             )
-            because = (
-                "" if matched else f": its selector {selectors.format_labels(selector)} matches none of them"
-            )
-            sentences.append(
-                f"{subject} does not route to any of the {len(ready)} ready pods of {owner}{because}."
-            )
+            miss = "does not match it" if len(ready) == 1 else "matches none of them"
+            because = f": its selector {selectors.format_labels(selector)} {miss}"
+            some = "the ready pod" if len(ready) == 1 else f"any of the {len(ready)} ready pods"
+            sentences.append(f"{subject} does not route to {some} of {owner}{'' if matched else because}.")
         else:
             sentences.append(
                 f"{subject} does not route to {_names([f'pod {m}' for m in missing])} of {owner}."
@@ -214,7 +212,7 @@ def check_service(spec: ServiceSpec, view: NamespaceView) -> Result:
         return Result.fail(" ".join(sentences), **details)
     ports = ", ".join(str(p.port) for p in spec.ports)
     noun = "port" if len(spec.ports) == 1 else "ports"
+    pods_text = "the one ready pod" if len(ready) == 1 else f"all {len(ready)} ready pods"
     return Result.ok(
-        f"Service {spec.name} ({spec.type}) routes {noun} {ports} to all {len(ready)} ready pods of {owner}.",
-        **details,
+        f"Service {spec.name} ({spec.type}) routes {noun} {ports} to {pods_text} of {owner}.", **details
     )

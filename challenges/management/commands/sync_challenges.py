@@ -30,6 +30,8 @@ class Command(BaseCommand):
             for slug in slugs:
                 self.stdout.write(f"{label}: {slug}")
         if report.changed:
-            self.stdout.write(self.style.SUCCESS(f"synced {len(report.created) + len(report.updated)} challenge(s)"))
+            self.stdout.write(
+                self.style.SUCCESS(f"synced {len(report.created) + len(report.updated)} challenge(s)")
+            )
         else:
             self.stdout.write(f"no change: {len(report.unchanged)} challenge(s) up to date")

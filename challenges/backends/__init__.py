@@ -1,0 +1,52 @@
+"""Cluster backends: where an attempt's environment lives (see base.ClusterBackend).
+
+`namespace` gives each attempt a namespace on the cluster of BREAKFIX_KUBECONFIG; `kind` gives
+each attempt a kind cluster of its own. The attempt records which one made its environment.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from challenges.backends.base import (
+    LEARNER,
+    BackendError,
+    BackendFailed,
+    BackendUnavailable,
+    ClusterBackend,
+)
+from challenges.backends.kind import KindBackend, KindCommandError
+from challenges.backends.namespace import NamespaceBackend
+
+BACKENDS = ("namespace", "kind")
+
+
+def get_backend(name: str | None = None) -> ClusterBackend:
+    """The backend called `name` (default: BREAKFIX_BACKEND), configured from settings."""
+    name = name or settings.BREAKFIX_BACKEND
+    if name == "namespace":
+        return NamespaceBackend(
+            prefix=settings.BREAKFIX_ENVIRONMENT_PREFIX, kubeconfig=settings.BREAKFIX_KUBECONFIG
+        )
+    if name == "kind":
+        return KindBackend(
+            prefix=settings.BREAKFIX_KIND_PREFIX,
+            kind=settings.BREAKFIX_KIND,
+            wait_seconds=settings.BREAKFIX_KIND_WAIT_SECONDS,
+            internal=settings.BREAKFIX_KIND_INTERNAL,
+        )
+    raise BackendFailed(f"There is no cluster backend called {name!r}; choose one of {', '.join(BACKENDS)}.")
+
+
+__all__ = [
+    "BACKENDS",
+    "LEARNER",
+    "BackendError",
+    "BackendFailed",
+    "BackendUnavailable",
+    "ClusterBackend",
+    "KindBackend",
+    "KindCommandError",
+    "NamespaceBackend",
+    "get_backend",
+]

@@ -1,0 +1,1 @@
+"""The learner's browser console: real kubectl, no shell, rules as data (see `rules`)."""

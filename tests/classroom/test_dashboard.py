@@ -1,0 +1,302 @@
+"""The dashboard: cell states, summaries, sorting, the stuck filter, live refresh, constant queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from challenges.models import Status
+from classroom.selectors import Cell, CellState, Sort, dashboard
+from tests.classroom.base import ClassroomTestCase
+
+
+class CellStateTestCase(ClassroomTestCase):
+    """alice's cell for wrong-selector (objectives: routes, selector) in each situation."""
+
+    def cell(self, slug: str = "wrong-selector", learner: User | None = None) -> Cell:
+        board = dashboard(classroom=self.classroom)
+        row = next(r for r in board.rows if r.learner == (learner or self.alice))
+        return next(c for c in row.cells if c.challenge.slug == slug)
+
+    def test_a_challenge_nobody_started_is_not_started(self) -> None:
+        cell = self.cell()
+        self.assertEqual((cell.state, cell.text, cell.attempts), (CellState.NOT_STARTED, "—", 0))
+
+    def test_a_requested_or_provisioning_environment_is_provisioning(self) -> None:
+        attempt = self.make_attempt(self.alice, "wrong-selector", Status.REQUESTED)
+        self.assertEqual(self.cell().state, CellState.PROVISIONING)
+        attempt.status = Status.PROVISIONING
+        attempt.save()
+        self.assertEqual(self.cell().text, "Provisioning")
+
+    def test_a_ready_environment_without_checks_is_working(self) -> None:
+        self.attempt_at(self.alice, "wrong-selector")
+        self.assertEqual(self.cell().state, CellState.WORKING)
+
+    def test_checks_show_how_many_objectives_pass(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        self.check_run(attempt, [False, False], ago=timedelta(minutes=2))
+        self.check_run(attempt, [True, False])
+        cell = self.cell()
+        self.assertEqual((cell.state, cell.text, cell.percent), (CellState.CHECKING, "1 of 2 checks", 50))
+
+    def test_a_pending_or_failed_check_run_does_not_count(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        self.check_run(attempt, [False, False], state="error")
+        self.assertEqual(self.cell().state, CellState.WORKING)
+
+    def test_a_solved_challenge_shows_the_time(self) -> None:
+        self.attempt_at(
+            self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=4, seconds=7)
+        )
+        cell = self.cell()
+        self.assertEqual((cell.state, cell.text), (CellState.SOLVED, "✓ 4m 07s"))
+
+    def test_solved_stays_solved_after_the_environment_is_destroyed_and_a_retry(self) -> None:
+        self.attempt_at(
+            self.alice,
+            "wrong-selector",
+            Status.DESTROYED,
+            started=timedelta(hours=2),
+            solved_after=timedelta(minutes=9),
+        )
+        self.attempt_at(self.alice, "wrong-selector", Status.READY)
+        cell = self.cell()
+        self.assertEqual((cell.state, cell.attempts), (CellState.SOLVED, 2))
+
+    def test_the_best_time_counts(self) -> None:
+        self.attempt_at(self.alice, "wrong-selector", Status.DESTROYED, solved_after=timedelta(minutes=9))
+        self.attempt_at(self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=3))
+        self.assertEqual(self.cell().best_time, timedelta(minutes=3))
+
+    def test_a_failed_environment_is_failed(self) -> None:
+        self.make_attempt(self.alice, "wrong-selector", Status.FAILED, error="quota exceeded")
+        self.assertEqual(self.cell().state, CellState.FAILED)
+
+    def test_a_failed_environment_stays_failed_once_destroyed(self) -> None:
+        self.make_attempt(self.alice, "wrong-selector", Status.DESTROYED, error="quota exceeded")
+        self.assertEqual(self.cell().state, CellState.FAILED)
+
+    def test_an_expired_environment_is_expired_before_and_after_teardown(self) -> None:
+        now = timezone.now()
+        attempt = self.make_attempt(
+            self.alice, "wrong-selector", Status.EXPIRED, expires_at=now, ended_at=now
+        )
+        self.assertEqual(self.cell().state, CellState.EXPIRED)
+        attempt.status = Status.DESTROYED
+        attempt.save()
+        self.assertEqual(self.cell().state, CellState.EXPIRED)
+
+    def test_an_ended_environment_is_ended_before_and_after_teardown(self) -> None:
+        now = timezone.now()
+        attempt = self.make_attempt(
+            self.alice, "wrong-selector", Status.ENDED, expires_at=now + timedelta(minutes=20), ended_at=now
+        )
+        self.assertEqual(self.cell().state, CellState.ENDED)
+        attempt.status = Status.DESTROYED
+        attempt.save()
+        self.assertEqual(self.cell().state, CellState.ENDED)
+
+    def test_a_new_attempt_after_a_failure_shows_the_new_attempt(self) -> None:
+        self.attempt_at(
+            self.alice, "wrong-selector", Status.DESTROYED, started=timedelta(hours=1), error="boom"
+        )
+        self.attempt_at(self.alice, "wrong-selector")
+        cell = self.cell()
+        self.assertEqual((cell.state, cell.attempts), (CellState.WORKING, 2))
+
+    def test_hints_add_up_over_attempts(self) -> None:
+        self.attempt_at(
+            self.alice, "wrong-selector", Status.DESTROYED, started=timedelta(hours=1), hints_unlocked=2
+        )
+        self.attempt_at(self.alice, "wrong-selector", hints_unlocked=1)
+        self.assertEqual(self.cell().hints_used, 3)
+
+    def test_attempts_at_unassigned_challenges_stay_out(self) -> None:
+        self.attempt_at(self.alice, "partial-outage")
+        board = dashboard(classroom=self.classroom)
+        self.assertEqual([c.challenge.slug for c in board.columns], ["wrong-selector", "expose-internally"])
+        self.assertEqual(board.active_cells, 0)
+
+
+class StuckTestCase(ClassroomTestCase):
+    """wrong-selector's estimate is 10 minutes."""
+
+    def stuck(self) -> bool:
+        board = dashboard(classroom=self.classroom)
+        return board.rows[0].cells[0].stuck
+
+    def test_within_the_estimate_nobody_is_stuck(self) -> None:
+        self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=8))
+        self.assertFalse(self.stuck())
+
+    def test_over_the_estimate_without_a_check_is_stuck(self) -> None:
+        self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=12))
+        self.assertTrue(self.stuck())
+
+    def test_over_the_estimate_with_failing_checks_only_is_stuck(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=25))
+        self.check_run(attempt, [False, False], ago=timedelta(minutes=1))
+        self.assertTrue(self.stuck())
+
+    def test_recent_progress_is_not_stuck(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=25))
+        self.check_run(attempt, [False, False], ago=timedelta(minutes=20))
+        self.check_run(attempt, [True, False], ago=timedelta(minutes=3))
+        self.assertFalse(self.stuck())
+
+    def test_old_progress_with_nothing_since_is_stuck(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=40))
+        self.check_run(attempt, [True, False], ago=timedelta(minutes=30))
+        self.check_run(attempt, [True, False], ago=timedelta(minutes=1))
+        self.assertTrue(self.stuck())
+
+    def test_solved_or_finished_is_never_stuck(self) -> None:
+        self.attempt_at(
+            self.alice,
+            "wrong-selector",
+            Status.SOLVED,
+            started=timedelta(hours=1),
+            solved_after=timedelta(minutes=50),
+        )
+        self.assertFalse(self.stuck())
+
+    def test_the_filter_keeps_only_stuck_learners(self) -> None:
+        self.join(self.bob)
+        self.attempt_at(self.alice, "wrong-selector", started=timedelta(minutes=30))
+        self.attempt_at(self.bob, "wrong-selector", started=timedelta(minutes=2))
+        board = dashboard(classroom=self.classroom, stuck_only=True)
+        self.assertEqual([r.learner.username for r in board.rows], ["alice"])
+        self.assertEqual((board.learners, board.stuck_learners), (2, 1))
+
+    def test_the_filter_says_when_nobody_is_stuck(self) -> None:
+        url = reverse("classroom_dashboard", args=[self.classroom.pk]) + "?filter=stuck"
+        self.assertContains(self.client_for(self.ivy).get(url), "Nobody is stuck right now")
+
+
+class SummaryTestCase(ClassroomTestCase):
+    def setUp(self) -> None:
+        self.carol = User.objects.create_user("carol")
+        self.dave = User.objects.create_user("dave")
+        for learner in (self.bob, self.carol, self.dave):
+            self.join(learner)
+        # wrong-selector: alice 4 min, bob 10 min, carol 6 min; dave fails the selector twice.
+        self.attempt_at(self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=4))
+        self.attempt_at(self.bob, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=10))
+        carol = self.attempt_at(
+            self.carol, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=6)
+        )
+        self.check_run(carol, [True, False])
+        dave = self.attempt_at(self.dave, "wrong-selector")
+        self.check_run(dave, [False, False], ago=timedelta(minutes=2))
+        self.check_run(dave, [True, False])
+        # expose-internally: alice solved in 2 minutes too.
+        self.attempt_at(self.alice, "expose-internally", Status.SOLVED, solved_after=timedelta(minutes=2))
+
+    def test_a_column_counts_solved_learners_and_the_median_time(self) -> None:
+        column = dashboard(classroom=self.classroom).columns[0]
+        self.assertEqual((column.summary.solved, column.summary.of), (3, 4))
+        self.assertEqual(column.summary.median_time, timedelta(minutes=6))
+
+    def test_a_column_names_the_objective_that_fails_most(self) -> None:
+        column = dashboard(classroom=self.classroom).columns[0]
+        self.assertEqual(column.summary.failing_title, "The Service selects the frontend by its app label")
+        self.assertEqual(column.summary.failing_count, 3)
+
+    def test_a_row_counts_the_learners_solved_challenges(self) -> None:
+        row = dashboard(classroom=self.classroom).rows[0]
+        self.assertEqual(row.learner, self.alice)
+        self.assertEqual((row.summary.solved, row.summary.of), (2, 2))
+        self.assertEqual(row.summary.median_time, timedelta(minutes=3))
+
+    def test_a_row_names_the_learners_most_failing_objective(self) -> None:
+        row = next(r for r in dashboard(classroom=self.classroom).rows if r.learner == self.dave)
+        self.assertEqual(row.summary.failing_title, "The Service selects the frontend by its app label")
+
+    def test_sorting_by_progress_puts_the_most_advanced_first(self) -> None:
+        rows = dashboard(classroom=self.classroom, sort=Sort.PROGRESS).rows
+        self.assertEqual([r.learner.username for r in rows], ["alice", "bob", "carol", "dave"])
+        rows = dashboard(classroom=self.classroom, sort=Sort.NEEDS_HELP).rows
+        self.assertEqual([r.learner.username for r in rows], ["dave", "bob", "carol", "alice"])
+
+    def test_the_page_shows_the_summaries(self) -> None:
+        r = self.client_for(self.ivy).get(reverse("classroom_dashboard", args=[self.classroom.pk]))
+        self.assertContains(r, "<b>3</b>/4 solved · median 6m 00s", html=False)
+        self.assertContains(r, "✓ 4m 00s")
+        self.assertContains(r, 'data-state="checking"')
+
+
+class LiveRefreshTestCase(ClassroomTestCase):
+    def url(self, query: str = "") -> str:
+        return reverse("classroom_dashboard", args=[self.classroom.pk]) + query
+
+    def test_the_page_polls_its_grid_every_three_seconds(self) -> None:
+        r = self.client_for(self.ivy).get(self.url())
+        self.assertContains(r, 'id="grid"')
+        self.assertContains(r, 'hx-trigger="every 3s"')
+        self.assertContains(r, f'hx-get="{self.url()}"')
+
+    def test_a_poll_gets_only_the_grid(self) -> None:
+        r = self.client_for(self.ivy).get(self.url(), headers={"HX-Request": "true"})
+        body = r.content.decode()
+        self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
+        self.assertNotIn("<html", body)
+
+    def test_the_poll_keeps_the_sort_and_filter(self) -> None:
+        r = self.client_for(self.ivy).get(
+            self.url("?sort=progress&filter=stuck"), headers={"HX-Request": "true"}
+        )
+        self.assertContains(r, 'hx-get="' + self.url("?sort=progress&amp;filter=stuck") + '"')
+
+    def test_an_unknown_sort_falls_back_to_names(self) -> None:
+        r = self.client_for(self.ivy).get(self.url("?sort=evil"))
+        self.assertEqual(r.status_code, 200)
+
+    def test_a_poll_sees_a_cell_change(self) -> None:
+        client = self.client_for(self.ivy)
+        self.assertContains(
+            client.get(self.url(), headers={"HX-Request": "true"}), 'data-state="not-started"', 2
+        )
+        self.attempt_at(self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=1))
+        self.assertContains(client.get(self.url(), headers={"HX-Request": "true"}), 'data-state="solved"', 1)
+
+    def test_the_cells_link_to_the_drilldown(self) -> None:
+        r = self.client_for(self.ivy).get(self.url())
+        drill = reverse("classroom_drilldown", args=[self.classroom.pk, self.alice.pk, "wrong-selector"])
+        self.assertContains(r, f'href="{drill}"')
+
+
+class QueryCountTestCase(ClassroomTestCase):
+    def add_learners(self, count: int) -> None:
+        for i in range(count):
+            learner = User.objects.create_user(f"learner{self.added + i:03d}")
+            self.join(learner)
+            attempt = self.attempt_at(learner, "wrong-selector", hints_unlocked=1)
+            self.check_run(attempt, [True, False])
+            self.attempt_at(learner, "expose-internally", Status.SOLVED, solved_after=timedelta(minutes=3))
+        self.added += count
+
+    def queries(self, htmx: bool) -> int:
+        client = self.client_for(self.ivy)
+        url = reverse("classroom_dashboard", args=[self.classroom.pk])
+        headers = {"HX-Request": "true"} if htmx else {}
+        client.get(url, headers=headers)  # the session and user load once the same way each time
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url, headers=headers)
+        return len(ctx.captured_queries)
+
+    def test_the_dashboard_runs_the_same_queries_for_3_or_30_learners(self) -> None:
+        self.added = 0
+        self.add_learners(2)
+        small = (self.queries(htmx=False), self.queries(htmx=True))
+        self.add_learners(28)
+        large = (self.queries(htmx=False), self.queries(htmx=True))
+        self.assertEqual(small, large)
+        # session, user, classroom, the user's and groups' permissions, assignments, memberships,
+        # attempts, check runs
+        self.assertLessEqual(large[1], 9)

@@ -1,0 +1,696 @@
+"""Every objective type against real objects in a real API server (the local control plane).
+
+Objects are made with server-side apply, the controllers (Deployment, ReplicaSet,
+EndpointSlice, scheduler, kwok as kubelet) do their real work, and the checks read
+the result through NamespaceView. Pod IPs are data only: nothing connects to them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from kubernetes.client import ApiClient
+
+import validators
+from tests.fixtures.cluster import Cluster
+from validators import NamespaceView, Objective, Result, api_client_from_kubeconfig, run_check
+from validators.errors import ObjectInvalid
+from validators.namespace_view import KINDS
+
+pytestmark = pytest.mark.live
+
+# A warm cluster settles in a second or two; the margin is for a busy two-core machine.
+TIMEOUT = 30.0
+Obj = dict[str, Any]
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(cluster: Cluster) -> Iterator[ApiClient]:
+    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+        yield client
+
+
+@pytest.fixture
+def view(api: ApiClient, namespace: str) -> NamespaceView:
+    return NamespaceView(api, namespace)
+
+
+def _send(
+    api: ApiClient,
+    method: str,
+    path: str,
+    *,
+    body: Obj | None = None,
+    query: Any = (),
+    content_type: str = "application/json",
+) -> tuple[int, bytes]:
+    request = api.param_serialize(
+        method=method,
+        resource_path=path,
+        query_params=list(query),
+        header_params={"Accept": "application/json", "Content-Type": content_type},
+        body=body,
+        auth_settings=["BearerToken"],
+    )
+    response = api.call_api(*request, _request_timeout=10)
+    return response.status, response.read()
+
+
+def apply(api: ApiClient, namespace: str, *manifests: Obj) -> None:
+    """Server-side apply, as `kubectl apply --server-side` does."""
+    for manifest in manifests:
+        resource = KINDS[manifest["kind"]]
+        path = f"{resource.collection_path(namespace)}/{manifest['metadata']['name']}"
+        status, data = _send(
+            api,
+            "PATCH",
+            path,
+            body=manifest,
+            content_type="application/apply-patch+yaml",
+            query=[("fieldManager", "breakfix-tests"), ("force", "true")],
+        )
+        assert status in (200, 201), data.decode()
+
+
+def delete(api: ApiClient, namespace: str, kind: str, name: str) -> None:
+    path = f"{KINDS[kind].collection_path(namespace)}/{name}"
+    status, data = _send(api, "DELETE", path, query=[("gracePeriodSeconds", "0")])
+    assert status in (200, 202, 404), data.decode()
+
+
+def eventually[T](probe: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}", pytrace=False)
+        time.sleep(0.25)
+
+
+def evaluate(kind: str, spec: Obj, view: NamespaceView) -> Result:
+    return validators.evaluate(kind, spec, view)
+
+
+def passes(kind: str, spec: Obj, view: NamespaceView, what: str) -> Result:
+    """Poll until the objective passes: the controllers need a moment to converge."""
+    last: list[Result] = []
+
+    def probe() -> Result | None:
+        result = evaluate(kind, spec, view)
+        last[:] = [result]
+        return result if result.passed else None
+
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: still failing after {TIMEOUT:.0f}s: {last[0].message}", pytrace=False)
+        time.sleep(0.25)
+
+
+# --- manifests ----------------------------------------------------------------------------------
+
+
+def deployment(
+    name: str,
+    *,
+    replicas: int = 2,
+    port: int = 8080,
+    port_name: str | None = "http",
+    labels: Obj | None = None,
+    image: str = "hashicorp/http-echo:1.0",
+) -> Obj:
+    labels = labels or {"app": name}
+    port_spec: Obj = {"containerPort": port, **({"name": port_name} if port_name else {})}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": image, "ports": [port_spec]}]},
+            },
+        },
+    }
+
+
+def bare_pod(name: str, labels: Obj, *, port: int = 8080, node_selector: Obj | None = None) -> Obj:
+    spec: Obj = {"containers": [{"name": "app", "image": "busybox:1.36", "ports": [{"containerPort": port}]}]}
+    if node_selector:
+        spec["nodeSelector"] = node_selector
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels}, "spec": spec}
+
+
+def service(
+    name: str, selector: Obj, *, port: int = 80, target: int | str = "http", type: str = "ClusterIP"
+) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"type": type, "selector": selector, "ports": [{"port": port, "targetPort": target}]},
+    }
+
+
+def network_policy(name: str, pod_selector: Obj, **spec: Any) -> Obj:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name},
+        "spec": {"podSelector": pod_selector, **spec},
+    }
+
+
+def ready_pods(view: NamespaceView, app: str, count: int) -> None:
+    passes(
+        "condition",
+        {"target": {"kind": "Pod", "labelSelector": {"app": app}}, "checks": [{"type": "Ready"}]},
+        view,
+        f"{app} pods ready",
+    )
+    eventually(
+        lambda: (
+            True
+            if len([p for p in view.pods({"app": app}) if not p["metadata"].get("deletionTimestamp")])
+            == count
+            else None
+        ),
+        f"{count} {app} pods",
+    )
+
+
+# --- NamespaceView ------------------------------------------------------------------------------
+
+
+def test_it_reads_real_objects_as_the_api_serves_them(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, deployment("web", replicas=1))
+    obj = view.get("Deployment", "web")
+    assert obj is not None
+    assert obj["kind"] == "Deployment" and obj["apiVersion"] == "apps/v1"
+    assert obj["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == 8080
+    assert view.get("Deployment", "nope") is None
+    listed = view.list("Deployment", {"app": "web"})
+    assert [d["metadata"]["name"] for d in listed] == ["web"]
+    assert listed[0]["kind"] == "Deployment"
+    assert view.list("Deployment", {"app": "other"}) == []
+
+
+def test_it_never_returns_real_secret_values(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(
+        api,
+        namespace,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "stringData": {"password": "hunter2"},
+        },
+    )
+    secret = view.get("Secret", "db")
+    assert secret is not None
+    assert secret["data"] == {"password": "<redacted>"}
+    assert "hunter2" not in str(secret) and "aHVudGVyMg" not in str(secret)
+    assert "hunter2" not in str(view.list("Secret"))
+
+
+def test_it_reads_the_namespace_labels(view: NamespaceView, namespace: str) -> None:
+    labels = view.namespace_labels()
+    assert labels["kubernetes.io/metadata.name"] == namespace
+
+
+def test_it_explains_logs_of_a_pod_that_does_not_exist(view: NamespaceView) -> None:
+    with pytest.raises(ObjectInvalid, match="nope"):
+        view.pod_logs("nope")
+
+
+# --- condition ----------------------------------------------------------------------------------
+
+
+def test_condition_passes_for_ready_pods_and_an_available_deployment(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, deployment("web"))
+    ready_pods(view, "web", 2)
+    result = evaluate(
+        "condition",
+        {
+            "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
+            "checks": [{"type": "Ready", "status": "True"}],
+        },
+        view,
+    )
+    assert result.message == "All 2 Pods matching app=web are Ready."
+    result = passes(
+        "condition",
+        {"target": {"kind": "Deployment", "name": "web"}, "checks": [{"type": "Available"}]},
+        view,
+        "web Available",
+    )
+    assert result.message == "Deployment web is Available."
+
+
+def test_condition_fails_for_a_pod_that_cannot_be_scheduled(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, bare_pod("stuck", {"app": "stuck"}, node_selector={"disk": "ssd"}))
+    spec = {"target": {"kind": "Pod", "name": "stuck"}, "checks": [{"type": "PodScheduled"}]}
+    result = eventually(
+        lambda: (
+            r if (r := evaluate("condition", spec, view)).message.startswith("Pod stuck is not") else None
+        ),
+        "the scheduler to give up on the pod",
+    )
+    assert not result.passed
+    assert result.message.startswith("Pod stuck is not PodScheduled (Unschedulable:")
+    ready = evaluate(
+        "condition", {"target": {"kind": "Pod", "name": "stuck"}, "checks": [{"type": "Ready"}]}, view
+    )
+    assert not ready.passed
+
+
+def test_condition_fails_when_nothing_matches(view: NamespaceView) -> None:
+    result = evaluate(
+        "condition",
+        {"target": {"kind": "Pod", "labelSelector": {"app": "ghost"}}, "checks": [{"type": "Ready"}]},
+        view,
+    )
+    assert result.message == "No Pod matches app=ghost yet."
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def test_status_compares_live_counters(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(api, namespace, deployment("web"))
+    two = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [{"field": "readyReplicas", "operator": ">=", "value": 2}],
+    }
+    passes("status", two, view, "2 ready replicas")
+    three = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [{"field": "readyReplicas", "operator": ">=", "value": 3}],
+    }
+    result = evaluate("status", three, view)
+    assert result.message == "Deployment web has status.readyReplicas = 2; the check expects >= 3."
+    phases = {
+        "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
+        "checks": [
+            {"field": "phase", "operator": "in", "value": ["Running"]},
+            {"field": "containerStatuses[name=app].ready", "value": True},
+        ],
+    }
+    assert evaluate("status", phases, view).passed
+
+
+# --- spec ---------------------------------------------------------------------------------------
+
+
+def test_spec_reads_fields_from_the_object_root(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(api, namespace, deployment("web", replicas=1), service("web", {"app": "web"}, type="NodePort"))
+    image = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [
+            {"path": "spec.template.spec.containers[name=app].image", "equals": "hashicorp/http-echo:1.0"},
+            {"path": "spec.template.spec.containers[0].ports", "contains": {"name": "http"}},
+        ],
+    }
+    assert evaluate("spec", image, view).passed
+    cluster_ip = {
+        "target": {"kind": "Service", "name": "web"},
+        "checks": [{"path": "spec.type", "equals": "ClusterIP"}],
+    }
+    assert (
+        evaluate("spec", cluster_ip, view).message
+        == "Service web has spec.type = NodePort; expected ClusterIP."
+    )
+    probe = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [{"path": "spec.template.spec.containers[0].readinessProbe", "exists": True}],
+    }
+    assert evaluate("spec", probe, view).message == (
+        "Deployment web has no spec.template.spec.containers[0].readinessProbe."
+    )
+
+
+# --- log ----------------------------------------------------------------------------------------
+
+
+def test_log_reports_what_the_pods_logs_say(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(api, namespace, deployment("web", replicas=1))
+    ready_pods(view, "web", 1)
+    spec = {
+        "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
+        "expectedStrings": ["never logged by anyone"],
+    }
+    result = evaluate("log", spec, view)
+    assert not result.passed
+    assert result.message.startswith("Pod web-")
+    assert 'has not logged "never logged by anyone" in the last 300 seconds.' in result.message
+    # kwok plays the kubelet and has no container logs to serve: the reason says so.
+    if result.details["unreadable"]:
+        assert "(Could not read the log of pod 'web-" in result.message
+
+
+# --- event --------------------------------------------------------------------------------------
+
+
+def test_event_finds_the_controllers_events(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(api, namespace, deployment("web", replicas=1))
+    scaled = {"target": {"kind": "Deployment", "name": "web"}, "requiredReasons": ["ScalingReplicaSet"]}
+    passes("event", scaled, view, "a ScalingReplicaSet event")
+    forbidden = {"target": {"kind": "Deployment", "name": "web"}, "forbiddenReasons": ["ScalingReplicaSet"]}
+    result = evaluate("event", forbidden, view)
+    assert result.message.startswith("Deployment web had a ScalingReplicaSet event ")
+    # The scheduler reports through the events.k8s.io API.
+    scheduled = {"target": {"kind": "Pod", "labelSelector": {"app": "web"}}, "requiredReasons": ["Scheduled"]}
+    passes("event", scheduled, view, "a Scheduled event for the pod")
+    backoff = {
+        "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
+        "forbiddenReasons": ["BackOff", "Failed"],
+    }
+    assert evaluate("event", backoff, view).passed
+
+
+# --- rbac ---------------------------------------------------------------------------------------
+
+
+def test_rbac_asks_the_api_server_what_a_service_account_may_do(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    spec = {
+        "serviceAccount": "reporter",
+        "checks": [
+            {"verb": "list", "resource": "pods", "allowed": True},
+            {"verb": "get", "resource": "pods", "subresource": "log", "allowed": True},
+            {"verb": "delete", "resource": "pods", "allowed": False},
+            {"verb": "list", "resource": "secrets", "allowed": False},
+            {"verb": "list", "resource": "pods", "namespace": "kube-system", "allowed": False},
+        ],
+    }
+    assert evaluate("rbac", spec, view).message == "There is no ServiceAccount named reporter yet."
+    apply(api, namespace, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "reporter"}})
+    assert (
+        evaluate("rbac", spec, view).message == "ServiceAccount reporter cannot list pods, but it needs to."
+    )
+    apply(
+        api,
+        namespace,
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "pod-reader"},
+            "rules": [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list"]}],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "reporter"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+            "subjects": [{"kind": "ServiceAccount", "name": "reporter", "namespace": namespace}],
+        },
+    )
+    result = passes("rbac", spec, view, "the RoleBinding to take effect")
+    assert result.message.startswith(
+        "ServiceAccount reporter can list pods, get pods/log and cannot delete pods"
+    )
+    # Too much access is a failure too.
+    apply(
+        api,
+        namespace,
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "too-much"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            "subjects": [{"kind": "ServiceAccount", "name": "reporter", "namespace": namespace}],
+        },
+    )
+    result = eventually(
+        lambda: r if not (r := evaluate("rbac", spec, view)).passed else None, "edit to apply"
+    )
+    assert result.message.startswith("ServiceAccount reporter can delete pods (RBAC: allowed by RoleBinding")
+    assert result.message.endswith("but it must not.")
+
+
+# --- service ------------------------------------------------------------------------------------
+
+SERVICE_SPEC = {
+    "name": "frontend-service",
+    "type": "ClusterIP",
+    "workload": {"kind": "Deployment", "name": "frontend"},
+    "ports": [{"port": 80, "targetPort": 8080}],
+}
+
+
+def test_service_passes_when_it_fronts_the_deployment(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}))
+    result = passes("service", SERVICE_SPEC, view, "the Service to route to both pods")
+    assert result.message == (
+        "Service frontend-service (ClusterIP) routes port 80 to all 2 ready pods of Deployment frontend."
+    )
+
+
+def test_service_fails_with_a_wrong_selector(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+    apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "front-end"}))
+    ready_pods(view, "frontend", 2)
+    # The EndpointSlice controller writes an empty slice once it has looked.
+    eventually(
+        lambda: view.list("EndpointSlice", {"kubernetes.io/service-name": "frontend-service"}) or None,
+        "the Service's EndpointSlice",
+    )
+    assert evaluate("service", SERVICE_SPEC, view).message == (
+        "Service frontend-service does not route to any of the 2 ready pods of Deployment frontend: "
+        "its selector app=front-end matches none of them."
+    )
+
+
+def test_service_fails_when_a_bare_pod_impersonates_the_deployment(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}))
+    passes("service", SERVICE_SPEC, view, "the honest Service")
+    apply(api, namespace, bare_pod("frontend-impostor", {"app": "frontend"}))
+
+    def impostor_routed() -> Result | None:
+        result = evaluate("service", SERVICE_SPEC, view)
+        return result if "frontend-impostor" in result.message else None
+
+    result = eventually(impostor_routed, "the impostor in the endpoints")
+    assert result.message == (
+        "Service frontend-service routes to pod frontend-impostor, which is not part of Deployment frontend."
+    )
+
+
+def test_service_fails_for_the_wrong_type_and_a_wrong_target_port(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(
+        api,
+        namespace,
+        deployment("frontend"),
+        service("frontend-service", {"app": "frontend"}, type="NodePort"),
+    )
+    assert evaluate("service", SERVICE_SPEC, view).message == (
+        "Service frontend-service is of type NodePort; it should be ClusterIP."
+    )
+    apply(api, namespace, service("frontend-service", {"app": "frontend"}, target=80, type="ClusterIP"))
+    assert evaluate("service", SERVICE_SPEC, view).message == (
+        "Service frontend-service sends port 80 to port 80, "
+        "but the containers of Deployment frontend listen on 8080 (http)."
+    )
+
+
+def test_service_passes_for_kubectl_expose_style_services(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    # `kubectl expose deployment frontend --name frontend-service --port 80 --target-port 8080`
+    apply(
+        api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}, target=8080)
+    )
+    passes("service", SERVICE_SPEC, view, "the exposed Service")
+
+
+# --- reachability -------------------------------------------------------------------------------
+
+ALLOWED = {"from": {"workload": "frontend"}, "to": {"workload": "backend"}, "port": 5678, "expect": "allowed"}
+REPORTING_BLOCKED = {
+    "from": {"labelSelector": {"app": "reporting"}},
+    "to": {"workload": "backend"},
+    "port": 5678,
+    "expect": "blocked",
+}
+
+
+def test_reachability_follows_the_live_network_policies(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(
+        api,
+        namespace,
+        deployment("frontend", port=80),
+        deployment("backend", replicas=1, port=5678),
+        deployment("reporting", replicas=1, port=80),
+    )
+    ready_pods(view, "backend", 1)
+    ready_pods(view, "frontend", 2)
+    ready_pods(view, "reporting", 1)
+    assert evaluate("reachability", ALLOWED, view).passed
+    assert not evaluate("reachability", REPORTING_BLOCKED, view).passed
+
+    apply(api, namespace, network_policy("deny-all", {}, policyTypes=["Ingress"]))
+    result = evaluate("reachability", ALLOWED, view)
+    assert not result.passed
+    assert result.message.endswith(
+        "policy `deny-all` selects app=backend for Ingress and no policy admits app=frontend on TCP 5678."
+    )
+    assert evaluate("reachability", REPORTING_BLOCKED, view).passed
+
+    # The intended fix: a policy beside the deny that admits the frontend on 5678.
+    apply(
+        api,
+        namespace,
+        network_policy(
+            "allow-frontend",
+            {"matchLabels": {"app": "backend"}},
+            ingress=[
+                {"from": [{"podSelector": {"matchLabels": {"app": "frontend"}}}], "ports": [{"port": 5678}]}
+            ],
+        ),
+    )
+    result = evaluate("reachability", ALLOWED, view)
+    assert result.passed, result.message
+    assert (
+        "policy `allow-frontend` admits app=frontend into app=backend on TCP 5678 (ingress)" in result.message
+    )
+    assert evaluate("reachability", REPORTING_BLOCKED, view).passed
+
+    # A shortcut: allow everything in. The blocked path catches it.
+    apply(api, namespace, network_policy("allow-all", {}, ingress=[{}]))
+    result = evaluate("reachability", REPORTING_BLOCKED, view)
+    assert not result.passed
+    assert "is still allowed" in result.message and "`allow-all`" in result.message
+
+
+def test_reachability_reads_egress_and_defaulted_policy_types(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(api, namespace, deployment("frontend", port=80), deployment("backend", replicas=1, port=5678))
+    ready_pods(view, "backend", 1)
+    # No policyTypes: the API server defaults them to Ingress and Egress because egress rules are present.
+    apply(
+        api,
+        namespace,
+        network_policy(
+            "frontend-egress",
+            {"matchLabels": {"app": "frontend"}},
+            egress=[
+                {"to": [{"podSelector": {"matchLabels": {"app": "backend"}}}], "ports": [{"port": "http"}]}
+            ],
+        ),
+    )
+    served = view.get("NetworkPolicy", "frontend-egress")
+    assert served is not None and served["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    ready_pods(view, "frontend", 2)
+    result = evaluate("reachability", ALLOWED, view)
+    assert result.passed, result.message
+    assert (
+        "policy `frontend-egress` lets app=frontend reach app=backend on TCP 5678 (egress)" in result.message
+    )
+    other_port = {**ALLOWED, "port": 8080}
+    assert (
+        "no policy lets it reach app=backend on TCP 8080"
+        in evaluate("reachability", other_port, view).message
+    )
+
+
+# --- a whole check run --------------------------------------------------------------------------
+
+
+def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
+    api: ApiClient, view: NamespaceView, namespace: str
+) -> None:
+    apply(
+        api,
+        namespace,
+        deployment("frontend", port=8080),
+        deployment("backend", replicas=1, port=5678),
+        service("frontend-service", {"app": "frontend"}, target=8080),
+        network_policy("deny-all", {}, policyTypes=["Ingress"]),
+    )
+    passes("service", SERVICE_SPEC, view, "the Service")
+    ready_pods(view, "backend", 1)
+    objectives = [
+        Objective(
+            "pods-ready",
+            "Pods ready",
+            "condition",
+            {"target": {"kind": "Pod", "labelSelector": {"app": "frontend"}}, "checks": [{"type": "Ready"}]},
+            "The pods are not ready.",
+        ),
+        Objective(
+            "replicas",
+            "Replicas",
+            "status",
+            {
+                "target": {"kind": "Deployment", "name": "frontend"},
+                "checks": [{"field": "readyReplicas", "operator": ">=", "value": 2}],
+            },
+            "Not enough replicas.",
+        ),
+        Objective(
+            "cluster-ip",
+            "ClusterIP",
+            "spec",
+            {
+                "target": {"kind": "Service", "name": "frontend-service"},
+                "checks": [{"path": "spec.type", "equals": "ClusterIP"}],
+            },
+            "Wrong type.",
+        ),
+        Objective("service", "Service", "service", SERVICE_SPEC, "The Service does not front the frontend."),
+        Objective(
+            "no-crashes",
+            "No crashes",
+            "event",
+            {
+                "target": {"kind": "Pod", "labelSelector": {"app": "frontend"}},
+                "forbiddenReasons": ["BackOff"],
+            },
+            "Pods crash.",
+        ),
+        Objective(
+            "reach",
+            "Frontend reaches backend",
+            "reachability",
+            ALLOWED,
+            "The frontend still cannot reach the backend.",
+        ),
+    ]
+    run_check(objectives, view)  # warm the connection pool
+    started = time.perf_counter()
+    results = run_check(objectives, view)
+    elapsed = time.perf_counter() - started
+    assert [r.key for r in results] == [o.key for o in objectives]
+    assert [r.passed for r in results] == [True, True, True, True, True, False]
+    assert results[-1].message.startswith(
+        "The frontend still cannot reach the backend. Traffic from Deployment"
+    )
+    assert elapsed < 1.0, f"a check run took {elapsed:.2f}s"

@@ -1,0 +1,319 @@
+"""NamespaceView over a real ApiClient, talking HTTP to a small scripted server.
+
+The server stands in for the API server only to script answers a real one gives
+rarely (429, 500, a timeout, a refused connection); tests/live covers the real thing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from kubernetes.client import ApiClient, Configuration
+
+from validators import NamespaceView, api_client_from_kubeconfig
+from validators.errors import ClusterUnavailable, ObjectInvalid
+from validators.namespace_view import REDACTED
+
+Answer = tuple[int, Any]  # status, body (dict → JSON, str → text)
+
+
+class Script:
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], Callable[[dict[str, list[str]], Any], Answer]] = {}
+        self.requests: list[dict[str, Any]] = []
+
+    def on(
+        self, method: str, path: str, answer: Answer | Callable[[dict[str, list[str]], Any], Answer]
+    ) -> None:
+        self.routes[(method, path)] = answer if callable(answer) else (lambda query, body: answer)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self, method: str) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            query = parse_qs(url.query)
+            script.requests.append(
+                {
+                    "method": method,
+                    "path": url.path,
+                    "query": query,
+                    "body": body,
+                    "headers": dict(self.headers),
+                }
+            )
+            route = script.routes.get((method, url.path))
+            status, payload = (
+                route(query, body) if route else (404, {"kind": "Status", "message": "not found"})
+            )
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the timeout test hangs up on purpose; the late answer has nowhere to go
+
+    httpd = Server(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def view_for(host: str, *, timeout: float = 5.0) -> NamespaceView:
+    configuration = Configuration(host=host)
+    configuration.retries = 0
+    return NamespaceView(ApiClient(configuration), "shop", timeout=timeout)
+
+
+PODS = "/api/v1/namespaces/shop/pods"
+
+
+def test_it_returns_an_object_as_served(server: tuple[str, Script]) -> None:
+    host, script = server
+    served = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 2},
+    }
+    script.on("GET", "/apis/apps/v1/namespaces/shop/deployments/web", (200, served))
+    assert view_for(host).get("Deployment", "web") == served
+
+
+def test_it_returns_none_for_a_missing_object(server: tuple[str, Script]) -> None:
+    host, _ = server
+    assert view_for(host).get("Service", "nope") is None
+
+
+def test_it_lists_every_page_and_restores_kind(server: tuple[str, Script]) -> None:
+    host, script = server
+
+    def pages(query: dict[str, list[str]], body: Any) -> Answer:
+        if query.get("continue") == ["page2"]:
+            return 200, {"metadata": {}, "items": [{"metadata": {"name": "web-3"}}]}
+        return 200, {
+            "metadata": {"continue": "page2"},
+            "items": [{"metadata": {"name": "web-1"}}, {"metadata": {"name": "web-2"}}],
+        }
+
+    script.on("GET", PODS, pages)
+    pods = view_for(host).list("Pod", {"app": "web", "tier": "front"})
+    assert [p["metadata"]["name"] for p in pods] == ["web-1", "web-2", "web-3"]
+    assert all(p["kind"] == "Pod" and p["apiVersion"] == "v1" for p in pods)
+    assert script.requests[0]["query"]["labelSelector"] == ["app=web,tier=front"]
+    assert script.requests[0]["query"]["limit"] == ["500"]
+
+
+def test_it_never_returns_secret_values(server: tuple[str, Script]) -> None:
+    host, script = server
+    secret = {
+        "kind": "Secret",
+        "metadata": {
+            "name": "db",
+            "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": '{"stringData":{"password":"hunter2"}}',
+                "team": "shop",
+            },
+        },
+        "data": {"password": "aHVudGVyMg=="},
+        "stringData": {"user": "admin"},
+    }
+    script.on("GET", "/api/v1/namespaces/shop/secrets/db", (200, secret))
+    script.on("GET", "/api/v1/namespaces/shop/secrets", (200, {"metadata": {}, "items": [secret]}))
+    view = view_for(host)
+    for obj in (view.get("Secret", "db"), view.list("Secret")[0]):
+        assert obj is not None
+        assert obj["data"] == {"password": REDACTED}
+        assert obj["stringData"] == {"user": REDACTED}
+        assert obj["metadata"]["annotations"] == {
+            "kubectl.kubernetes.io/last-applied-configuration": REDACTED,
+            "team": "shop",
+        }
+        assert "hunter2" not in json.dumps(obj) and "aHVudGVyMg" not in json.dumps(obj)
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_it_turns_overload_and_server_errors_into_cluster_unavailable(
+    server: tuple[str, Script], status: int
+) -> None:
+    host, script = server
+    script.on("GET", PODS, (status, {"kind": "Status", "message": "etcdserver: request timed out"}))
+    with pytest.raises(
+        ClusterUnavailable, match="Could not list Pods: etcdserver: request timed out"
+    ) as caught:
+        view_for(host).list("Pod")
+    assert caught.value.status == status
+
+
+@pytest.mark.parametrize("status", [401, 403, 422])
+def test_it_turns_refusals_into_object_invalid(server: tuple[str, Script], status: int) -> None:
+    host, script = server
+    script.on("GET", PODS, (status, {"kind": "Status", "message": 'pods is forbidden: User "x" cannot list'}))
+    with pytest.raises(ObjectInvalid, match="pods is forbidden") as caught:
+        view_for(host).list("Pod")
+    assert caught.value.status == status
+
+
+def test_it_turns_a_refused_connection_into_cluster_unavailable() -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(ClusterUnavailable, match="unreachable"):
+        view_for(f"http://127.0.0.1:{port}").get("Pod", "web")
+
+
+def test_it_turns_a_timeout_into_cluster_unavailable(server: tuple[str, Script]) -> None:
+    host, script = server
+
+    def slow(query: dict[str, list[str]], body: Any) -> Answer:
+        time.sleep(1.0)
+        return 200, {"metadata": {}, "items": []}
+
+    script.on("GET", PODS, slow)
+    started = time.monotonic()
+    with pytest.raises(ClusterUnavailable):
+        view_for(host, timeout=0.2).list("Pod")
+    assert time.monotonic() - started < 1.0
+
+
+def test_it_turns_a_garbled_answer_into_cluster_unavailable(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on("GET", PODS, (200, "<html>proxy error</html>"))
+    with pytest.raises(ClusterUnavailable, match="not JSON"):
+        view_for(host).list("Pod")
+
+
+def test_it_refuses_kinds_outside_the_allow_list(server: tuple[str, Script]) -> None:
+    host, script = server
+    with pytest.raises(ObjectInvalid, match="'ClusterRole' is not a kind the checks may read"):
+        view_for(host).list("ClusterRole")
+    assert script.requests == []
+
+
+def test_it_reads_pod_logs_with_the_window_asked_for(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on("GET", f"{PODS}/web-1/log", (200, "listening on :8080\nConnected to backend\n"))
+    text = view_for(host).pod_logs("web-1", container="app", since_seconds=120, previous=True, tail_lines=100)
+    assert "Connected to backend" in text
+    assert script.requests[0]["query"] == {
+        "container": ["app"],
+        "sinceSeconds": ["120"],
+        "previous": ["true"],
+        "tailLines": ["100"],
+    }
+
+
+def test_it_explains_logs_that_cannot_be_read(server: tuple[str, Script]) -> None:
+    host, script = server
+    message = 'container "app" in pod "web-1" is waiting to start: ContainerCreating'
+    script.on("GET", f"{PODS}/web-1/log", (400, {"kind": "Status", "message": message}))
+    with pytest.raises(ObjectInvalid, match="waiting to start"):
+        view_for(host).pod_logs("web-1")
+
+
+def test_it_asks_subject_access_reviews(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on(
+        "POST",
+        "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+        (201, {"kind": "SubjectAccessReview", "status": {"allowed": True, "reason": "RBAC: allowed"}}),
+    )
+    status = view_for(host).subject_access_review(
+        user="system:serviceaccount:shop:reporter",
+        groups=["system:serviceaccounts"],
+        verb="get",
+        resource="pods",
+        subresource="log",
+    )
+    assert status == {"allowed": True, "reason": "RBAC: allowed"}
+    assert script.requests[0]["body"]["spec"] == {
+        "user": "system:serviceaccount:shop:reporter",
+        "groups": ["system:serviceaccounts"],
+        "resourceAttributes": {
+            "verb": "get",
+            "resource": "pods",
+            "group": "",
+            "subresource": "log",
+            "namespace": "shop",
+        },
+    }
+
+
+def test_it_reads_namespace_labels(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on(
+        "GET", "/api/v1/namespaces/shop", (200, {"metadata": {"name": "shop", "labels": {"team": "a"}}})
+    )
+    assert view_for(host).namespace_labels() == {"team": "a"}
+
+
+def test_it_builds_a_client_from_a_kubeconfig_without_touching_the_global_one(
+    server: tuple[str, Script], tmp_path: Path
+) -> None:
+    host, script = server
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "attempt",
+                "clusters": [{"name": "c", "cluster": {"server": host}}],
+                "users": [{"name": "u", "user": {"token": "s3cret-token"}}],
+                "contexts": [
+                    {"name": "attempt", "context": {"cluster": "c", "user": "u", "namespace": "shop"}}
+                ],
+            }
+        )
+    )
+    before = Configuration.get_default_copy().host
+    script.on("GET", PODS, (200, {"metadata": {}, "items": []}))
+    with api_client_from_kubeconfig(kubeconfig) as api:
+        assert NamespaceView(api, "shop").list("Pod") == []
+    headers = {key.lower(): value for key, value in script.requests[0]["headers"].items()}
+    assert headers["authorization"] == "Bearer s3cret-token"
+    assert Configuration.get_default_copy().host == before
+
+
+def test_it_says_a_missing_kubeconfig_is_temporary(tmp_path: Path) -> None:
+    with pytest.raises(ClusterUnavailable, match="does not exist"):
+        api_client_from_kubeconfig(tmp_path / "nope")
+
+
+def test_it_says_a_broken_kubeconfig_is_permanent(tmp_path: Path) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
+    with pytest.raises(ObjectInvalid, match="cannot be used"):
+        api_client_from_kubeconfig(broken)

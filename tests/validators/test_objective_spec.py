@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+import validators
+from tests.validators.fakes import FakeView, deployment, service
+
+
+def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
+    return validators.evaluate("spec", spec, view)  # type: ignore[arg-type]
+
+
+def svc_check(*checks: dict[str, Any]) -> dict[str, Any]:
+    return {"target": {"kind": "Service", "name": "web"}, "checks": list(checks)}
+
+
+def test_it_passes_when_a_field_equals_the_value() -> None:
+    result = run(
+        svc_check({"path": "spec.type", "equals": "ClusterIP"}), FakeView([service("web", {"app": "web"})])
+    )
+    assert result.passed
+    assert result.message == "Service web has spec.type = ClusterIP."
+
+
+def test_it_fails_when_a_field_differs() -> None:
+    view = FakeView([service("web", {"app": "web"}, type="NodePort")])
+    result = run(svc_check({"path": "spec.type", "equals": "ClusterIP"}), view)
+    assert result.message == "Service web has spec.type = NodePort; expected ClusterIP."
+
+
+def test_it_checks_existence() -> None:
+    deploy = deployment("web", {"app": "web"})
+    probe = {"path": "spec.template.spec.containers[name=app].readinessProbe", "exists": True}
+    spec = {"target": {"kind": "Deployment", "name": "web"}, "checks": [probe]}
+    result = run(spec, FakeView([deploy]))
+    assert result.message == "Deployment web has no spec.template.spec.containers[name=app].readinessProbe."
+    deploy["spec"]["template"]["spec"]["containers"][0]["readinessProbe"] = {"httpGet": {"port": 80}}
+    assert run(spec, FakeView([deploy])).passed
+
+
+def test_it_checks_absence() -> None:
+    deploy = deployment("web", {"app": "web"})
+    deploy["spec"]["template"]["spec"]["hostNetwork"] = True
+    spec = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [{"path": "spec.template.spec.hostNetwork", "exists": False}],
+    }
+    assert (
+        run(spec, FakeView([deploy])).message
+        == "Deployment web still sets spec.template.spec.hostNetwork (to true)."
+    )
+
+
+def test_it_checks_containment_of_a_sub_mapping() -> None:
+    deploy = deployment("web", {"app": "web"})
+    deploy["spec"]["template"]["spec"]["containers"][0]["resources"] = {
+        "limits": {"memory": "128Mi", "cpu": "1"}
+    }
+    spec = {
+        "target": {"kind": "Deployment", "name": "web"},
+        "checks": [
+            {
+                "path": "spec.template.spec.containers[0].resources",
+                "contains": {"limits": {"memory": "128Mi"}},
+            }
+        ],
+    }
+    assert run(spec, FakeView([deploy])).passed
+
+
+def test_it_can_expect_null() -> None:
+    view = FakeView([service("web", {"app": "web"})])
+    view.objects[0]["spec"]["clusterIP"] = None
+    assert run(svc_check({"path": "spec.clusterIP", "equals": None}), view).passed
+
+
+def test_it_never_sees_secret_values_through_the_view() -> None:
+    # NamespaceView redacts values; a spec check can still ask whether a key exists.
+    from validators.namespace_view import REDACTED
+
+    secret = {"kind": "Secret", "metadata": {"name": "db", "labels": {}}, "data": {"password": REDACTED}}
+    spec = {"target": {"kind": "Secret", "name": "db"}, "checks": [{"path": "data.password", "exists": True}]}
+    assert run(spec, FakeView([secret])).passed
