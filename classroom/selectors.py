@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Count, Max, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock, Status
@@ -150,16 +151,16 @@ CELL_LABELS = {
 
 
 class AttemptRow(NamedTuple):
+    """The little of an attempt the grid needs, read without building model instances."""
+
     id: int
     learner_id: int
     challenge_id: int
     status: str
-    created_at: datetime
-    ready_at: datetime | None
+    started_at: datetime  # ready, or requested when it never got ready
     solved_at: datetime | None
     ended_at: datetime | None
     expires_at: datetime | None
-    destroyed_at: datetime | None
     hints_unlocked: int
     failed: bool
 
@@ -169,14 +170,21 @@ ATTEMPT_FIELDS = (
     "learner_id",
     "challenge_id",
     "status",
-    "created_at",
-    "ready_at",
+    "started_at",
     "solved_at",
     "ended_at",
     "expires_at",
-    "destroyed_at",
     "hints_unlocked",
+    "failed",
 )
+
+
+def _attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
+    rows = attempts.annotate(
+        started_at=Coalesce("ready_at", "created_at"),
+        failed=ExpressionWrapper(~Q(error=""), output_field=BooleanField()),
+    )
+    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*ATTEMPT_FIELDS))
 
 
 def _outcome(attempt: AttemptRow) -> CellState:
@@ -332,8 +340,22 @@ class Dashboard:
         return self.learners * len(self.columns)
 
 
-def _objective_titles(challenge: Challenge) -> dict[str, str]:
-    return {o.get("key", ""): o.get("title", o.get("key", "")) for o in challenge.objectives or []}
+@dataclass
+class Objectives:
+    """The assigned challenges' objectives, by (challenge id, key): their titles and order."""
+
+    titles: dict[tuple[int, str], str]
+    order: dict[tuple[int, str], int]
+
+    @classmethod
+    def of(cls, challenges: Iterable[Challenge]) -> Objectives:
+        titles, order = {}, {}
+        for challenge in challenges:
+            for i, objective in enumerate(challenge.objectives or []):
+                key = (challenge.pk, objective.get("key", ""))
+                titles[key] = objective.get("title") or key[1]
+                order[key] = i
+        return cls(titles=titles, order=order)
 
 
 def _median(values: list[timedelta]) -> timedelta | None:
@@ -342,7 +364,7 @@ def _median(values: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
 
 
-def _summarize(cells: Iterable[Cell], titles: dict[int, dict[str, str]], of: int) -> Summary:
+def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summary:
     summary = Summary(of=of)
     times: list[timedelta] = []
     failing: Counter[tuple[int, str]] = Counter()
@@ -354,36 +376,56 @@ def _summarize(cells: Iterable[Cell], titles: dict[int, dict[str, str]], of: int
         elif cell.state in (CellState.PROVISIONING, CellState.WORKING, CellState.CHECKING):
             summary.active += 1
         summary.stuck += cell.stuck
-        for key, count in cell.failing.items():
-            failing[(cell.challenge.pk, key)] += count
+        if cell.failing:
+            challenge_id = cell.challenge.pk
+            for key, count in cell.failing.items():
+                failing[(challenge_id, key)] += count
     summary.median_time = _median(times)
     if failing:
         # Most failures first; ties go to the objective listed first in its challenge.
-        order = {(cid, key): i for cid, keys in titles.items() for i, key in enumerate(keys)}
-        (cid, key), count = min(failing.items(), key=lambda kv: (-kv[1], order.get(kv[0], 999), kv[0]))
-        summary.failing_title = titles.get(cid, {}).get(key, key)
+        (cid, key), count = min(
+            failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
+        )
+        summary.failing_title = objectives.titles.get((cid, key), key)
         summary.failing_count = count
     return summary
+
+
+# A finished check run never changes, so what an attempt's failed runs say about each objective
+# is worked out once per process and reused by every later poll, until the attempt has another
+# failed run (keyed by the number and time of the latest, as ids come back after a rollback).
+# Decoding every run's results on each 3 s poll was the dashboard's largest cost.
+_failing_memo: dict[int, tuple[tuple[int, datetime | None], Counter[str]]] = {}
+FAILING_MEMO_LIMIT = 200_000
 
 
 def _check_aggregates(attempts: QuerySet[Attempt]) -> dict[int, Checks]:
     """Per attempt: its finished checks, the best and (while its environment runs) the latest
     result, and how often each objective failed.
 
-    Three queries, so that Python handles a row per attempt rather than per check run where it
-    can: totals grouped by the database, the runs of environments still running (a few per
-    learner at most), and the per-objective results of the runs that failed.
+    At most three queries, so that Python handles a row per attempt rather than per check run
+    where it can: totals grouped by the database, the runs of environments still running (a few
+    per learner at most), and the results of failed runs not seen before.
     """
     done = CheckRun.objects.filter(attempt_id__in=attempts.values("pk"), state=CheckRun.State.DONE)
     checks: dict[int, Checks] = {}
+    failed_runs: dict[int, tuple[int, datetime | None]] = {}
     totals = (
         done.order_by()
         .values("attempt_id")
-        .annotate(runs=Count("pk"), best=Max("passed_count"), most=Max("total"))
-        .values_list("attempt_id", "runs", "best", "most")
+        .annotate(
+            runs=Count("pk"),
+            failed=Count("pk", filter=Q(passed=False)),
+            last_failed=Max("created_at", filter=Q(passed=False)),
+            best=Max("passed_count"),
+            most=Max("total"),
+        )
+        .values_list("attempt_id", "runs", "failed", "last_failed", "best", "most")
     )
-    for attempt_id, runs, best, most in totals:
+    for attempt_id, runs, failed, last_failed, best, most in totals:
         checks[attempt_id] = Checks(runs=runs, passed=best, total=most, best=best)
+        if failed:
+            failed_runs[attempt_id] = (failed, last_failed)
     running = (
         done.filter(attempt__status=Status.READY)
         .order_by("created_at", "pk")
@@ -394,11 +436,25 @@ def _check_aggregates(attempts: QuerySet[Attempt]) -> dict[int, Checks]:
         item.passed, item.total = passed_count, total
         if item.best_at is None and item.best > 0 and passed_count == item.best:
             item.best_at = created_at
-    for attempt_id, results in done.filter(passed=False).order_by().values_list("attempt_id", "results"):
-        failing = checks[attempt_id].failing
-        for result in results or ():
-            if not result.get("passed"):
-                failing[result.get("key", "")] += 1
+    unseen = [a for a, key in failed_runs.items() if a not in _failing_memo or _failing_memo[a][0] != key]
+    if unseen:
+        if len(_failing_memo) > FAILING_MEMO_LIMIT:
+            _failing_memo.clear()
+        fresh: dict[int, tuple[tuple[int, datetime | None], Counter[str]]] = {}
+        # A short list of ids, or the whole class again when most are new (the first poll).
+        scope = done.filter(attempt_id__in=unseen) if len(unseen) <= 500 else done
+        results_of_failed = (
+            scope.filter(passed=False).order_by().values_list("attempt_id", "created_at", "results")
+        )
+        for attempt_id, created_at, results in results_of_failed:
+            (count, last), failing = fresh.get(attempt_id, ((0, None), Counter()))
+            failing.update(r.get("key", "") for r in results or () if not r.get("passed"))
+            fresh[attempt_id] = ((count + 1, max(last, created_at) if last else created_at), failing)
+        _failing_memo.update(fresh)
+    for attempt_id, item in checks.items():
+        memo = _failing_memo.get(attempt_id)
+        if memo is not None:
+            item.failing = memo[1]  # shared: read, never changed
     return checks
 
 
@@ -413,7 +469,7 @@ def _cell(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now
             cell.check_runs += result.runs
             cell.failing.update(result.failing)
         if attempt.solved_at is not None:
-            spent = attempt.solved_at - (attempt.ready_at or attempt.created_at)
+            spent = attempt.solved_at - attempt.started_at
             if cell.best_time is None or spent < cell.best_time:
                 cell.best_time = spent
             cell.solved_at = cell.solved_at or attempt.solved_at
@@ -428,7 +484,7 @@ def _cell(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now
     if latest_checks is not None:
         cell.passed, cell.total = latest_checks.passed, latest_checks.total
     if cell.state == CellState.WORKING:
-        cell.working_since = latest.ready_at or latest.created_at
+        cell.working_since = latest.started_at
         if latest_checks is not None and latest_checks.total:
             cell.state = CellState.CHECKING
         over_estimate = now - cell.working_since > timedelta(minutes=cell.challenge.estimated_minutes)
@@ -458,12 +514,11 @@ def dashboard(
     learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
     attempt_rows = Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
     by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
-    for values in attempt_rows.order_by("created_at", "pk").values_list(*ATTEMPT_FIELDS, "error"):
-        row = AttemptRow._make((*values[:-1], bool(values[-1])))
+    for row in _attempt_rows(attempt_rows):
         by_pair[(row.learner_id, row.challenge_id)].append(row)
     checks = _check_aggregates(attempt_rows)
 
-    titles = {a.challenge_id: _objective_titles(a.challenge) for a in assignments}
+    objectives = Objectives.of(a.challenge for a in assignments)
     rows: list[Row] = []
     for learner in learners:
         cells = []
@@ -471,9 +526,11 @@ def dashboard(
             cell = Cell(learner_id=learner.pk, challenge=assignment.challenge)
             attempts = by_pair.get((learner.pk, assignment.challenge_id))
             cells.append(_cell(cell, attempts, checks, now) if attempts else cell)
-        rows.append(Row(learner=learner, cells=cells, summary=_summarize(cells, titles, len(assignments))))
+        rows.append(
+            Row(learner=learner, cells=cells, summary=_summarize(cells, objectives, len(assignments)))
+        )
     columns = [
-        Column(assignment=a, summary=_summarize((r.cells[i] for r in rows), titles, len(rows)))
+        Column(assignment=a, summary=_summarize((r.cells[i] for r in rows), objectives, len(rows)))
         for i, a in enumerate(assignments)
     ]
     stuck_learners = sum(1 for r in rows if r.stuck)
@@ -535,7 +592,18 @@ def assignment_for(*, classroom: Classroom, slug: str) -> Assignment | None:
 
 
 def _attempt_row(attempt: Attempt) -> AttemptRow:
-    return AttemptRow._make((*(getattr(attempt, name) for name in ATTEMPT_FIELDS), bool(attempt.error)))
+    return AttemptRow(
+        id=attempt.pk,
+        learner_id=attempt.learner_id,
+        challenge_id=attempt.challenge_id,
+        status=attempt.status,
+        started_at=attempt.ready_at or attempt.created_at,
+        solved_at=attempt.solved_at,
+        ended_at=attempt.ended_at,
+        expires_at=attempt.expires_at,
+        hints_unlocked=attempt.hints_unlocked,
+        failed=bool(attempt.error),
+    )
 
 
 def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:

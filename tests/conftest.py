@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.cluster", "tests.fixtures.worker"]
+pytest_plugins = ["tests.fixtures.cluster", "tests.fixtures.worker", "tests.fixtures.browser"]

@@ -6,7 +6,11 @@ the tools it shows.
 
 from __future__ import annotations
 
+import re
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from challenges import panels
 from challenges.console.rules import KUBECTL_NAMES
@@ -43,3 +47,12 @@ def as_kubectl(line: str) -> str:
 @register.filter
 def split(value: str, separator: str) -> list[str]:
     return value.split(separator)
+
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def inline_code(text: str) -> SafeString:
+    """Plain text with `backquoted` words shown as code (the console's refusal messages)."""
+    return mark_safe(_CODE.sub(r"<code>\1</code>", str(escape(text))))  # noqa: S308 -- escaped first

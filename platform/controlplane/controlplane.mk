@@ -1,5 +1,5 @@
 # The local Kubernetes control plane (see platform/controlplane/README.md).
-# Included by the top-level Makefile, which defines PYTHON and the venv target.
+# Included by the top-level Makefile, which defines PYTHON and the python (venv) target.
 
 CONTROLPLANE_DIR := platform/controlplane
 PYTHON ?= .venv/bin/python
@@ -21,5 +21,5 @@ cluster-down:
 	@$(CONTROLPLANE_DIR)/down $(CLUSTER)
 
 ## bench-controlplane: measure build, start-up, endpoints and memory of a throwaway cluster
-bench-controlplane: controlplane venv
+bench-controlplane: controlplane python
 	@$(PYTHON) $(CONTROLPLANE_DIR)/bench

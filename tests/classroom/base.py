@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone
 
 from challenges.models import Attempt, Challenge, CheckRun, Status
@@ -13,6 +14,8 @@ from classroom.models import Assignment, Classroom, Membership
 from tests.base import BaseTestCase
 
 
+# Hashing the personas' passwords properly takes seconds per class on a small machine.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class ClassroomTestCase(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:

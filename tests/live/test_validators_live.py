@@ -19,6 +19,7 @@ from tests.fixtures.cluster import Cluster
 from validators import NamespaceView, Objective, Result, api_client_from_kubeconfig, run_check
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS
+from validators.workloads import is_ready
 
 pytestmark = pytest.mark.live
 
@@ -175,21 +176,13 @@ def network_policy(name: str, pod_selector: Obj, **spec: Any) -> Obj:
 
 
 def ready_pods(view: NamespaceView, app: str, count: int) -> None:
-    passes(
-        "condition",
-        {"target": {"kind": "Pod", "labelSelector": {"app": app}}, "checks": [{"type": "Ready"}]},
-        view,
-        f"{app} pods ready",
-    )
-    eventually(
-        lambda: (
-            True
-            if len([p for p in view.pods({"app": app}) if not p["metadata"].get("deletionTimestamp")])
-            == count
-            else None
-        ),
-        f"{count} {app} pods",
-    )
+    """Wait until exactly `count` pods labelled app=<app> exist, all of them Ready."""
+
+    def settled() -> bool | None:
+        pods = [p for p in view.pods({"app": app}) if not p["metadata"].get("deletionTimestamp")]
+        return True if len(pods) == count and all(is_ready(p) for p in pods) else None
+
+    eventually(settled, f"{count} ready {app} pods")
 
 
 # --- NamespaceView ------------------------------------------------------------------------------
@@ -462,6 +455,8 @@ def test_service_passes_when_it_fronts_the_deployment(
     api: ApiClient, view: NamespaceView, namespace: str
 ) -> None:
     apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}))
+    # The check passes as soon as every *ready* pod is routed; wait for both to be ready.
+    ready_pods(view, "frontend", 2)
     result = passes("service", SERVICE_SPEC, view, "the Service to route to both pods")
     assert result.message == (
         "Service frontend-service (ClusterIP) routes port 80 to all 2 ready pods of Deployment frontend."
@@ -635,8 +630,9 @@ def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
         service("frontend-service", {"app": "frontend"}, target=8080),
         network_policy("deny-all", {}, policyTypes=["Ingress"]),
     )
-    passes("service", SERVICE_SPEC, view, "the Service")
+    ready_pods(view, "frontend", 2)
     ready_pods(view, "backend", 1)
+    passes("service", SERVICE_SPEC, view, "the Service")
     objectives = [
         Objective(
             "pods-ready",
@@ -685,12 +681,16 @@ def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
         ),
     ]
     run_check(objectives, view)  # warm the connection pool
-    started = time.perf_counter()
-    results = run_check(objectives, view)
-    elapsed = time.perf_counter() - started
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        results = run_check(objectives, view)
+        timings.append(time.perf_counter() - started)
+    # The median, so one slow sample on a busy machine does not decide; `make bench-checks` has the p95.
+    elapsed = sorted(timings)[2]
     assert [r.key for r in results] == [o.key for o in objectives]
     assert [r.passed for r in results] == [True, True, True, True, True, False]
     assert results[-1].message.startswith(
         "The frontend still cannot reach the backend. Traffic from Deployment"
     )
-    assert elapsed < 1.0, f"a check run took {elapsed:.2f}s"
+    assert elapsed < 1.0, f"a check run took {elapsed:.2f}s (median of {[round(t, 2) for t in timings]})"

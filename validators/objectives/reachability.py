@@ -42,12 +42,29 @@ class Peer(Spec):
         return f"pods matching {selectors.format_labels(self.label_selector or {})}"
 
 
-class ReachabilitySpec(Spec):
+class PathSpec(Spec):
     source: Peer = Field(alias="from")
     destination: Peer = Field(alias="to")
     port: int = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
     expect: Literal["allowed", "blocked"]
+
+
+class ReachabilitySpec(Spec):
+    """One path (`from`, `to`, `port`, `expect`), or several under `checks` that must all hold.
+
+    Several paths in one objective let a challenge say "the frontend gets in and nobody else
+    does": an objective that fails until the real fix is made, and fails again on a shortcut.
+    """
+
+    checks: list[PathSpec] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_path(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "checks" not in data:
+            return {"checks": [data]}
+        return data
 
 
 def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
@@ -67,14 +84,29 @@ def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
 
 @register("reachability", ReachabilitySpec)
 def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
+    policies = view.network_policies()
+    namespaces = {view.namespace: view.namespace_labels()}
+    results = [_check_path(path, view, policies, namespaces) for path in spec.checks]
+    failed = next((result for result in results if not result.passed), None)
+    if failed is not None:
+        return failed
+    if len(results) == 1:
+        return results[0]
+    return Result.ok(
+        " ".join(result.message for result in results),
+        paths=[result.details for result in results],
+    )
+
+
+def _check_path(
+    spec: PathSpec, view: NamespaceView, policies: list[Obj], namespaces: dict[str, dict[str, str]]
+) -> Result:
     sources, source_label, why_none = _pods(spec.source, view)
     if why_none:
         return Result.fail(why_none)
     destinations, destination_label, why_none = _pods(spec.destination, view)
     if why_none:
         return Result.fail(why_none)
-    policies = view.network_policies()
-    namespaces = {view.namespace: view.namespace_labels()}
     want_allowed = spec.expect == "allowed"
     traffic = (
         f"Traffic from {spec.source.describe()} to {spec.destination.describe()} "

@@ -51,6 +51,8 @@
       if (event.detail.target && event.detail.target.id === "console-log") { scrollConsole(); }
     });
     scrollConsole();
+    // The log keeps showing its latest command when the page changes width.
+    window.addEventListener("resize", scrollConsole);
   }
 
   // --- editor -------------------------------------------------------------------------------
