@@ -291,6 +291,10 @@ def _dashboard_options(request: HttpRequest) -> tuple[Sort, bool]:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, role = _classroom(request, pk, Role.INSTRUCTOR, Role.STAFF)
     sort, stuck_only = _dashboard_options(request)
+    version = selectors.dashboard_version(classroom=classroom)
+    if request.htmx and request.GET.get("since") == version:  # type: ignore[attr-defined]
+        # Nothing changed since the grid the page shows: htmx swaps nothing on a 204.
+        return HttpResponse(status=204)
     board = selectors.dashboard(classroom=classroom, sort=sort, stuck_only=stuck_only)
     query = urlencode(
         {k: v for k, v in (("sort", sort.value), ("filter", "stuck" if stuck_only else "")) if v}
@@ -299,6 +303,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "classroom": classroom,
         "role": role,
         "board": board,
+        "version": version,
         "sort": sort,
         "sorts": [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")],
         "stuck_only": stuck_only,

@@ -71,12 +71,18 @@ _PAGE_SIZE = 500
 
 
 class NamespaceView:
-    """Read-only access to one namespace, with the platform's own credentials."""
+    """Read-only access to one namespace, with the platform's own credentials.
+
+    A view is one check run's snapshot: each distinct read goes to the API server once, however
+    many objectives ask for it (the reachability paths of one objective all need the same pods
+    and policies). Make a new view for each check run.
+    """
 
     def __init__(self, api_client: ApiClient, namespace: str, *, timeout: float = 10.0) -> None:
         self._client = api_client
         self.namespace = namespace
         self.timeout = timeout
+        self._reads: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[int, bytes]] = {}
 
     def __repr__(self) -> str:
         return f"NamespaceView(namespace={self.namespace!r})"
@@ -237,6 +243,25 @@ class NamespaceView:
         return decoded
 
     def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        query: builtins.list[tuple[str, str]] | None = None,
+        body: Obj | None = None,
+        accept: str = "application/json",
+    ) -> tuple[int, bytes]:
+        key = (path, accept, tuple(query or ()))
+        if method == "GET" and key in self._reads:
+            return self._reads[key]
+        answer = self._send(method, path, what=what, query=query, body=body, accept=accept)
+        if method == "GET" and (200 <= answer[0] < 300 or answer[0] == 404):
+            # Raw bytes, decoded again on each use: callers may change what they get.
+            self._reads[key] = answer
+        return answer
+
+    def _send(
         self,
         method: str,
         path: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.models import User
@@ -265,6 +266,52 @@ class LiveRefreshTestCase(ClassroomTestCase):
         self.attempt_at(self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=1))
         self.assertContains(client.get(self.url(), headers={"HX-Request": "true"}), 'data-state="solved"', 1)
 
+    def version(self, client: object) -> str:
+        r = client.get(self.url(), headers={"HX-Request": "true"})  # type: ignore[attr-defined]
+        return re.search(r'hx-vals=\'\{"since": "([0-9a-f]+)"\}\'', r.content.decode()).group(1)  # type: ignore[union-attr]
+
+    def test_a_poll_with_nothing_new_answers_204(self) -> None:
+        client = self.client_for(self.ivy)
+        since = self.version(client)
+        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
+        self.assertEqual(r.status_code, 204)
+        self.assertEqual(r.content, b"")
+
+    def test_a_poll_after_a_change_gets_the_new_grid(self) -> None:
+        client = self.client_for(self.ivy)
+        since = self.version(client)
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
+        self.assertContains(r, 'data-state="working"')
+        since = self.version(client)
+        self.check_run(attempt, [True, False])
+        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
+        self.assertContains(r, "1 of 2 checks")
+
+    def test_every_state_change_changes_the_version(self) -> None:
+        client = self.client_for(self.ivy)
+        attempt = self.make_attempt(self.alice, "wrong-selector", Status.REQUESTED)
+        seen = {self.version(client)}
+        now = timezone.now()
+        for status, field in (
+            (Status.PROVISIONING, "provisioning_at"),
+            (Status.READY, "ready_at"),
+            (Status.SOLVED, "solved_at"),
+            (Status.ENDED, "ended_at"),
+            (Status.DESTROYED, "destroyed_at"),
+        ):
+            now += timedelta(seconds=1)
+            attempt.transition(from_=attempt.status, to=status, **{field: now})
+            seen.add(self.version(client))
+        self.join(self.bob)
+        seen.add(self.version(client))
+        self.assertEqual(len(seen), 7)
+
+    def test_the_page_without_htmx_never_answers_204(self) -> None:
+        client = self.client_for(self.ivy)
+        since = self.version(client)
+        self.assertEqual(client.get(self.url(f"?since={since}")).status_code, 200)
+
     def test_the_cells_link_to_the_drilldown(self) -> None:
         r = self.client_for(self.ivy).get(self.url())
         drill = reverse("classroom_drilldown", args=[self.classroom.pk, self.alice.pk, "wrong-selector"])
@@ -281,22 +328,27 @@ class QueryCountTestCase(ClassroomTestCase):
             self.attempt_at(learner, "expose-internally", Status.SOLVED, solved_after=timedelta(minutes=3))
         self.added += count
 
-    def queries(self, htmx: bool) -> int:
+    def queries(self, htmx: bool, quiet: bool = False) -> int:
         client = self.client_for(self.ivy)
         url = reverse("classroom_dashboard", args=[self.classroom.pk])
         headers = {"HX-Request": "true"} if htmx else {}
-        client.get(url, headers=headers)  # the session and user load once the same way each time
+        first = client.get(url, headers=headers)  # the same work as the measured one, warmed
+        if quiet:
+            url += "?since=" + first.context["version"]
         with CaptureQueriesContext(connection) as ctx:
-            client.get(url, headers=headers)
+            response = client.get(url, headers=headers)
+        self.assertEqual(response.status_code, 204 if quiet else 200)
         return len(ctx.captured_queries)
 
     def test_the_dashboard_runs_the_same_queries_for_3_or_30_learners(self) -> None:
         self.added = 0
         self.add_learners(2)
-        small = (self.queries(htmx=False), self.queries(htmx=True))
+        small = (self.queries(htmx=False), self.queries(htmx=True), self.queries(htmx=True, quiet=True))
         self.add_learners(28)
-        large = (self.queries(htmx=False), self.queries(htmx=True))
+        large = (self.queries(htmx=False), self.queries(htmx=True), self.queries(htmx=True, quiet=True))
         self.assertEqual(small, large)
-        # session, user, classroom, the user's and groups' permissions, assignments, memberships,
-        # attempts, and three for check runs (totals, running environments, failed objectives)
-        self.assertLessEqual(large[1], 11)
+        # session, user, classroom, the user's and groups' permissions; the version (memberships,
+        # assignments, attempts, check runs); then the grid: assignments, memberships, attempts,
+        # check-run totals, running environments' runs (failed results only when new)
+        self.assertLessEqual(large[1], 14)
+        self.assertLessEqual(large[2], 9)

@@ -297,8 +297,6 @@ def test_a_subject_access_review_answers_for_a_service_account_bound_to_a_role(
         return answer.status
 
     # The RBAC authorizer reads bindings from an informer: allow it a moment.
-    eventually(
-        lambda: review("list", "pods") if review("list", "pods").allowed else None, "RBAC to allow list pods"
-    )
+    eventually(lambda: True if review("list", "pods").allowed else None, "RBAC to allow list pods")
     assert review("delete", "pods").allowed is False
     assert review("get", "secrets").allowed is False

@@ -49,6 +49,10 @@ def container_engine_runs() -> bool:
     return subprocess.run([docker, "info"], capture_output=True, timeout=30).returncode == 0
 
 
+def standin(prefix: str) -> KindBackend:
+    return KindBackend(prefix=prefix, kind=str(STANDIN_DIR / "kind"), wait_seconds=60, internal=False)
+
+
 def standin_path() -> str:
     return os.pathsep.join([str(STANDIN_DIR), str(binaries_dir()), os.environ.get("PATH", "")])
 
@@ -60,12 +64,12 @@ def kind_world(celery_workers: Workers, cluster: Cluster, settings: Any) -> Iter
             yield world
         finally:
             world.workers.stop_all()
-            standin = KindBackend(prefix=world.prefix, kind=str(STANDIN_DIR / "kind"), wait_seconds=60, internal=False)
-            for name in standin.list_environments():
-                standin.destroy(name)
+            clusters = standin(world.prefix)
+            for name in clusters.list_environments():
+                clusters.destroy(name)
 
 
-def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server_and_away(kind_world: Lifecycle) -> None:
+def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server(kind_world: Lifecycle) -> None:
     # `kind` is found on PATH, as in a deployment; here PATH leads to the stand-in.
     kind_world.workers.start(BREAKFIX_KIND="kind", PATH=standin_path())
     learner = kind_world.learner("kim")
@@ -73,15 +77,15 @@ def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server_and_away(
     assert attempt.backend == "kind"
     attempt = wait_for_status(attempt, Status.READY, Status.FAILED, timeout=CLUSTER_SECONDS)
     assert attempt.status == Status.READY, attempt.error
-    standin = KindBackend(prefix=kind_world.prefix, kind=str(STANDIN_DIR / "kind"), wait_seconds=60, internal=False)
-    assert attempt.environment in standin.list_environments()
+    clusters = standin(kind_world.prefix)
+    assert attempt.environment in clusters.list_environments()
 
     # The learner is cluster-admin of a cluster of their own (and the guards still hold them).
     with kind_world.learner_api(attempt) as api:
         assert rest.request(api, "GET", "/api/v1/nodes", what="list nodes")[0] == 200
         namespace = attempt.environment
-        status, _ = rest.request(api, "GET", f"/apis/apps/v1/namespaces/{namespace}/deployments/frontend", what="read")
-        assert status == 200
+        path = f"/apis/apps/v1/namespaces/{namespace}/deployments/frontend"
+        assert rest.request(api, "GET", path, what="read")[0] == 200
         # It is not the platform's shared cluster: the test namespace of this session is not there.
         assert rest.request(api, "GET", f"/api/v1/namespaces/{kind_world.prefix}-0", what="read")[0] == 404
 
@@ -90,10 +94,10 @@ def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server_and_away(
 
     services.attempt_end(attempt=attempt, actor=learner)
     wait_for_status(attempt, Status.DESTROYED, timeout=CLUSTER_SECONDS)
-    assert attempt.environment not in standin.list_environments()
+    assert attempt.environment not in clusters.list_environments()
 
 
-def test_real_kind_without_a_container_engine_fails_at_once_with_a_clear_reason(kind_world: Lifecycle) -> None:
+def test_real_kind_without_a_container_engine_fails_fast_and_clearly(kind_world: Lifecycle) -> None:
     if container_engine_runs():
         pytest.skip("a container engine runs here, so kind would really create a cluster")
     kind = real_kind()
