@@ -647,40 +647,64 @@ def _attempt_row(attempt: Attempt) -> AttemptRow:
     )
 
 
+# What the lifecycle's events are called on the timeline.
+EVENT_TITLES = {
+    "requested": "Environment requested",
+    "provisioning": "Provisioning started",
+    "ready": "Environment ready",
+    "solved": "Solved",
+    "failed": "Environment failed",
+    "extended": "Time extended",
+    "ended": "Environment ended",
+    "expired": "Time ran out",
+    "reset": "Fresh environment (reset)",
+    "destroyed": "Environment removed",
+}
+EVENT_OK = {"solved": True, "failed": False, "expired": False}
+# Check runs appear with their per-objective results; their events would say it twice.
+EVENTS_SHOWN_AS_CHECKS = {"check_requested", "checked", "check_failed"}
+
+
+def _milestones(attempt: Attempt) -> list[tuple[str, datetime | None, str]]:
+    """(event kind, time, detail) read from the attempt's own fields, for events that are missing."""
+    return [
+        ("requested", attempt.created_at, ""),
+        ("ready", attempt.ready_at, ""),
+        ("solved", attempt.solved_at, f"in {duration(attempt.time_to_solve)}"),
+        ("failed", (attempt.ended_at or attempt.created_at) if attempt.error else None, attempt.error),
+    ]
+
+
 def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
-    """Every attempt of one learner at one challenge, newest first, each with its timed entries."""
+    """Every attempt of one learner at one challenge, newest first, each with its timed entries:
+    environment events (with who acted), check runs with per-objective results, hints, commands."""
     attempts = list(
         Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk")
     )
     entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}
+    kinds: dict[int, set[str]] = {a.pk: set() for a in attempts}
     ids = list(entries)
     runs: Counter[int] = Counter()
-    for attempt in attempts:
-        entries[attempt.pk].append(
-            Entry(at=attempt.created_at, kind="attempt", title="Environment requested")
+    for event in AttemptEvent.objects.filter(attempt_id__in=ids).select_related("actor"):
+        if event.kind in EVENTS_SHOWN_AS_CHECKS:
+            continue
+        kinds[event.attempt_id].add(event.kind)
+        entries[event.attempt_id].append(
+            Entry(
+                at=event.created_at,
+                kind="event",
+                title=EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize()),
+                detail=event.message,
+                actor=event.actor.username if event.actor is not None else "",
+                ok=EVENT_OK.get(event.kind),
+            )
         )
-        if attempt.ready_at:
-            entries[attempt.pk].append(Entry(at=attempt.ready_at, kind="attempt", title="Environment ready"))
-        if attempt.solved_at:
-            entries[attempt.pk].append(
-                Entry(
-                    at=attempt.solved_at,
-                    kind="attempt",
-                    title="Solved",
-                    detail=f"in {duration(attempt.time_to_solve)}",
-                    ok=True,
+    for attempt in attempts:
+        for kind, at, detail in _milestones(attempt):
+            if at is not None and kind not in kinds[attempt.pk]:
+                entries[attempt.pk].append(
+                    Entry(at=at, kind="event", title=EVENT_TITLES[kind], detail=detail, ok=EVENT_OK.get(kind))
                 )
-            )
-        if attempt.error:
-            entries[attempt.pk].append(
-                Entry(
-                    at=attempt.ended_at or attempt.destroyed_at or attempt.created_at,
-                    kind="attempt",
-                    title="Environment failed",
-                    detail=attempt.error,
-                    ok=False,
-                )
-            )
     for run in (
         CheckRun.objects.filter(attempt_id__in=ids).select_related("requested_by").order_by("created_at")
     ):
@@ -690,7 +714,7 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
         elif run.state == CheckRun.State.ERROR:
             title, ok = "Check could not run", False
         else:
-            title, ok = "Check requested", None
+            title, ok = "Check running", None
         entries[run.attempt_id].append(
             Entry(
                 at=run.created_at,
@@ -708,29 +732,19 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
         )
     for command in ConsoleCommand.objects.filter(attempt_id__in=ids):
         if command.refused:
-            detail = "refused"
+            detail, ok = "refused", False
         elif command.exit_code is None:
-            detail = "no exit status"
+            detail, ok = "no exit status", None
         else:
-            detail = f"exit {command.exit_code}"
+            detail, ok = f"exit {command.exit_code}", command.exit_code == 0
         entries[command.attempt_id].append(
             Entry(
                 at=command.created_at,
                 kind="command",
                 title=command.command,
                 detail=detail,
-                ok=None if command.exit_code is None and not command.refused else command.exit_code == 0,
+                ok=ok,
                 output=command.output[:4000],
-            )
-        )
-    for event in AttemptEvent.objects.filter(attempt_id__in=ids).select_related("actor"):
-        entries[event.attempt_id].append(
-            Entry(
-                at=event.created_at,
-                kind="event",
-                title=event.kind.replace("_", " ").replace("-", " ").capitalize(),
-                detail=event.message,
-                actor=event.actor.username if event.actor is not None else "",
             )
         )
     return [

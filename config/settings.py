@@ -5,6 +5,7 @@ the local control plane's kubeconfig. Production (DJANGO_DEBUG off) refuses to s
 secret key.
 """
 
+import os
 from pathlib import Path
 
 import django_stubs_ext
@@ -15,7 +16,8 @@ django_stubs_ext.monkeypatch()  # lets admin.ModelAdmin[Model] and friends run
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PLATFORM_DIR = BASE_DIR / "platform"
-CACHE_DIR = Path.home() / ".cache" / "breakfix"
+# The same cache folder the platform scripts use (control-plane binaries, local clusters).
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "breakfix"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False, parse_comments=True)
@@ -84,7 +86,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Workers and the web server write concurrently; wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     # A file, not memory, so that Celery workers started by the tests see the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("BREAKFIX_TEST_SQLITE", default="") or str(BASE_DIR / "test-db.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

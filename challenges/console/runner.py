@@ -38,6 +38,10 @@ class KubectlMissing(Exception):
 
 def _controlplane_kubectl() -> Path | None:
     """The kubectl built with the local control plane, when it has been built."""
+    override = os.environ.get("BREAKFIX_CONTROLPLANE_DIR")
+    if override:
+        candidate = Path(override) / "kubectl"
+        return candidate if os.access(candidate, os.X_OK) else None
     versions = settings.BASE_DIR / "platform" / "controlplane" / "versions.env"
     try:
         lines = versions.read_text().splitlines()

@@ -20,9 +20,13 @@ from challenges.models import Attempt, ConsoleCommand
 register = template.Library()
 
 
+# The page shows the latest commands; every command stays stored with the attempt.
+SHOWN_COMMANDS = 50
+
+
 @register.simple_tag
 def console_commands(attempt: Attempt) -> list[ConsoleCommand]:
-    return console_history(attempt=attempt)
+    return console_history(attempt=attempt, limit=SHOWN_COMMANDS)
 
 
 @register.simple_tag

@@ -146,7 +146,9 @@ def hint_unlock(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error)
         return _back(attempt, "hints")
     return render(
-        request, "challenges/_hints.html#hints", {"attempt": attempt, "panel": panels.hints_context(attempt), "hint_error": error}
+        request,
+        "challenges/_hints.html#hints",
+        {"attempt": attempt, "panel": panels.hints_context(attempt), "hint_error": error},
     )
 
 

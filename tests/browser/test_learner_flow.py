@@ -154,6 +154,7 @@ def test_a_new_learner_solves_wrong_selector_in_the_browser(
     replace_editor_text(page, FIXED_SERVICE)
     page.get_by_role("button", name="Preview diff").click()
     expect(page.locator("#editor-result .diff .add").first).to_contain_text("app: frontend")
+    screenshots.take(page, "workspace-diff")
     page.get_by_role("button", name="Apply", exact=True).click()
     expect(page.locator("#editor-result")).to_contain_text("Applied")
 

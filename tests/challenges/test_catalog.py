@@ -16,7 +16,7 @@ class CatalogTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual(sorted(self.slugs(r)), ["expose-internally", "partial-outage", "wrong-selector"])
         self.assertContains(r, "Wrong Selector")
-        self.assertContains(r, "~10 min")
+        self.assertContains(r, "About 10 min")
 
     def test_it_filters_by_difficulty(self) -> None:
         r = self.client_for(None).get(reverse("catalog"), {"difficulty": "medium"})

@@ -168,6 +168,12 @@ class ConsoleViewTestCase(ConsoleTestCase):
         self.assertContains(r, "is-refused")
         self.assertContains(r, "not a kubectl command")
 
+    def test_what_the_learner_typed_is_shown_as_text(self) -> None:
+        line = "kubectl get pods -n '<script>alert(1)</script>'"
+        r = self.client_for(self.alice).post(self.url(), {"line": line}, HTTP_HX_REQUEST="true")
+        self.assertContains(r, "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>")
+        self.assertNotContains(r, "<script>")
+
     def test_without_javascript_it_comes_back_to_the_workspace(self) -> None:
         r = self.client_for(self.alice).post(self.url(), {"line": "get pods"})
         self.assertRedirects(r, self.attempt.get_absolute_url() + "#console", fetch_redirect_response=False)

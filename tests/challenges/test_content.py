@@ -93,7 +93,7 @@ BROKEN = [
         "wrong-selector/challenge.yaml",
         "type: service",
         "type: telepathy",
-        ["wrong-selector/challenge.yaml:15", "objectives[0].type", "unknown objective type 'telepathy'"],
+        ["wrong-selector/challenge.yaml:22:", "objectives[0].type", "unknown objective type 'telepathy'"],
     ),
     (
         "missing field",

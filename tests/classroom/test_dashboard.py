@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Status
+from classroom import selectors
 from classroom.selectors import Cell, CellState, Sort, dashboard
 from tests.classroom.base import ClassroomTestCase
 
@@ -232,7 +234,15 @@ class SummaryTestCase(ClassroomTestCase):
         self.assertContains(r, 'data-state="checking"')
 
 
-class LiveRefreshTestCase(ClassroomTestCase):
+class PollTestCase(ClassroomTestCase):
+    def setUp(self) -> None:
+        # The version also turns over every 30 s; no test may straddle that moment.
+        patcher = mock.patch.object(selectors, "QUIET_REFRESH_SECONDS", 10**9)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+
+class LiveRefreshTestCase(PollTestCase):
     def url(self, query: str = "") -> str:
         return reverse("classroom_dashboard", args=[self.classroom.pk]) + query
 
@@ -318,7 +328,7 @@ class LiveRefreshTestCase(ClassroomTestCase):
         self.assertContains(r, f'href="{drill}"')
 
 
-class QueryCountTestCase(ClassroomTestCase):
+class QueryCountTestCase(PollTestCase):
     def add_learners(self, count: int) -> None:
         for i in range(count):
             learner = User.objects.create_user(f"learner{self.added + i:03d}")

@@ -37,7 +37,9 @@ class TimelineTestCase(ClassroomTestCase):
         self.assertContains(r, "Service frontend does not route traffic to the frontend pods yet.")
         self.assertContains(r, '<li class="fail">', 1)
         self.assertContains(r, '<li class="pass">', 1)
-        self.assertContains(r, "<time datetime=", 7)
+        # requested (from the attempt), ready (its event), two commands, a hint, a check
+        self.assertContains(r, "<time datetime=", 6)
+        self.assertContains(r, "<strong>Environment ready</strong>", 1)  # once, not twice
 
     def test_entries_are_in_time_order(self) -> None:
         attempt = self.attempt_at(self.alice, "wrong-selector")
@@ -112,7 +114,7 @@ class ActionTestCase(ClassroomTestCase):
         self.assertTrue(
             AttemptEvent.objects.filter(attempt=self.attempt, kind="ended", actor=self.ivy).exists()
         )
-        self.assertContains(r, "<strong>Ended</strong>", html=True)
+        self.assertContains(r, "<strong>Environment ended</strong>", html=True)
         self.assertContains(r, '<span class="actor">by ivy</span>', html=True)
 
     def test_ending_twice_says_it_had_ended(self) -> None:

@@ -96,16 +96,16 @@ def eventually[T](probe: Callable[[], T | None], what: str, timeout: float = TIM
         time.sleep(0.25)
 
 
-def evaluate(kind: str, spec: Obj, view: NamespaceView) -> Result:
-    return validators.evaluate(kind, spec, view)
+def evaluate(kind: str, spec: Obj, views: Views) -> Result:
+    return validators.evaluate(kind, spec, views)
 
 
-def passes(kind: str, spec: Obj, view: NamespaceView, what: str) -> Result:
+def passes(kind: str, spec: Obj, views: Views, what: str) -> Result:
     """Poll until the objective passes: the controllers need a moment to converge."""
     last: list[Result] = []
 
     def probe() -> Result | None:
-        result = evaluate(kind, spec, view)
+        result = evaluate(kind, spec, views)
         last[:] = [result]
         return result if result.passed else None
 
@@ -175,11 +175,11 @@ def network_policy(name: str, pod_selector: Obj, **spec: Any) -> Obj:
     }
 
 
-def ready_pods(view: NamespaceView, app: str, count: int) -> None:
+def ready_pods(views: Views, app: str, count: int) -> None:
     """Wait until exactly `count` pods labelled app=<app> exist, all of them Ready."""
 
     def settled() -> bool | None:
-        pods = [p for p in view.pods({"app": app}) if not p["metadata"].get("deletionTimestamp")]
+        pods = [p for p in views().pods({"app": app}) if not p["metadata"].get("deletionTimestamp")]
         return True if len(pods) == count and all(is_ready(p) for p in pods) else None
 
     eventually(settled, f"{count} ready {app} pods")
@@ -189,21 +189,21 @@ def ready_pods(view: NamespaceView, app: str, count: int) -> None:
 
 
 def test_it_reads_real_objects_as_the_api_serves_them(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, deployment("web", replicas=1))
-    obj = view.get("Deployment", "web")
+    obj = views().get("Deployment", "web")
     assert obj is not None
     assert obj["kind"] == "Deployment" and obj["apiVersion"] == "apps/v1"
     assert obj["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == 8080
-    assert view.get("Deployment", "nope") is None
-    listed = view.list("Deployment", {"app": "web"})
+    assert views().get("Deployment", "nope") is None
+    listed = views().list("Deployment", {"app": "web"})
     assert [d["metadata"]["name"] for d in listed] == ["web"]
     assert listed[0]["kind"] == "Deployment"
-    assert view.list("Deployment", {"app": "other"}) == []
+    assert views().list("Deployment", {"app": "other"}) == []
 
 
-def test_it_never_returns_real_secret_values(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_it_never_returns_real_secret_values(api: ApiClient, views: Views, namespace: str) -> None:
     apply(
         api,
         namespace,
@@ -214,73 +214,73 @@ def test_it_never_returns_real_secret_values(api: ApiClient, view: NamespaceView
             "stringData": {"password": "hunter2"},
         },
     )
-    secret = view.get("Secret", "db")
+    secret = views().get("Secret", "db")
     assert secret is not None
     assert secret["data"] == {"password": "<redacted>"}
     assert "hunter2" not in str(secret) and "aHVudGVyMg" not in str(secret)
-    assert "hunter2" not in str(view.list("Secret"))
+    assert "hunter2" not in str(views().list("Secret"))
 
 
-def test_it_reads_the_namespace_labels(view: NamespaceView, namespace: str) -> None:
-    labels = view.namespace_labels()
+def test_it_reads_the_namespace_labels(views: Views, namespace: str) -> None:
+    labels = views().namespace_labels()
     assert labels["kubernetes.io/metadata.name"] == namespace
 
 
-def test_it_explains_logs_of_a_pod_that_does_not_exist(view: NamespaceView) -> None:
+def test_it_explains_logs_of_a_pod_that_does_not_exist(views: Views) -> None:
     with pytest.raises(ObjectInvalid, match="nope"):
-        view.pod_logs("nope")
+        views().pod_logs("nope")
 
 
 # --- condition ----------------------------------------------------------------------------------
 
 
 def test_condition_passes_for_ready_pods_and_an_available_deployment(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, deployment("web"))
-    ready_pods(view, "web", 2)
+    ready_pods(views, "web", 2)
     result = evaluate(
         "condition",
         {
             "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
             "checks": [{"type": "Ready", "status": "True"}],
         },
-        view,
+        views,
     )
     assert result.message == "All 2 Pods matching app=web are Ready."
     result = passes(
         "condition",
         {"target": {"kind": "Deployment", "name": "web"}, "checks": [{"type": "Available"}]},
-        view,
+        views,
         "web Available",
     )
     assert result.message == "Deployment web is Available."
 
 
 def test_condition_fails_for_a_pod_that_cannot_be_scheduled(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, bare_pod("stuck", {"app": "stuck"}, node_selector={"disk": "ssd"}))
     spec = {"target": {"kind": "Pod", "name": "stuck"}, "checks": [{"type": "PodScheduled"}]}
     result = eventually(
         lambda: (
-            r if (r := evaluate("condition", spec, view)).message.startswith("Pod stuck is not") else None
+            r if (r := evaluate("condition", spec, views)).message.startswith("Pod stuck is not") else None
         ),
         "the scheduler to give up on the pod",
     )
     assert not result.passed
     assert result.message.startswith("Pod stuck is not PodScheduled (Unschedulable:")
     ready = evaluate(
-        "condition", {"target": {"kind": "Pod", "name": "stuck"}, "checks": [{"type": "Ready"}]}, view
+        "condition", {"target": {"kind": "Pod", "name": "stuck"}, "checks": [{"type": "Ready"}]}, views
     )
     assert not ready.passed
 
 
-def test_condition_fails_when_nothing_matches(view: NamespaceView) -> None:
+def test_condition_fails_when_nothing_matches(views: Views) -> None:
     result = evaluate(
         "condition",
         {"target": {"kind": "Pod", "labelSelector": {"app": "ghost"}}, "checks": [{"type": "Ready"}]},
-        view,
+        views,
     )
     assert result.message == "No Pod matches app=ghost yet."
 
@@ -288,18 +288,18 @@ def test_condition_fails_when_nothing_matches(view: NamespaceView) -> None:
 # --- status -------------------------------------------------------------------------------------
 
 
-def test_status_compares_live_counters(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_status_compares_live_counters(api: ApiClient, views: Views, namespace: str) -> None:
     apply(api, namespace, deployment("web"))
     two = {
         "target": {"kind": "Deployment", "name": "web"},
         "checks": [{"field": "readyReplicas", "operator": ">=", "value": 2}],
     }
-    passes("status", two, view, "2 ready replicas")
+    passes("status", two, views, "2 ready replicas")
     three = {
         "target": {"kind": "Deployment", "name": "web"},
         "checks": [{"field": "readyReplicas", "operator": ">=", "value": 3}],
     }
-    result = evaluate("status", three, view)
+    result = evaluate("status", three, views)
     assert result.message == "Deployment web has status.readyReplicas = 2; the check expects >= 3."
     phases = {
         "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
@@ -308,13 +308,13 @@ def test_status_compares_live_counters(api: ApiClient, view: NamespaceView, name
             {"field": "containerStatuses[name=app].ready", "value": True},
         ],
     }
-    assert evaluate("status", phases, view).passed
+    assert evaluate("status", phases, views).passed
 
 
 # --- spec ---------------------------------------------------------------------------------------
 
 
-def test_spec_reads_fields_from_the_object_root(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_spec_reads_fields_from_the_object_root(api: ApiClient, views: Views, namespace: str) -> None:
     apply(api, namespace, deployment("web", replicas=1), service("web", {"app": "web"}, type="NodePort"))
     image = {
         "target": {"kind": "Deployment", "name": "web"},
@@ -323,20 +323,20 @@ def test_spec_reads_fields_from_the_object_root(api: ApiClient, view: NamespaceV
             {"path": "spec.template.spec.containers[0].ports", "contains": {"name": "http"}},
         ],
     }
-    assert evaluate("spec", image, view).passed
+    assert evaluate("spec", image, views).passed
     cluster_ip = {
         "target": {"kind": "Service", "name": "web"},
         "checks": [{"path": "spec.type", "equals": "ClusterIP"}],
     }
     assert (
-        evaluate("spec", cluster_ip, view).message
+        evaluate("spec", cluster_ip, views).message
         == "Service web has spec.type = NodePort; expected ClusterIP."
     )
     probe = {
         "target": {"kind": "Deployment", "name": "web"},
         "checks": [{"path": "spec.template.spec.containers[0].readinessProbe", "exists": True}],
     }
-    assert evaluate("spec", probe, view).message == (
+    assert evaluate("spec", probe, views).message == (
         "Deployment web has no spec.template.spec.containers[0].readinessProbe."
     )
 
@@ -344,14 +344,14 @@ def test_spec_reads_fields_from_the_object_root(api: ApiClient, view: NamespaceV
 # --- log ----------------------------------------------------------------------------------------
 
 
-def test_log_reports_what_the_pods_logs_say(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_log_reports_what_the_pods_logs_say(api: ApiClient, views: Views, namespace: str) -> None:
     apply(api, namespace, deployment("web", replicas=1))
-    ready_pods(view, "web", 1)
+    ready_pods(views, "web", 1)
     spec = {
         "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
         "expectedStrings": ["never logged by anyone"],
     }
-    result = evaluate("log", spec, view)
+    result = evaluate("log", spec, views)
     assert not result.passed
     assert result.message.startswith("Pod web-")
     assert 'has not logged "never logged by anyone" in the last 300 seconds.' in result.message
@@ -363,28 +363,28 @@ def test_log_reports_what_the_pods_logs_say(api: ApiClient, view: NamespaceView,
 # --- event --------------------------------------------------------------------------------------
 
 
-def test_event_finds_the_controllers_events(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_event_finds_the_controllers_events(api: ApiClient, views: Views, namespace: str) -> None:
     apply(api, namespace, deployment("web", replicas=1))
     scaled = {"target": {"kind": "Deployment", "name": "web"}, "requiredReasons": ["ScalingReplicaSet"]}
-    passes("event", scaled, view, "a ScalingReplicaSet event")
+    passes("event", scaled, views, "a ScalingReplicaSet event")
     forbidden = {"target": {"kind": "Deployment", "name": "web"}, "forbiddenReasons": ["ScalingReplicaSet"]}
-    result = evaluate("event", forbidden, view)
+    result = evaluate("event", forbidden, views)
     assert result.message.startswith("Deployment web had a ScalingReplicaSet event ")
     # The scheduler reports through the events.k8s.io API.
     scheduled = {"target": {"kind": "Pod", "labelSelector": {"app": "web"}}, "requiredReasons": ["Scheduled"]}
-    passes("event", scheduled, view, "a Scheduled event for the pod")
+    passes("event", scheduled, views, "a Scheduled event for the pod")
     backoff = {
         "target": {"kind": "Pod", "labelSelector": {"app": "web"}},
         "forbiddenReasons": ["BackOff", "Failed"],
     }
-    assert evaluate("event", backoff, view).passed
+    assert evaluate("event", backoff, views).passed
 
 
 # --- rbac ---------------------------------------------------------------------------------------
 
 
 def test_rbac_asks_the_api_server_what_a_service_account_may_do(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     spec = {
         "serviceAccount": "reporter",
@@ -396,10 +396,10 @@ def test_rbac_asks_the_api_server_what_a_service_account_may_do(
             {"verb": "list", "resource": "pods", "namespace": "kube-system", "allowed": False},
         ],
     }
-    assert evaluate("rbac", spec, view).message == "There is no ServiceAccount named reporter yet."
+    assert evaluate("rbac", spec, views).message == "There is no ServiceAccount named reporter yet."
     apply(api, namespace, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "reporter"}})
     assert (
-        evaluate("rbac", spec, view).message == "ServiceAccount reporter cannot list pods, but it needs to."
+        evaluate("rbac", spec, views).message == "ServiceAccount reporter cannot list pods, but it needs to."
     )
     apply(
         api,
@@ -418,7 +418,7 @@ def test_rbac_asks_the_api_server_what_a_service_account_may_do(
             "subjects": [{"kind": "ServiceAccount", "name": "reporter", "namespace": namespace}],
         },
     )
-    result = passes("rbac", spec, view, "the RoleBinding to take effect")
+    result = passes("rbac", spec, views, "the RoleBinding to take effect")
     assert result.message.startswith(
         "ServiceAccount reporter can list pods, get pods/log and cannot delete pods"
     )
@@ -435,7 +435,7 @@ def test_rbac_asks_the_api_server_what_a_service_account_may_do(
         },
     )
     result = eventually(
-        lambda: r if not (r := evaluate("rbac", spec, view)).passed else None, "edit to apply"
+        lambda: r if not (r := evaluate("rbac", spec, views)).passed else None, "edit to apply"
     )
     assert result.message.startswith("ServiceAccount reporter can delete pods (RBAC: allowed by RoleBinding")
     assert result.message.endswith("but it must not.")
@@ -452,40 +452,40 @@ SERVICE_SPEC = {
 
 
 def test_service_passes_when_it_fronts_the_deployment(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}))
     # The check passes as soon as every *ready* pod is routed; wait for both to be ready.
-    ready_pods(view, "frontend", 2)
-    result = passes("service", SERVICE_SPEC, view, "the Service to route to both pods")
+    ready_pods(views, "frontend", 2)
+    result = passes("service", SERVICE_SPEC, views, "the Service to route to both pods")
     assert result.message == (
         "Service frontend-service (ClusterIP) routes port 80 to all 2 ready pods of Deployment frontend."
     )
 
 
-def test_service_fails_with_a_wrong_selector(api: ApiClient, view: NamespaceView, namespace: str) -> None:
+def test_service_fails_with_a_wrong_selector(api: ApiClient, views: Views, namespace: str) -> None:
     apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "front-end"}))
-    ready_pods(view, "frontend", 2)
+    ready_pods(views, "frontend", 2)
     # The EndpointSlice controller writes an empty slice once it has looked.
     eventually(
-        lambda: view.list("EndpointSlice", {"kubernetes.io/service-name": "frontend-service"}) or None,
+        lambda: views().list("EndpointSlice", {"kubernetes.io/service-name": "frontend-service"}) or None,
         "the Service's EndpointSlice",
     )
-    assert evaluate("service", SERVICE_SPEC, view).message == (
+    assert evaluate("service", SERVICE_SPEC, views).message == (
         "Service frontend-service does not route to any of the 2 ready pods of Deployment frontend: "
         "its selector app=front-end matches none of them."
     )
 
 
 def test_service_fails_when_a_bare_pod_impersonates_the_deployment(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}))
-    passes("service", SERVICE_SPEC, view, "the honest Service")
+    passes("service", SERVICE_SPEC, views, "the honest Service")
     apply(api, namespace, bare_pod("frontend-impostor", {"app": "frontend"}))
 
     def impostor_routed() -> Result | None:
-        result = evaluate("service", SERVICE_SPEC, view)
+        result = evaluate("service", SERVICE_SPEC, views)
         return result if "frontend-impostor" in result.message else None
 
     result = eventually(impostor_routed, "the impostor in the endpoints")
@@ -495,7 +495,7 @@ def test_service_fails_when_a_bare_pod_impersonates_the_deployment(
 
 
 def test_service_fails_for_the_wrong_type_and_a_wrong_target_port(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(
         api,
@@ -503,24 +503,24 @@ def test_service_fails_for_the_wrong_type_and_a_wrong_target_port(
         deployment("frontend"),
         service("frontend-service", {"app": "frontend"}, type="NodePort"),
     )
-    assert evaluate("service", SERVICE_SPEC, view).message == (
+    assert evaluate("service", SERVICE_SPEC, views).message == (
         "Service frontend-service is of type NodePort; it should be ClusterIP."
     )
     apply(api, namespace, service("frontend-service", {"app": "frontend"}, target=80, type="ClusterIP"))
-    assert evaluate("service", SERVICE_SPEC, view).message == (
+    assert evaluate("service", SERVICE_SPEC, views).message == (
         "Service frontend-service sends port 80 to port 80, "
         "but the containers of Deployment frontend listen on 8080 (http)."
     )
 
 
 def test_service_passes_for_kubectl_expose_style_services(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     # `kubectl expose deployment frontend --name frontend-service --port 80 --target-port 8080`
     apply(
         api, namespace, deployment("frontend"), service("frontend-service", {"app": "frontend"}, target=8080)
     )
-    passes("service", SERVICE_SPEC, view, "the exposed Service")
+    passes("service", SERVICE_SPEC, views, "the exposed Service")
 
 
 # --- reachability -------------------------------------------------------------------------------
@@ -535,7 +535,7 @@ REPORTING_BLOCKED = {
 
 
 def test_reachability_follows_the_live_network_policies(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(
         api,
@@ -544,19 +544,19 @@ def test_reachability_follows_the_live_network_policies(
         deployment("backend", replicas=1, port=5678),
         deployment("reporting", replicas=1, port=80),
     )
-    ready_pods(view, "backend", 1)
-    ready_pods(view, "frontend", 2)
-    ready_pods(view, "reporting", 1)
-    assert evaluate("reachability", ALLOWED, view).passed
-    assert not evaluate("reachability", REPORTING_BLOCKED, view).passed
+    ready_pods(views, "backend", 1)
+    ready_pods(views, "frontend", 2)
+    ready_pods(views, "reporting", 1)
+    assert evaluate("reachability", ALLOWED, views).passed
+    assert not evaluate("reachability", REPORTING_BLOCKED, views).passed
 
     apply(api, namespace, network_policy("deny-all", {}, policyTypes=["Ingress"]))
-    result = evaluate("reachability", ALLOWED, view)
+    result = evaluate("reachability", ALLOWED, views)
     assert not result.passed
     assert result.message.endswith(
         "policy `deny-all` selects app=backend for Ingress and no policy admits app=frontend on TCP 5678."
     )
-    assert evaluate("reachability", REPORTING_BLOCKED, view).passed
+    assert evaluate("reachability", REPORTING_BLOCKED, views).passed
 
     # The intended fix: a policy beside the deny that admits the frontend on 5678.
     apply(
@@ -570,25 +570,25 @@ def test_reachability_follows_the_live_network_policies(
             ],
         ),
     )
-    result = evaluate("reachability", ALLOWED, view)
+    result = evaluate("reachability", ALLOWED, views)
     assert result.passed, result.message
     assert (
         "policy `allow-frontend` admits app=frontend into app=backend on TCP 5678 (ingress)" in result.message
     )
-    assert evaluate("reachability", REPORTING_BLOCKED, view).passed
+    assert evaluate("reachability", REPORTING_BLOCKED, views).passed
 
     # A shortcut: allow everything in. The blocked path catches it.
     apply(api, namespace, network_policy("allow-all", {}, ingress=[{}]))
-    result = evaluate("reachability", REPORTING_BLOCKED, view)
+    result = evaluate("reachability", REPORTING_BLOCKED, views)
     assert not result.passed
     assert "is still allowed" in result.message and "`allow-all`" in result.message
 
 
 def test_reachability_reads_egress_and_defaulted_policy_types(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(api, namespace, deployment("frontend", port=80), deployment("backend", replicas=1, port=5678))
-    ready_pods(view, "backend", 1)
+    ready_pods(views, "backend", 1)
     # No policyTypes: the API server defaults them to Ingress and Egress because egress rules are present.
     apply(
         api,
@@ -601,10 +601,10 @@ def test_reachability_reads_egress_and_defaulted_policy_types(
             ],
         ),
     )
-    served = view.get("NetworkPolicy", "frontend-egress")
+    served = views().get("NetworkPolicy", "frontend-egress")
     assert served is not None and served["spec"]["policyTypes"] == ["Ingress", "Egress"]
-    ready_pods(view, "frontend", 2)
-    result = evaluate("reachability", ALLOWED, view)
+    ready_pods(views, "frontend", 2)
+    result = evaluate("reachability", ALLOWED, views)
     assert result.passed, result.message
     assert (
         "policy `frontend-egress` lets app=frontend reach app=backend on TCP 5678 (egress)" in result.message
@@ -612,7 +612,7 @@ def test_reachability_reads_egress_and_defaulted_policy_types(
     other_port = {**ALLOWED, "port": 8080}
     assert (
         "no policy lets it reach app=backend on TCP 8080"
-        in evaluate("reachability", other_port, view).message
+        in evaluate("reachability", other_port, views).message
     )
 
 
@@ -620,7 +620,7 @@ def test_reachability_reads_egress_and_defaulted_policy_types(
 
 
 def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
-    api: ApiClient, view: NamespaceView, namespace: str
+    api: ApiClient, views: Views, namespace: str
 ) -> None:
     apply(
         api,
@@ -630,9 +630,9 @@ def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
         service("frontend-service", {"app": "frontend"}, target=8080),
         network_policy("deny-all", {}, policyTypes=["Ingress"]),
     )
-    ready_pods(view, "frontend", 2)
-    ready_pods(view, "backend", 1)
-    passes("service", SERVICE_SPEC, view, "the Service")
+    ready_pods(views, "frontend", 2)
+    ready_pods(views, "backend", 1)
+    passes("service", SERVICE_SPEC, views, "the Service")
     objectives = [
         Objective(
             "pods-ready",
@@ -680,11 +680,11 @@ def test_a_check_run_evaluates_every_type_concurrently_and_quickly(
             "The frontend still cannot reach the backend.",
         ),
     ]
-    run_check(objectives, view)  # warm the connection pool
+    run_check(objectives, views)  # warm the connection pool
     timings = []
     for _ in range(5):
         started = time.perf_counter()
-        results = run_check(objectives, view)
+        results = run_check(objectives, views)
         timings.append(time.perf_counter() - started)
     # The median, so one slow sample on a busy machine does not decide; `make bench-checks` has the p95.
     elapsed = sorted(timings)[2]
