@@ -659,10 +659,15 @@ EVENT_TITLES = {
     "expired": "Time ran out",
     "reset": "Fresh environment (reset)",
     "destroyed": "Environment removed",
+    "editor-apply": "Applied from the editor",
 }
 EVENT_OK = {"solved": True, "failed": False, "expired": False}
-# Check runs appear with their per-objective results; their events would say it twice.
-EVENTS_SHOWN_AS_CHECKS = {"check_requested", "checked", "check_failed"}
+# Check runs and hints appear with their own details; their events would say it twice.
+EVENTS_SHOWN_OTHERWISE = {"check_requested", "checked", "check_failed", "hint"}
+
+
+def _solved_in(attempt: Attempt) -> str:
+    return f"in {duration(attempt.time_to_solve)}" if attempt.time_to_solve is not None else ""
 
 
 def _milestones(attempt: Attempt) -> list[tuple[str, datetime | None, str]]:
@@ -670,7 +675,7 @@ def _milestones(attempt: Attempt) -> list[tuple[str, datetime | None, str]]:
     return [
         ("requested", attempt.created_at, ""),
         ("ready", attempt.ready_at, ""),
-        ("solved", attempt.solved_at, f"in {duration(attempt.time_to_solve)}"),
+        ("solved", attempt.solved_at, _solved_in(attempt)),
         ("failed", (attempt.ended_at or attempt.created_at) if attempt.error else None, attempt.error),
     ]
 
@@ -681,21 +686,27 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
     attempts = list(
         Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk")
     )
+    attempts_by_pk = {a.pk: a for a in attempts}
     entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}
     kinds: dict[int, set[str]] = {a.pk: set() for a in attempts}
     ids = list(entries)
     runs: Counter[int] = Counter()
     for event in AttemptEvent.objects.filter(attempt_id__in=ids).select_related("actor"):
-        if event.kind in EVENTS_SHOWN_AS_CHECKS:
+        if event.kind in EVENTS_SHOWN_OTHERWISE:
             continue
         kinds[event.attempt_id].add(event.kind)
         entries[event.attempt_id].append(
             Entry(
                 at=event.created_at,
                 kind="event",
-                title=EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize()),
-                detail=event.message,
-                actor=event.actor.username if event.actor is not None else "",
+                title=EVENT_TITLES.get(
+                    event.kind, event.kind.replace("_", " ").replace("-", " ").capitalize()
+                ),
+                detail=_solved_in(attempts_by_pk[event.attempt_id])
+                if event.kind == "solved"
+                else event.message,
+                # Only someone other than the learner is worth naming: an instructor, say.
+                actor=event.actor.username if event.actor is not None and event.actor != learner else "",
                 ok=EVENT_OK.get(event.kind),
             )
         )

@@ -15,6 +15,12 @@ urlpatterns = [
         views.assignment_update,
         name="classroom_assignment_update",
     ),
+    path("<int:pk>/leave/", views.leave, name="classroom_leave"),
+    path(
+        "<int:pk>/learners/<int:learner_pk>/remove/",
+        views.learner_remove,
+        name="classroom_learner_remove",
+    ),
     path("<int:pk>/dashboard/", views.dashboard, name="classroom_dashboard"),
     path(
         "<int:pk>/learners/<int:learner_pk>/<slug:slug>/",

@@ -202,6 +202,29 @@ def assignment_update(request: HttpRequest, pk: int, assignment_pk: int) -> Http
     return redirect(classroom)
 
 
+@login_required
+@require_POST
+def learner_remove(request: HttpRequest, pk: int, learner_pk: int) -> HttpResponse:
+    classroom, _ = _classroom(request, pk, Role.INSTRUCTOR)
+    learner = selectors.enrolled_learner(classroom=classroom, learner_id=learner_pk)
+    if learner is None:
+        raise Http404("That learner is not in this classroom.")
+    services.membership_remove(classroom=classroom, learner=learner)
+    messages.success(
+        request, f"{learner.username} is no longer in “{classroom.name}”. Their attempts are kept."
+    )
+    return redirect(classroom)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, pk: int) -> HttpResponse:
+    classroom, _ = _classroom(request, pk, Role.LEARNER)
+    services.membership_remove(classroom=classroom, learner=_user(request))
+    messages.success(request, f"You left “{classroom.name}”: its instructor no longer sees your progress.")
+    return redirect("classroom_list")
+
+
 # --- joining ------------------------------------------------------------------------------------
 
 

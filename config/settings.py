@@ -127,6 +127,9 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# The queue every task goes to and workers read. Installations sharing one Redis need their own
+# (the tests give each test one, so a developer's worker never picks up a test's messages).
+CELERY_TASK_DEFAULT_QUEUE = env.str("BREAKFIX_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Tasks time out long before Redis redelivers an unacknowledged message (one hour).

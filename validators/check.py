@@ -58,6 +58,8 @@ def run_check(
 ) -> list[ObjectiveResult]:
     """Evaluate every objective; results come back in objective order.
 
+    Pass a new NamespaceView for each run: a view is one run's snapshot of the namespace.
+
     A failing objective's message is its `failureMessage` followed by the validator's
     own reason, which details["reason"] also carries alone. ClusterUnavailable from any
     objective propagates once the others have finished or been cancelled.

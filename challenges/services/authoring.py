@@ -208,6 +208,7 @@ def challenge_prove(
         for round_ in range(1, rounds + 1):
             with scratch_namespace(api_client, slug=challenge.slug) as namespace:
                 challenge_apply(api_client=api_client, challenge=challenge, namespace=namespace)
+
                 def ready(ns: str = namespace) -> bool:
                     return workloads_ready(api_client=api_client, challenge=challenge, namespace=ns)
 

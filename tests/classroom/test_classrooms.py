@@ -161,3 +161,29 @@ class LearnerViewTestCase(ClassroomTestCase):
         self.assertContains(r, "read-only")
         self.assertNotContains(r, "Rotate the code")
         self.assertNotContains(r, "Assign</button>")
+
+
+class MembershipTestCase(ClassroomTestCase):
+    def test_an_instructor_removes_a_learner_and_keeps_their_attempts(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        r = self.client_for(self.ivy).post(
+            reverse("classroom_learner_remove", args=[self.classroom.pk, self.alice.pk]), follow=True
+        )
+        self.assertContains(r, "alice is no longer in")
+        self.assertFalse(self.classroom.memberships.exists())
+        attempt.refresh_from_db()
+
+    def test_removing_someone_who_is_not_in_the_classroom_is_404(self) -> None:
+        r = self.client_for(self.ivy).post(
+            reverse("classroom_learner_remove", args=[self.classroom.pk, self.bob.pk])
+        )
+        self.assertEqual(r.status_code, 404)
+
+    def test_a_learner_leaves_and_the_dashboard_forgets_them(self) -> None:
+        r = self.client_for(self.alice).post(
+            reverse("classroom_leave", args=[self.classroom.pk]), follow=True
+        )
+        self.assertContains(r, "You left “Kubernetes 101”")
+        dashboard = self.client_for(self.ivy).get(reverse("classroom_dashboard", args=[self.classroom.pk]))
+        self.assertNotContains(dashboard, 'data-learner="alice"')
+        self.assertEqual(self.client_for(self.alice).get(self.classroom.get_absolute_url()).status_code, 404)

@@ -67,6 +67,23 @@ class TimelineTestCase(ClassroomTestCase):
             self.client_for(self.ivy).get(self.url()), '<span class="actor">by ivy</span>', html=True
         )
 
+    def test_it_names_no_actor_when_the_learner_acted(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        AttemptEvent.objects.create(
+            attempt=attempt, kind="editor-apply", message="Service/frontend", actor=self.alice
+        )
+        r = self.client_for(self.ivy).get(self.url())
+        self.assertContains(r, "Applied from the editor")
+        self.assertNotContains(r, 'class="actor"')
+
+    def test_a_hint_shows_once_though_it_has_an_event_too(self) -> None:
+        attempt = self.attempt_at(self.alice, "wrong-selector")
+        HintUnlock.objects.create(attempt=attempt, index=0)
+        AttemptEvent.objects.create(
+            attempt=attempt, kind="hint", message="Hint 1 of 3 unlocked", actor=self.alice
+        )
+        self.assertContains(self.client_for(self.ivy).get(self.url()), "Hint 1", 1)
+
     def test_a_learner_who_has_not_started_has_an_empty_timeline(self) -> None:
         self.assertContains(self.client_for(self.ivy).get(self.url()), "has not started this challenge yet")
 

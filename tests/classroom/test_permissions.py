@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, AttemptEvent, Status
-from classroom.models import Assignment, Classroom
+from classroom.models import Assignment, Classroom, Membership
 from tests.classroom.base import ClassroomTestCase
 
 PERSONAS = ("anonymous", "alice", "bob", "ivy", "ian", "sam")
@@ -103,6 +103,18 @@ ROUTES = [
         data=lambda t: {"action": "remove"},
     ),
     Route(
+        "classroom_learner_remove",
+        "post",
+        lambda t: reverse("classroom_learner_remove", args=[t.classroom.pk, t.alice.pk]),
+        WRITE_INSTRUCTOR,
+    ),
+    Route(
+        "classroom_leave",
+        "post",
+        lambda t: reverse("classroom_leave", args=[t.classroom.pk]),
+        expect(LOGIN, OK_REDIRECT, 404, 403, 404, 403),
+    ),
+    Route(
         "classroom_dashboard",
         "get",
         lambda t: reverse("classroom_dashboard", args=[t.classroom.pk]),
@@ -174,6 +186,7 @@ class PermissionMatrix(ClassroomTestCase):
             classroom.invite_expires_at,
             sorted(Assignment.objects.filter(classroom=classroom).values_list("challenge_id", "due_at")),
             sorted(Attempt.objects.values_list("pk", "status", "expires_at")),
+            sorted(Membership.objects.values_list("classroom_id", "learner_id")),
             AttemptEvent.objects.count(),
         )
 

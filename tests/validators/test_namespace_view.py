@@ -317,3 +317,45 @@ def test_it_says_a_broken_kubeconfig_is_permanent(tmp_path: Path) -> None:
     broken.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
     with pytest.raises(ObjectInvalid, match="cannot be used"):
         api_client_from_kubeconfig(broken)
+
+
+def test_it_reads_each_thing_once_per_view(server: tuple[str, Script]) -> None:
+    # A view is one check run's snapshot: objectives asking for the same pods share one request.
+    host, script = server
+    script.on("GET", PODS, (200, {"metadata": {}, "items": [{"metadata": {"name": "web-1"}}]}))
+    view = view_for(host)
+    first = view.list("Pod", {"app": "web"})
+    first[0]["metadata"]["name"] = "changed by a caller"
+    assert view.list("Pod", {"app": "web"})[0]["metadata"]["name"] == "web-1"
+    assert view.get("Pod", "web-1") is None
+    assert view.get("Pod", "web-1") is None
+    assert len(script.requests) == 2
+
+
+def test_a_new_view_sees_what_changed(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on("GET", PODS, (200, {"metadata": {}, "items": []}))
+    assert view_for(host).list("Pod") == []
+    script.on("GET", PODS, (200, {"metadata": {}, "items": [{"metadata": {"name": "web-1"}}]}))
+    assert [p["metadata"]["name"] for p in view_for(host).list("Pod")] == ["web-1"]
+
+
+def test_it_does_not_keep_failed_reads(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on("GET", PODS, (503, {"kind": "Status", "message": "etcd is starting"}))
+    view = view_for(host)
+    with pytest.raises(ClusterUnavailable):
+        view.list("Pod")
+    script.on("GET", PODS, (200, {"metadata": {}, "items": []}))
+    assert view.list("Pod") == []
+
+
+def test_it_asks_access_reviews_every_time(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on(
+        "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", (201, {"status": {"allowed": False}})
+    )
+    view = view_for(host)
+    for _ in range(2):
+        view.subject_access_review(user="u", groups=[], verb="get", resource="pods")
+    assert len(script.requests) == 2

@@ -181,3 +181,62 @@ def test_it_rejects_a_peer_with_both_workload_and_selector() -> None:
                 "expect": "allowed",
             },
         )
+
+
+FRONTEND_IN_NOBODY_ELSE = {
+    "checks": [
+        {"from": {"workload": "frontend"}, "to": {"workload": "backend"}, "port": 5678, "expect": "allowed"},
+        {
+            "from": {"labelSelector": {"app": "reporting"}},
+            "to": {"workload": "backend"},
+            "port": 5678,
+            "expect": "blocked",
+        },
+    ]
+}
+
+
+def with_reporting(*policies: dict[str, Any]) -> FakeView:
+    view = shop(*policies)
+    view.add(pod("reporting-0", {"app": "reporting"}, ip="10.0.0.40"))
+    return view
+
+
+def test_it_passes_several_paths_when_every_one_holds() -> None:
+    result = run(FRONTEND_IN_NOBODY_ELSE, with_reporting(DENY_ALL, ALLOW_FRONTEND))
+    assert result.passed
+    assert result.message.startswith(
+        "Traffic from Deployment frontend to Deployment backend on TCP 5678 is allowed"
+    )
+    assert (
+        "Traffic from pods matching app=reporting to Deployment backend on TCP 5678 is blocked"
+        in result.message
+    )
+    assert len(result.details["paths"]) == 2
+
+
+def test_it_fails_several_paths_before_the_fix() -> None:
+    result = run(FRONTEND_IN_NOBODY_ELSE, with_reporting(DENY_ALL))
+    assert not result.passed
+    assert result.message.startswith(
+        "Traffic from Deployment frontend to Deployment backend on TCP 5678 is blocked"
+    )
+
+
+def test_it_fails_several_paths_on_the_allow_all_shortcut() -> None:
+    allow_all = network_policy("allow-everything", {}, ingress=[{}])
+    result = run(FRONTEND_IN_NOBODY_ELSE, with_reporting(DENY_ALL, allow_all))
+    assert not result.passed
+    assert result.message.startswith(
+        "Traffic from pods matching app=reporting to Deployment backend on TCP 5678 is still allowed"
+    )
+
+
+def test_it_names_the_path_of_an_invalid_check() -> None:
+    import pytest
+
+    spec = {"checks": [{**FRONTEND_IN_NOBODY_ELSE["checks"][0], "expect": "maybe"}]}
+    with pytest.raises(
+        validators.SpecInvalid, match=r"checks\[0\]\.expect: Input should be 'allowed' or 'blocked'"
+    ):
+        validators.validate_spec("reachability", spec)

@@ -18,6 +18,7 @@ object it matches must pass, and matching nothing fails.
                   ports: [{port: 80, targetPort: 8080 | http, protocol: TCP}]
     reachability  from: {workload: name} | {labelSelector: {...}}, to: (same), port: 5678,
                   protocol: TCP, expect: allowed|blocked
+                  # or checks: [{from, to, port, protocol, expect}, ...], every path must hold
 """
 
 from validators.objectives import condition, event, log, rbac, reachability, service, spec, status
