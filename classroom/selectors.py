@@ -1,8 +1,9 @@
 """Reads: who may see a classroom, the dashboard grid, a learner's timeline, the exports.
 
-The dashboard is read every few seconds by every instructor's open page, so it runs a fixed
-number of queries whatever the class size (classroom, assignments, memberships, attempts,
-check runs) and aggregates in Python.
+The dashboard is read every 3 s by every instructor's open page, so it runs a fixed number of
+queries whatever the class size (assignments, memberships, attempts, and check runs grouped per
+attempt) and aggregates in Python. A poll first asks `dashboard_version` (four aggregates):
+when nothing moved since the grid the page shows, the grid is not built at all.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -48,7 +50,7 @@ def classroom_role(*, classroom: Classroom, user: AbstractBaseUser | AnonymousUs
     if not user.is_authenticated:
         return None
     if classroom.instructor_id == user.pk and can_instruct(user):
-        # An instructor whose permission was withdrawn keeps nothing but what staff may see.
+        # Owning a classroom is not enough: whoever lost the permission no longer runs it.
         return Role.INSTRUCTOR
     if getattr(user, "is_staff", False):
         return Role.STAFF
@@ -212,6 +214,9 @@ def _outcome(attempt: AttemptRow) -> CellState:
     return CellState.ENDED
 
 
+NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
+
+
 @dataclass
 class Checks:
     """What an attempt's finished check runs add up to."""
@@ -221,13 +226,14 @@ class Checks:
     total: int = 0
     best: int = 0
     best_at: datetime | None = None  # when the best count was first reached
-    failing: Counter[str] = field(default_factory=Counter)
+    failing: Mapping[str, int] = NOTHING_FAILED
 
 
 @dataclass
 class Cell:
     learner_id: int
     challenge: Challenge
+    challenge_id: int
     state: CellState = CellState.NOT_STARTED
     attempts: int = 0
     hints_used: int = 0
@@ -239,7 +245,9 @@ class Cell:
     working_since: datetime | None = None
     stuck: bool = False
     attempt_id: int | None = None  # the attempt the state comes from
-    failing: Counter[str] = field(default_factory=Counter)
+    # How often each objective failed, over all the attempts' checks. Most cells have none,
+    # so they share one empty, read-only mapping rather than thousands of Counters.
+    failing: Mapping[str, int] = NOTHING_FAILED
 
     @property
     def text(self) -> str:
@@ -378,7 +386,7 @@ def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summar
             summary.active += 1
         summary.stuck += cell.stuck
         if cell.failing:
-            challenge_id = cell.challenge.pk
+            challenge_id = cell.challenge_id
             for key, count in cell.failing.items():
                 failing[(challenge_id, key)] += count
     summary.median_time = _median(times)
@@ -463,17 +471,22 @@ def _cell(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now
     """Fold a learner's attempts at one challenge (oldest first) into their cell."""
     cell.attempts = len(attempts)
     latest = attempts[-1]
+    failing: Counter[str] | None = None
     for attempt in attempts:
         cell.hints_used += attempt.hints_unlocked
         result = checks.get(attempt.id)
         if result is not None:
             cell.check_runs += result.runs
-            cell.failing.update(result.failing)
+            if result.failing:
+                failing = failing if failing is not None else Counter()
+                failing.update(result.failing)
         if attempt.solved_at is not None:
             spent = attempt.solved_at - attempt.started_at
             if cell.best_time is None or spent < cell.best_time:
                 cell.best_time = spent
             cell.solved_at = cell.solved_at or attempt.solved_at
+    if failing is not None:
+        cell.failing = failing
     if cell.solved_at is not None:
         # Solving is what counts: a later attempt at the same challenge is practice.
         cell.state = CellState.SOLVED
@@ -564,7 +577,9 @@ def dashboard(
     for learner in learners:
         cells = []
         for assignment in assignments:
-            cell = Cell(learner_id=learner.pk, challenge=assignment.challenge)
+            cell = Cell(
+                learner_id=learner.pk, challenge=assignment.challenge, challenge_id=assignment.challenge_id
+            )
             attempts = by_pair.get((learner.pk, assignment.challenge_id))
             cells.append(_cell(cell, attempts, checks, now) if attempts else cell)
         rows.append(

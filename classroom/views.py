@@ -3,8 +3,8 @@
 - the classroom's instructor: everything about their classroom;
 - staff: every classroom's pages, dashboard, drill-downs and exports, read-only — they support
   instructors but do not change a classroom or act on a learner's environment (403);
-- a learner who joined: the classroom's page with their own assignments; the instructor's
-  pages answer 403;
+- a learner who joined: the classroom's page with their own assignments, and leaving it; the
+  instructor's pages answer 403;
 - anyone else signed in, another instructor included: 404, as if the classroom did not exist;
 - anonymous visitors: sent to log in (a join link first shows what it joins).
 """

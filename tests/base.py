@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 
 from challenges.models import Attempt, Challenge, Status
 from challenges.services.content import challenges_sync
 
 
+# Tests make many users; the real hasher is slow on purpose and tests gain nothing from it.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class BaseTestCase(TestCase):
     """alice and bob are learners, ivy and ian instructors, sam is staff."""
 

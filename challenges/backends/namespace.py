@@ -8,6 +8,7 @@ Pod Security admission (`baseline`) keeps workloads off the nodes' host namespac
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -75,6 +76,8 @@ LEARNER_RULES: list[Obj] = [
     # RBAC challenges: the API server refuses a Role granting more than the learner holds.
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ALL_VERBS},
 ]
+
+logger = logging.getLogger(__name__)
 
 QUOTA = {
     "pods": "40",
@@ -153,17 +156,33 @@ class NamespaceBackend(ClusterBackend):
 
     def destroy(self, environment: str) -> None:
         namespace = self.namespace(environment)
+        path = f"/api/v1/namespaces/{quote(namespace)}"
         with self.platform_client(environment) as api:
             # Guards are cluster-scoped: deleting the namespace would leave them behind.
             delete_guards(api, namespace)
-            rest.call(
-                api,
-                "DELETE",
-                f"/api/v1/namespaces/{quote(namespace)}",
-                what=f"delete namespace {namespace}",
-                query=[("propagationPolicy", "Background")],
-                missing_ok=True,
-            )
+            existing = rest.call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
+            if existing is None:
+                return
+            metadata = existing.get("metadata") or {}
+            if metadata.get("deletionTimestamp"):
+                return  # already on its way out; the namespace controller finishes the job
+            labels = metadata.get("labels") or {}
+            if labels.get(MANAGED_BY) != PLATFORM or labels.get(INSTALLATION_LABEL) != self.prefix:
+                # Someone else's namespace with this name (provisioning failed on it): not ours.
+                logger.warning("not deleting namespace %s: it lacks this installation's labels", namespace)
+                return
+            options = {
+                "apiVersion": "v1",
+                "kind": "DeleteOptions",
+                "propagationPolicy": "Background",
+                # Delete the namespace just read, not one that replaced it meanwhile.
+                "preconditions": {"uid": metadata.get("uid")},
+            }
+            what = f"delete namespace {namespace}"
+            status, data = rest.request(api, "DELETE", path, what=what, body=options)
+            # 409: it started terminating since we read it (or was replaced): nothing more to do.
+            if not (200 <= status < 300 or status in (404, 409)):
+                raise rest.error(status, data, what)
 
     def list_environments(self) -> set[str]:
         selector = f"{MANAGED_BY}={PLATFORM},{INSTALLATION_LABEL}={self.prefix}"

@@ -40,15 +40,34 @@ def broken(api: ApiClient, slug: str, namespace: str) -> authoring.LoadedChallen
 
 
 def results_after(
-    api: ApiClient, challenge: authoring.LoadedChallenge, namespace: str, *, want_pass: bool
+    api: ApiClient,
+    challenge: authoring.LoadedChallenge,
+    namespace: str,
+    *,
+    want_pass: bool,
+    key: str = "",
+    fragment: str = "",
+    settled: Callable[[dict[str, validators.ObjectiveResult]], bool] | None = None,
 ) -> dict[str, validators.ObjectiveResult]:
-    """Check until the outcome settles (EndpointSlices lag a change by a moment)."""
-    deadline = time.monotonic() + 15
+    """Check until the outcome settles: all pass, or `key` fails naming `fragment`.
+
+    The broken state already fails, so a shortcut is judged only once its own effect shows in
+    the message (EndpointSlices and pod readiness lag a change by a moment).
+    """
+    deadline = time.monotonic() + 20
     while True:
-        results = authoring.challenge_check(api_client=api, challenge=challenge, namespace=namespace)
-        done = all(r.passed for r in results) if want_pass else not all(r.passed for r in results)
+        results = {
+            r.key: r
+            for r in authoring.challenge_check(api_client=api, challenge=challenge, namespace=namespace)
+        }
+        if settled is not None:
+            done = settled(results)
+        elif want_pass:
+            done = all(r.passed for r in results.values())
+        else:
+            done = not results[key].passed and fragment in results[key].message
         if done or time.monotonic() > deadline:
-            return {r.key: r for r in results}
+            return results
         time.sleep(0.5)
 
 
@@ -182,7 +201,7 @@ def test_expose_internally_refuses_shortcuts(
     api = cluster.api_client()
     challenge = broken(api, "expose-internally", namespace)
     apply(api, namespace, document)
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(api, challenge, namespace, want_pass=False, key=key, fragment=fragment)
     assert not results[key].passed
     assert fragment in results[key].message, results[key].message
 
@@ -242,7 +261,9 @@ def test_wrong_selector_refuses_a_bare_pod_that_matches_the_broken_selector(
     api = cluster.api_client()
     challenge = broken(api, "wrong-selector", namespace)
     apply(api, namespace, bare_pod("impostor", {"app": "front-end"}))
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(
+        api, challenge, namespace, want_pass=False, key="service-routes-to-frontend", fragment="impostor"
+    )
     message = results["service-routes-to-frontend"].message
     assert not results["service-routes-to-frontend"].passed
     assert "impostor" in message, message
@@ -253,7 +274,14 @@ def test_wrong_selector_refuses_a_bare_pod_beside_the_real_fix(cluster: Any, nam
     challenge = broken(api, "wrong-selector", namespace)
     apply(api, namespace, bare_pod("extra-frontend", {"app": "frontend", "tier": "web"}))
     kubectl(cluster, namespace, "set", "selector", "service", "frontend", "app=frontend")
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(
+        api,
+        challenge,
+        namespace,
+        want_pass=False,
+        key="service-routes-to-frontend",
+        fragment="extra-frontend",
+    )
     assert "extra-frontend" in results["service-routes-to-frontend"].message
 
 
@@ -261,7 +289,9 @@ def test_wrong_selector_refuses_a_selector_on_the_tier_alone(cluster: Any, names
     api = cluster.api_client()
     challenge = broken(api, "wrong-selector", namespace)
     kubectl(cluster, namespace, "set", "selector", "service", "frontend", "tier=web")
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(
+        api, challenge, namespace, want_pass=False, settled=lambda r: r["service-routes-to-frontend"].passed
+    )
     assert results["service-routes-to-frontend"].passed
     assert not results["selector-uses-app-label"].passed
     assert "label that names the application" in results["selector-uses-app-label"].message
@@ -280,7 +310,9 @@ def test_wrong_selector_refuses_a_nodeport_service(cluster: Any, namespace: str)
         "-p",
         '{"spec":{"type":"NodePort","selector":{"app":"frontend"}}}',
     )
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(
+        api, challenge, namespace, want_pass=False, key="service-routes-to-frontend", fragment="NodePort"
+    )
     assert "NodePort" in results["service-routes-to-frontend"].message
 
 
@@ -388,7 +420,7 @@ def test_partial_outage_refuses_shortcuts(
     for name in delete:
         kubectl(cluster, namespace, "delete", "networkpolicy", name)
     apply(api, namespace, *documents)
-    results = results_after(api, challenge, namespace, want_pass=False)
+    results = results_after(api, challenge, namespace, want_pass=False, key=key, fragment=fragment)
     assert not results[key].passed
     assert fragment in results[key].message, results[key].message
 

@@ -7,6 +7,7 @@ a view would), the workers do the rest. Nothing connects to pod or Service IPs.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from challenges import tasks
 from challenges.backends import NamespaceBackend
 from challenges.backends.base import ATTEMPT_LABEL, INSTALLATION_LABEL, MANAGED_BY
 from challenges.kube import apply_documents, rest
+from challenges.kube.kubeconfig import client_from_file
 from challenges.models import Attempt, AttemptEvent, Status
 from challenges.services import attempts as services
 from tests.fixtures.cluster import Cluster
@@ -344,3 +346,19 @@ def test_learner_credentials_fix_the_challenge_but_reach_nothing_else(world: Lif
 
     results = check_until(mine, passed=True)
     assert all(r["passed"] for r in results)
+
+
+def test_teardown_is_idempotent_and_never_removes_a_namespace_it_does_not_own(cluster: Cluster) -> None:
+    backend = NamespaceBackend(prefix=f"bft{secrets.token_hex(3)}", kubeconfig=cluster.kubeconfig)
+    ours, theirs = backend.environment_name(1), backend.environment_name(2)
+    with client_from_file(cluster.kubeconfig) as api:
+        backend.create(ours, attempt_id=1)
+        rest.call(api, "POST", "/api/v1/namespaces", what="create", body={"metadata": {"name": theirs}})
+        try:
+            backend.destroy(ours)
+            backend.destroy(ours)  # again, while it terminates: a redelivered destroy
+            backend.destroy(theirs)
+            assert namespace_state(api, ours) in ("terminating", "gone")
+            assert namespace_state(api, theirs) == "active"
+        finally:
+            rest.call(api, "DELETE", f"/api/v1/namespaces/{theirs}", what="clean up", missing_ok=True)
