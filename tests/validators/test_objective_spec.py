@@ -28,6 +28,16 @@ def test_it_fails_when_a_field_differs() -> None:
     assert result.message == "Service web has spec.type = NodePort; expected ClusterIP."
 
 
+def test_it_can_keep_the_expected_value_out_of_the_message() -> None:
+    view = FakeView([service("web", {"app": "front-end"})])
+    result = run(svc_check({"path": "spec.selector.app", "equals": "frontend", "reveal": False}), view)
+    assert not result.passed
+    assert result.message == (
+        "Service web has spec.selector.app = front-end, which is not what the check expects."
+    )
+    assert "frontend" not in result.message.replace("front-end", "")
+
+
 def test_it_checks_existence() -> None:
     deploy = deployment("web", {"app": "web"})
     probe = {"path": "spec.template.spec.containers[name=app].readinessProbe", "exists": True}

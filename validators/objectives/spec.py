@@ -19,6 +19,8 @@ class SpecCheck(Spec):
     exists: bool | None = None
     equals: Any = None
     contains: Any = None
+    # False keeps the expected value out of the message, where saying it would give the fix away.
+    reveal: bool = True
 
     @field_validator("path")
     @classmethod
@@ -52,11 +54,15 @@ def _failure(label: str, check: SpecCheck, obj: dict[str, Any]) -> str | None:
         return f"{label} still sets {check.path} (to {compare.render(value)})." if found else None
     if not found:
         return f"{label} has no {check.path}."
+    shown = compare.render(value)
     if "equals" in check.model_fields_set and not compare.equal(value, check.equals):
-        return f"{label} has {check.path} = {compare.render(value)}; expected {compare.render(check.equals)}."
+        if not check.reveal:
+            return f"{label} has {check.path} = {shown}, which is not what the check expects."
+        return f"{label} has {check.path} = {shown}; expected {compare.render(check.equals)}."
     if "contains" in check.model_fields_set and not compare.contains(value, check.contains):
-        shown, wanted = compare.render(value), compare.render(check.contains)
-        return f"{label} has {check.path} = {shown}, which does not contain {wanted}."
+        if not check.reveal:
+            return f"{label} has {check.path} = {shown}, which lacks what the check expects."
+        return f"{label} has {check.path} = {shown}, which does not contain {compare.render(check.contains)}."
     return None
 
 
