@@ -19,9 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.core.management import call_command
 from playwright.sync_api import Browser, Locator, Page, expect
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from challenges.backends import NamespaceBackend
@@ -35,36 +33,12 @@ from tests.browser.test_learner_flow import (
     replace_editor_text,
 )
 from tests.fixtures.browser import LAPTOP, Screenshots
-from tests.fixtures.cluster import Cluster
-from tests.fixtures.worker import Workers
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 
 # The grid polls every 3 s; a loaded machine may take a few polls to show a change.
 DASHBOARD_MS = 20_000
 PASSWORD = "a-long-pass-phrase-42"
-
-
-@pytest.fixture
-def platform(cluster: Cluster, celery_workers: Workers, settings: Settings) -> Iterator[NamespaceBackend]:
-    """The content loaded, one worker provisioning on the local control plane, quick checks."""
-    prefix = f"bfc{secrets.token_hex(2)}"
-    settings.BREAKFIX_KUBECONFIG = str(cluster.kubeconfig)
-    settings.BREAKFIX_ENVIRONMENT_PREFIX = prefix
-    settings.BREAKFIX_CHECK_INTERVAL_SECONDS = 1
-    call_command("sync_challenges", verbosity=0)
-    celery_workers.start(
-        concurrency=2,
-        BREAKFIX_KUBECONFIG=str(cluster.kubeconfig),
-        BREAKFIX_ENVIRONMENT_PREFIX=prefix,
-        BREAKFIX_BACKEND="namespace",
-    )
-    backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
-    try:
-        yield backend
-    finally:
-        for environment in backend.list_environments():
-            backend.destroy(environment)
 
 
 @pytest.fixture

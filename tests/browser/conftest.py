@@ -1,0 +1,37 @@
+"""Shared by the browser tests: the whole platform running for real behind the live server."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from pytest_django.fixtures import Settings
+
+from challenges.backends import NamespaceBackend
+from tests.fixtures.cluster import Cluster
+from tests.fixtures.worker import Workers
+
+
+@pytest.fixture
+def platform(cluster: Cluster, celery_workers: Workers, settings: Settings) -> Iterator[NamespaceBackend]:
+    """The content loaded, one worker provisioning on the local control plane, quick checks."""
+    prefix = f"bfb{secrets.token_hex(2)}"
+    settings.BREAKFIX_KUBECONFIG = str(cluster.kubeconfig)
+    settings.BREAKFIX_ENVIRONMENT_PREFIX = prefix
+    settings.BREAKFIX_CHECK_INTERVAL_SECONDS = 1
+    call_command("sync_challenges", verbosity=0)
+    celery_workers.start(
+        concurrency=2,
+        BREAKFIX_KUBECONFIG=str(cluster.kubeconfig),
+        BREAKFIX_ENVIRONMENT_PREFIX=prefix,
+        BREAKFIX_BACKEND="namespace",
+    )
+    backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
+    try:
+        yield backend
+    finally:
+        # Environments outlive the test database otherwise: remove what this test made.
+        for environment in backend.list_environments():
+            backend.destroy(environment)
