@@ -8,8 +8,7 @@ a test module: `from tests.challenges.live_learner import live_attempt  # noqa: 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -24,17 +23,6 @@ from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import Cluster
 
 LIVE_PREFIX = "bf6-live"
-
-
-def eventually[T](probe: Callable[[], T | None], what: str, timeout: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}", pytrace=False)
-        time.sleep(0.3)
 
 
 def make_live_attempt(cluster: Cluster, namespace: str, *, slug: str, learner: User) -> Attempt:

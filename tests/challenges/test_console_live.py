@@ -8,8 +8,8 @@ from django.test import override_settings
 from challenges.console.runner import TRUNCATED, kubectl_path
 from challenges.console.services import console_run
 from challenges.models import Attempt
-from tests.challenges.live_learner import eventually, live_attempt  # noqa: F401
-from tests.fixtures.cluster import require_real
+from tests.challenges.live_learner import live_attempt  # noqa: F401
+from tests.fixtures.cluster import eventually, require_real
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db]
 

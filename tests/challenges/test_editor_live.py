@@ -14,8 +14,8 @@ from challenges.services.editor import (
     editor_load,
     editor_objects,
 )
-from tests.challenges.live_learner import eventually, live_attempt, make_live_attempt  # noqa: F401
-from tests.fixtures.cluster import Cluster
+from tests.challenges.live_learner import live_attempt, make_live_attempt  # noqa: F401
+from tests.fixtures.cluster import Cluster, eventually
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db]
 

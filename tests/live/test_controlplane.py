@@ -5,32 +5,15 @@ Pod and Service IPs here are data only: nothing connects to them.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kubernetes import client
 
-from tests.fixtures.cluster import Cluster
+from tests.fixtures.cluster import Cluster, eventually
 
 pytestmark = pytest.mark.live
-
-# Against a warm cluster every wait below ends in a second or two; the margin is
-# for a loaded two-core CI machine.
-TIMEOUT = 20.0
-
-
-def eventually[T](probe: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
-    """Poll `probe` until it returns something other than None."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}", pytrace=False)
-        time.sleep(0.2)
 
 
 @pytest.fixture

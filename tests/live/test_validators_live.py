@@ -15,7 +15,7 @@ import pytest
 from kubernetes.client import ApiClient
 
 import validators
-from tests.fixtures.cluster import Cluster
+from tests.fixtures.cluster import Cluster, eventually
 from validators import NamespaceView, Objective, Result, api_client_from_kubeconfig, run_check
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS
@@ -87,17 +87,6 @@ def delete(api: ApiClient, namespace: str, kind: str, name: str) -> None:
     path = f"{KINDS[kind].collection_path(namespace)}/{name}"
     status, data = _send(api, "DELETE", path, query=[("gracePeriodSeconds", "0")])
     assert status in (200, 202, 404), data.decode()
-
-
-def eventually[T](probe: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout:.0f}s waiting for {what}", pytrace=False)
-        time.sleep(0.25)
 
 
 def evaluate(kind: str, spec: Obj, views: Views) -> Result:
