@@ -10,6 +10,11 @@ from challenges.models import Attempt, Challenge, Status
 from challenges.services.content import challenges_sync
 
 
+def solution_text(slug: str, file: str) -> str:
+    """A file of a challenge's reference solution, as a learner would paste it."""
+    return (settings.BREAKFIX_CONTENT_DIR / slug / "solution" / file).read_text()
+
+
 # Tests make many users; the real hasher is slow on purpose and tests gain nothing from it.
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class BaseTestCase(TestCase):

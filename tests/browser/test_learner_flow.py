@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from challenges.backends import NamespaceBackend
 from challenges.models import Attempt
+from tests.base import solution_text
 from tests.fixtures.browser import Screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
@@ -24,23 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 READY_MS = 120_000
 CHECK_MS = 60_000
 
-FIXED_SERVICE = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: frontend
-  labels:
-    app: frontend
-spec:
-  type: ClusterIP
-  selector:
-    app: frontend
-    tier: web
-  ports:
-    - name: http
-      port: 80
-      targetPort: 80
-"""
+# The reference fix, as a learner would paste it.
+FIXED_SERVICE = solution_text("wrong-selector", "service.yaml")
 
 
 def sign_up(page: Page, username: str) -> None:

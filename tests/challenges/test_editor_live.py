@@ -14,28 +14,14 @@ from challenges.services.editor import (
     editor_load,
     editor_objects,
 )
+from tests.base import solution_text
 from tests.challenges.live_learner import live_attempt, make_live_attempt  # noqa: F401
 from tests.fixtures.cluster import Cluster, eventually
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db]
 
-FIXED = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: frontend
-  labels:
-    app: frontend
-spec:
-  type: ClusterIP
-  selector:
-    app: frontend
-    tier: web
-  ports:
-    - name: http
-      port: 80
-      targetPort: 80
-"""
+# The reference fix, as a learner would paste it.
+FIXED = solution_text("wrong-selector", "service.yaml")
 
 
 def test_the_picker_lists_the_challenges_objects_and_not_the_platforms(live_attempt: Attempt) -> None:  # noqa: F811
