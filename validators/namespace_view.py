@@ -8,8 +8,11 @@ never escape.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import builtins
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +62,8 @@ KINDS: dict[str, Resource] = {
     "CronJob": Resource("batch", "v1", "cronjobs"),
     "NetworkPolicy": Resource("networking.k8s.io", "v1", "networkpolicies"),
     "Ingress": Resource("networking.k8s.io", "v1", "ingresses"),
+    "ResourceQuota": Resource("", "v1", "resourcequotas"),
+    "LimitRange": Resource("", "v1", "limitranges"),
     "Role": Resource("rbac.authorization.k8s.io", "v1", "roles"),
     "RoleBinding": Resource("rbac.authorization.k8s.io", "v1", "rolebindings"),
     "HorizontalPodAutoscaler": Resource("autoscaling", "v2", "horizontalpodautoscalers"),
@@ -66,6 +71,7 @@ KINDS: dict[str, Resource] = {
 }
 
 REDACTED = "<redacted>"
+type _ReadKey = tuple[str, str, tuple[tuple[str, str], ...]]
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _PAGE_SIZE = 500
 
@@ -75,17 +81,26 @@ class NamespaceView:
 
     A view is one check run's snapshot: each distinct read goes to the API server once, however
     many objectives ask for it (the reachability paths of one objective all need the same pods
-    and policies). Make a new view for each check run.
+    and policies), even when they ask at the same moment from run_check's threads. Make a new
+    view for each check run.
     """
 
     def __init__(self, api_client: ApiClient, namespace: str, *, timeout: float = 10.0) -> None:
         self._client = api_client
         self.namespace = namespace
         self.timeout = timeout
-        self._reads: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[int, bytes]] = {}
+        self._reads: dict[_ReadKey, tuple[int, bytes]] = {}
+        # One lock per distinct read: a second thread asking for the same read waits for the
+        # first one's answer instead of sending the request again; different reads run in parallel.
+        self._read_locks: dict[_ReadKey, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def __repr__(self) -> str:
         return f"NamespaceView(namespace={self.namespace!r})"
+
+    def fresh(self) -> NamespaceView:
+        """A new view of the same namespace with nothing read yet, to see how things changed."""
+        return NamespaceView(self._client, self.namespace, timeout=self.timeout)
 
     # -- objects -------------------------------------------------------------
 
@@ -122,6 +137,26 @@ class NamespaceView:
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token:
                 return items
+
+    def secret_value(self, name: str, key: str) -> bytes | None:
+        """One value of a Secret, decoded; None when the Secret or the key does not exist.
+
+        Objects from get() and list() never carry Secret values. This is for checks that must
+        judge a value itself (a TLS certificate and its key): they must never put it, or
+        anything derived from the private part of it, in a result.
+        """
+        resource = _resource("Secret")
+        path = f"{resource.collection_path(self.namespace)}/{quote(name, safe='')}"
+        obj = self._json("GET", path, what=f"read Secret {name!r}", missing_ok=True)
+        if obj is None:
+            return None
+        encoded = (obj.get("data") or {}).get(key)
+        if not isinstance(encoded, str):
+            return None
+        try:
+            return base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ObjectInvalid(f"Secret {name!r} holds a {key} that is not valid base64.") from None
 
     def pods(self, label_selector: Mapping[str, str] | str | None = None) -> builtins.list[Obj]:
         return self.list("Pod", label_selector)
@@ -252,14 +287,19 @@ class NamespaceView:
         body: Obj | None = None,
         accept: str = "application/json",
     ) -> tuple[int, bytes]:
+        if method != "GET":
+            return self._send(method, path, what=what, query=query, body=body, accept=accept)
         key = (path, accept, tuple(query or ()))
-        if method == "GET" and key in self._reads:
-            return self._reads[key]
-        answer = self._send(method, path, what=what, query=query, body=body, accept=accept)
-        if method == "GET" and (200 <= answer[0] < 300 or answer[0] == 404):
-            # Raw bytes, decoded again on each use: callers may change what they get.
-            self._reads[key] = answer
-        return answer
+        with self._locks_guard:
+            lock = self._read_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key in self._reads:
+                return self._reads[key]
+            answer = self._send(method, path, what=what, query=query, body=body, accept=accept)
+            if 200 <= answer[0] < 300 or answer[0] == 404:
+                # Raw bytes, decoded again on each use: callers may change what they get.
+                self._reads[key] = answer
+            return answer
 
     def _send(
         self,

@@ -7,6 +7,7 @@ runs the same checks against a real API server.
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -51,6 +52,22 @@ class FakeView:
         self.access = access
         self.log_calls: list[Obj] = []
         self.reviews: list[Obj] = []
+        # What fresh() shows: the namespace a few seconds later (itself when a test sets nothing).
+        self.later: FakeView | None = None
+        self.fresh_calls = 0
+
+    def fresh(self) -> FakeView:
+        self.fresh_calls += 1
+        return self.later or self
+
+    def secret_value(self, name: str, key: str) -> bytes | None:
+        secret = self.get("Secret", name)
+        if secret is None:
+            return None
+        if key in (secret.get("stringData") or {}):
+            return str(secret["stringData"][key]).encode()
+        encoded = (secret.get("data") or {}).get(key)
+        return None if encoded is None else base64.b64decode(encoded)
 
     def add(self, *objects: Obj) -> None:
         self.objects.extend(objects)

@@ -359,3 +359,88 @@ def test_it_asks_access_reviews_every_time(server: tuple[str, Script]) -> None:
     for _ in range(2):
         view.subject_access_review(user="u", groups=[], verb="get", resource="pods")
     assert len(script.requests) == 2
+
+
+def test_it_sends_one_request_for_a_read_that_threads_ask_for_at_once(server: tuple[str, Script]) -> None:
+    # run_check evaluates objectives on 8 threads; they share one view and often the same reads.
+    host, script = server
+    answered = threading.Event()
+
+    def slow(query: dict[str, list[str]], body: Any) -> Answer:
+        answered.wait(0.3)  # keep the first request open while the other threads arrive
+        return 200, {"metadata": {}, "items": [{"metadata": {"name": "web-1"}}]}
+
+    script.on("GET", PODS, slow)
+    view = view_for(host)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            results.append([p["metadata"]["name"] for p in view.list("Pod", {"app": "web"})])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert errors == []
+    assert results == [["web-1"]] * 8
+    assert len(script.requests) == 1
+
+
+def test_it_reads_different_things_in_parallel(server: tuple[str, Script]) -> None:
+    host, script = server
+
+    def slow(query: dict[str, list[str]], body: Any) -> Answer:
+        time.sleep(0.3)
+        return 200, {"metadata": {}, "items": []}
+
+    script.on("GET", PODS, slow)
+    script.on("GET", "/api/v1/namespaces/shop/services", slow)
+    view = view_for(host)
+    threads = [
+        threading.Thread(target=view.list, args=("Pod",)),
+        threading.Thread(target=view.list, args=("Service",)),
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert time.monotonic() - started < 0.55
+    assert len(script.requests) == 2
+
+
+def test_a_fresh_view_reads_again(server: tuple[str, Script]) -> None:
+    host, script = server
+    script.on("GET", PODS, (200, {"metadata": {}, "items": []}))
+    view = view_for(host)
+    view.list("Pod")
+    later = view.fresh()
+    assert later.namespace == "shop" and later.timeout == view.timeout
+    script.on("GET", PODS, (200, {"metadata": {}, "items": [{"metadata": {"name": "web-1"}}]}))
+    assert view.list("Pod") == []
+    assert [p["metadata"]["name"] for p in later.list("Pod")] == ["web-1"]
+
+
+def test_it_gives_one_secret_value_only_when_asked(server: tuple[str, Script]) -> None:
+    host, script = server
+    secret = {
+        "kind": "Secret",
+        "metadata": {"name": "web-tls"},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Q0VSVA==", "tls.key": "S0VZ", "bad": "not base64!"},
+    }
+    script.on("GET", "/api/v1/namespaces/shop/secrets/web-tls", (200, secret))
+    view = view_for(host)
+    assert view.secret_value("web-tls", "tls.crt") == b"CERT"
+    assert view.secret_value("web-tls", "ca.crt") is None
+    assert view.secret_value("nope", "tls.crt") is None
+    with pytest.raises(ObjectInvalid, match="not valid base64"):
+        view.secret_value("web-tls", "bad")
+    got = view.get("Secret", "web-tls")
+    assert got is not None and got["data"]["tls.key"] == REDACTED
+    assert len([r for r in script.requests if r["path"].endswith("/web-tls")]) == 1
