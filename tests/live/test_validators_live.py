@@ -512,6 +512,70 @@ def test_service_passes_for_kubectl_expose_style_services(
     passes("service", SERVICE_SPEC, views, "the exposed Service")
 
 
+def test_service_fails_a_headless_service_that_relies_on_target_port(
+    api: ApiClient, views: Views, namespace: str
+) -> None:
+    # The EndpointSlices list the pods on 8080, but a client of webapp:80 connects to podIP:80.
+    headless = service("frontend-service", {"app": "frontend"}, target=8080)
+    headless["spec"]["clusterIP"] = "None"
+    apply(api, namespace, deployment("frontend"), headless)
+    ready_pods(views, "frontend", 2)
+    eventually(
+        lambda: views().list("EndpointSlice", {"kubernetes.io/service-name": "frontend-service"}) or None,
+        "the headless Service's EndpointSlice",
+    )
+    assert evaluate("service", SERVICE_SPEC, views).message == (
+        "Service frontend-service is headless (clusterIP: None), so a client connecting to "
+        "frontend-service:80 reaches the pods directly on port 80 (its targetPort 8080 is not applied), "
+        "but the containers of Deployment frontend listen on 8080 (http)."
+    )
+    on_8080 = {**SERVICE_SPEC, "ports": [{"port": 8080}]}
+    delete(api, namespace, "Service", "frontend-service")
+    headless = service("frontend-service", {"app": "frontend"}, port=8080, target=8080)
+    headless["spec"]["clusterIP"] = "None"
+    apply(api, namespace, headless)
+    result = passes("service", on_8080, views, "the headless Service on the pods' own port")
+    assert result.message == (
+        "Service frontend-service (ClusterIP, headless) routes port 8080 to all 2 ready pods "
+        "of Deployment frontend."
+    )
+
+
+def test_service_follows_named_ports_pod_by_pod(api: ApiClient, views: Views, namespace: str) -> None:
+    # An OnDelete StatefulSet keeps its old pods after a template change: the template names
+    # the port `web` now, but the running pod still calls it `http`, so it gets no traffic.
+    def statefulset(port_name: str) -> Obj:
+        sts = deployment("db", replicas=1, port_name=port_name)
+        sts["kind"] = "StatefulSet"
+        sts["spec"]["serviceName"] = "db"
+        sts["spec"]["updateStrategy"] = {"type": "OnDelete"}
+        return sts
+
+    spec = {
+        "name": "db",
+        "workload": {"kind": "StatefulSet", "name": "db"},
+        "ports": [{"port": 80, "targetPort": 8080}],
+    }
+    apply(api, namespace, statefulset("http"), service("db", {"app": "db"}, target="web"))
+    ready_pods(views, "db", 1)
+    assert evaluate("service", spec, views).message == (
+        "Service db sends port 80 to the port named web, which no container of StatefulSet db "
+        "declares (they declare 8080 (http))."
+    )
+    apply(api, namespace, statefulset("web"))
+
+    def unreachable() -> Result | None:
+        result = evaluate("service", spec, views)
+        return result if "db-0 gets no traffic" in result.message else None
+
+    result = eventually(unreachable, "the template change without a new pod")
+    assert result.message == (
+        "Through Service db, pod db-0 gets no traffic on port 80: it declares no container port named web."
+    )
+    delete(api, namespace, "Pod", "db-0")
+    passes("service", spec, views, "the recreated pod on the named port")
+
+
 # --- reachability -------------------------------------------------------------------------------
 
 ALLOWED = {"from": {"workload": "frontend"}, "to": {"workload": "backend"}, "port": 5678, "expect": "allowed"}

@@ -254,7 +254,36 @@ def service(
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name), "spec": spec}
 
 
+def _slice_ports(svc: Obj, p: Obj) -> list[Obj]:
+    """The ports the EndpointSlice controller writes for one pod: each Service port, translated."""
+    declared = [port for c in p["spec"]["containers"] for port in c.get("ports") or []]
+    found = []
+    for service_port in svc["spec"]["ports"]:
+        target = service_port.get("targetPort", service_port["port"])
+        protocol = service_port.get("protocol", "TCP")
+        if isinstance(target, str):
+            number = next(
+                (
+                    d["containerPort"]
+                    for d in declared
+                    if d.get("name") == target and d["protocol"] == protocol
+                ),
+                None,
+            )
+            if number is None:
+                continue  # the controller skips a port the pod cannot resolve
+        else:
+            number = target
+        found.append({"name": service_port.get("name", ""), "port": number, "protocol": protocol})
+    return found
+
+
 def endpoint_slice(svc: Obj, pods: Iterable[Obj], *, name: str | None = None, with_refs: bool = True) -> Obj:
+    """One slice, as the controller writes it for pods whose ports translate alike."""
+    pods = list(pods)
+    port_sets = {repr(_slice_ports(svc, p)) for p in pods}
+    if len(port_sets) > 1:
+        raise ValueError("these pods translate the Service's ports differently: give each its own slice")
     endpoints = []
     for p in pods:
         ready = any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"]["conditions"])
@@ -269,7 +298,7 @@ def endpoint_slice(svc: Obj, pods: Iterable[Obj], *, name: str | None = None, wi
         "metadata": meta(name or f"{svc_name}-abcde", {"kubernetes.io/service-name": svc_name}),
         "addressType": "IPv4",
         "endpoints": endpoints,
-        "ports": [{"port": 80, "protocol": "TCP"}],
+        "ports": _slice_ports(svc, pods[0]) if pods else None,
     }
 
 

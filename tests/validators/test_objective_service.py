@@ -190,3 +190,81 @@ def test_it_fails_when_the_workload_does_not_exist() -> None:
     assert run(SPEC, FakeView([svc])).message == (
         "There is no Deployment frontend, so Service frontend-service has nothing to route to."
     )
+
+
+def headless(svc: dict[str, Any]) -> dict[str, Any]:
+    svc["spec"]["clusterIP"] = "None"
+    return svc
+
+
+def test_it_fails_a_headless_service_whose_port_is_not_where_the_pods_listen() -> None:
+    # No cluster IP means no translation: clients resolve webapp to pod IPs and connect on port 80.
+    deploy, rs, pods = workload("frontend", FRONTEND, ports=(("http", 8080),))
+    svc = headless(service("frontend-service", FRONTEND, ports=({"port": 80, "targetPort": 8080},)))
+    view = FakeView([deploy, rs, *pods, svc, endpoint_slice(svc, pods)])
+    result = run(SPEC, view)
+    assert not result.passed
+    assert result.message == (
+        "Service frontend-service is headless (clusterIP: None), so a client connecting to "
+        "frontend-service:80 reaches the pods directly on port 80 (its targetPort 8080 is not applied), "
+        "but the containers of Deployment frontend listen on 8080 (http)."
+    )
+
+
+def test_it_passes_a_headless_service_on_the_port_the_pods_listen_on() -> None:
+    deploy, rs, pods = workload("frontend", FRONTEND, ports=(("http", 8080),))
+    svc = headless(service("frontend-service", FRONTEND, ports=({"port": 8080, "targetPort": 8080},)))
+    view = FakeView([deploy, rs, *pods, svc, endpoint_slice(svc, pods)])
+    result = run({**SPEC, "ports": [{"port": 8080}]}, view)
+    assert result.passed, result.message
+    assert result.message == (
+        "Service frontend-service (ClusterIP, headless) routes port 8080 to all 2 ready pods "
+        "of Deployment frontend."
+    )
+    assert not run({**SPEC, "ports": [{"port": 8080}], "headless": False}, view).passed
+
+
+def test_it_can_require_a_headless_service() -> None:
+    view, _ = world()
+    assert run({**SPEC, "headless": True}, view).message == (
+        "Service frontend-service has a cluster IP; it should be headless (clusterIP: None)."
+    )
+
+
+def test_it_says_an_external_name_service_routes_nowhere_inside_the_cluster() -> None:
+    deploy, rs, pods = workload("frontend", FRONTEND, ports=((None, 8080),))
+    svc = service("frontend-service", None, ports=(), type="ExternalName")
+    svc["spec"]["externalName"] = "frontend.example.com"
+    assert run(SPEC, FakeView([deploy, rs, *pods, svc])).message == (
+        "Service frontend-service is of type ExternalName, a DNS alias for frontend.example.com: "
+        "it routes nowhere inside the cluster, so it cannot reach the pods of Deployment frontend."
+    )
+
+
+def test_it_resolves_a_named_target_port_in_each_pod_not_in_the_template() -> None:
+    # A pod left from an older template has no port named http: the controller gives it no port.
+    deploy, rs, pods = workload("frontend", FRONTEND, ports=(("http", 8080),))
+    old = pod(
+        "frontend-5d9f-9", rs["metadata"]["labels"], owned_by=rs, ip="10.0.0.40", ports=(("web", 8080),)
+    )
+    svc = service("frontend-service", FRONTEND, ports=({"port": 80, "targetPort": "http"},))
+    slices = [endpoint_slice(svc, pods), endpoint_slice(svc, [old], name="frontend-service-old")]
+    assert slices[1]["ports"] == []
+    result = run(SPEC, FakeView([deploy, rs, *pods, old, svc, *slices]))
+    assert result.message == (
+        "Through Service frontend-service, pod frontend-5d9f-9 gets no traffic on port 80: "
+        "it declares no container port named http."
+    )
+    assert result.details["unreachable"] == ["frontend-5d9f-9"]
+
+
+def test_it_takes_the_port_from_the_endpoint_slices_not_the_service_spec() -> None:
+    # The slice says where traffic arrives; a slice that disagrees with the pods is the truth.
+    view, pods = world(container_ports=((None, 8080),))
+    [slice_] = view.list("EndpointSlice")
+    slice_["ports"] = [{"name": "", "port": 9090, "protocol": "TCP"}]
+    first = pods[0]["metadata"]["name"]
+    assert run(SPEC, view).message.startswith(
+        f"Through Service frontend-service, port 80 arrives on port 9090 of pod {first}, "
+        "which listens on 8080"
+    )
