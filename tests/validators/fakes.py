@@ -203,6 +203,51 @@ def deployment(
     }
 
 
+def running(name: str = "app", *, restarts: int = 0, started: float = 3600, ready: bool = True) -> Obj:
+    """A container status as a kubelet writes it for a running container; `started` is seconds ago."""
+    status: Obj = {
+        "name": name,
+        "image": "nginx",
+        "ready": ready,
+        "restartCount": restarts,
+        "state": {"running": {"startedAt": ago(started)}},
+        "lastState": {},
+    }
+    return status
+
+
+def waiting(name: str = "app", reason: str = "CrashLoopBackOff", message: str = "", **extra: Any) -> Obj:
+    status = running(name, ready=False, **extra)
+    status["state"] = {"waiting": {"reason": reason, **({"message": message} if message else {})}}
+    return status
+
+
+def terminated(reason: str, code: int, *, finished: float | None = 30) -> Obj:
+    """A `state` or `lastState` value: a run that ended `finished` seconds ago."""
+    ended: Obj = {"reason": reason, "exitCode": code}
+    if finished is not None:
+        ended["finishedAt"] = ago(finished)
+        ended["startedAt"] = ago(finished + 5)
+    return {"terminated": ended}
+
+
+def with_containers(p: Obj, *statuses: Obj, ready: bool | None = None) -> Obj:
+    """Give a pod these container statuses; its Ready condition follows them unless `ready` says."""
+    p["status"]["containerStatuses"] = list(statuses)
+    is_ready = all(s.get("ready") for s in statuses) if ready is None else ready
+    p["status"]["conditions"] = [
+        {"type": "PodScheduled", "status": "True"},
+        {"type": "Ready", "status": "True" if is_ready else "False"},
+    ]
+    return p
+
+
+def ago(seconds: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def replicaset(deploy: Obj, suffix: str = "5d9f") -> Obj:
     labels = {**deploy["spec"]["selector"]["matchLabels"], "pod-template-hash": suffix}
     metadata = meta(f"{deploy['metadata']['name']}-{suffix}", labels, ownerReferences=owner(deploy))
@@ -226,6 +271,16 @@ def workload(
     """A Deployment, its ReplicaSet and its pods, as the controllers would leave them."""
     ports = list(ports)
     deploy = deployment(name, labels, ports=ports)
+    deploy["spec"]["replicas"] = replicas
+    deploy["metadata"]["generation"] = 1
+    up = replicas if ready else 0
+    deploy["status"] = {
+        "observedGeneration": 1,
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": up,
+        "availableReplicas": up,
+    }
     rs = replicaset(deploy)
     pods = [
         pod(

@@ -81,3 +81,20 @@ def _now() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_it_judges_the_events_of_a_workloads_current_pods() -> None:
+    from tests.validators.fakes import workload
+
+    deploy, rs, pods = workload("web", {"app": "web"}, replicas=1)
+    gone = pod("web-5d9f-old", {"app": "web"})  # a pod the fix replaced: not in the namespace any more
+    view = FakeView([deploy, rs, *pods, event(gone, "BackOff"), event(pods[0], "Started")])
+    spec = {"workload": {"kind": "Deployment", "name": "web"}, "forbiddenReasons": ["BackOff"]}
+    result = run(spec, view)
+    assert result.passed, result.message
+    assert (
+        result.message == f"Pod {pods[0]['metadata']['name']} had no BackOff events in the last 300 seconds."
+    )
+    view.add(event(pods[0], "BackOff", message="Back-off restarting failed container app"))
+    assert run(spec, view).message.endswith("s ago: Back-off restarting failed container app")
+    assert run({**spec, "workload": {"name": "api"}}, view).message == "There is no Deployment api yet."

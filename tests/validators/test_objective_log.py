@@ -100,3 +100,57 @@ def test_it_rejects_a_target_that_is_not_a_pod() -> None:
         validators.validate_spec(
             "log", {"target": {"kind": "Deployment", "name": "web"}, "expectedStrings": ["x"]}
         )
+
+
+def _crashed(name: str, labels: dict[str, str], **extra: Any) -> dict[str, Any]:
+    from tests.validators.fakes import running, terminated, with_containers
+
+    status = running("app", restarts=3)
+    status["lastState"] = terminated("Error", 1)
+    return with_containers(pod(name, labels, **extra), status)
+
+
+def test_it_reads_the_previous_run_without_a_window_unless_one_is_given() -> None:
+    view = FakeView([_crashed("web-1", {"app": "web"})], logs={("web-1", "app"): "FATAL: DB_HOST is not set"})
+    spec = logs_of("DB_HOST is not set", previous=True)
+    assert run(spec, view).passed
+    assert view.log_calls[-1]["previous"] is True
+    assert view.log_calls[-1]["since_seconds"] is None
+    run({**spec, "sinceSeconds": 600}, view)
+    assert view.log_calls[-1]["since_seconds"] == 600
+
+
+def test_it_says_a_container_that_never_restarted_has_no_previous_run() -> None:
+    from tests.validators.fakes import running, with_containers
+
+    fresh = with_containers(pod("web-1", {"app": "web"}), running())
+    view = FakeView([fresh], logs={("web-1", "app"): "anything"})
+    result = run(logs_of("DB_HOST", previous=True), view)
+    assert result.message == (
+        'Pod web-1 has not logged "DB_HOST" in its previous run. '
+        "(Container app of pod web-1 has not restarted, so it has no previous run.)"
+    )
+    assert view.log_calls == []
+
+
+def test_it_reads_the_logs_of_a_workloads_current_pods() -> None:
+    from tests.validators.fakes import workload
+
+    deploy, rs, pods = workload("web", {"app": "web"}, replicas=2)
+    stray = pod("web-debug", {"app": "web"})
+    names = [p["metadata"]["name"] for p in pods]
+    view = FakeView(
+        [deploy, rs, *pods, stray],
+        logs={(names[0], "app"): "", (names[1], "app"): "listening on :8080", ("web-debug", "app"): "ready"},
+    )
+    spec = {"workload": {"kind": "Deployment", "name": "web"}, "expectedStrings": ["listening on :8080"]}
+    result = run(spec, view)
+    assert result.message == 'Pods of Deployment web logged "listening on :8080".'
+    assert result.details["matched"] == names
+    other = run({**spec, "expectedStrings": ["ready"]}, view)
+    assert other.message == 'None of the 2 pods of Deployment web has logged "ready" in the last 300 seconds.'
+
+
+def test_it_rejects_both_a_target_and_a_workload() -> None:
+    with pytest.raises(SpecInvalid, match="exactly one of target and workload"):
+        validators.validate_spec("log", {**logs_of("x"), "workload": {"name": "web"}})

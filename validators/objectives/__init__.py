@@ -21,6 +21,16 @@ object it matches must pass, and matching nothing fails.
                   # or checks: [{from, to, port, protocol, expect}, ...], every path must hold
 """
 
-from validators.objectives import condition, event, log, rbac, reachability, service, spec, status
+from validators.objectives import (
+    condition,
+    event,
+    log,
+    pods,
+    rbac,
+    reachability,
+    service,
+    spec,
+    status,
+)
 
-__all__ = ["condition", "event", "log", "rbac", "reachability", "service", "spec", "status"]
+__all__ = ["condition", "event", "log", "pods", "rbac", "reachability", "service", "spec", "status"]

@@ -8,6 +8,7 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from validators.namespace_view import NamespaceView
+from validators.podsource import PodSelection, WorkloadRef, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
@@ -15,13 +16,20 @@ from validators.target import Target, name_of, resolve
 
 
 class EventSpec(Spec):
-    target: Target
+    """`target` ({kind, name} or {kind, labelSelector}) or `workload: {kind, name}` (the Events
+    about its current pods); `forbiddenReasons`: none may have happened in the window;
+    `requiredReasons`: each must have; `sinceSeconds` (default 300): the window."""
+
+    target: Target | None = None
+    workload: WorkloadRef | None = None
     forbidden_reasons: list[str] = Field(default_factory=list)
     required_reasons: list[str] = Field(default_factory=list)
     since_seconds: int = Field(default=300, ge=1, le=86400)
 
     @model_validator(mode="after")
     def _asks_something(self) -> Self:
+        if (self.target is None) == (self.workload is None):
+            raise ValueError("give exactly one of target and workload")
         if not self.forbidden_reasons and not self.required_reasons:
             raise ValueError("give forbiddenReasons, requiredReasons or both")
         return self
@@ -66,16 +74,25 @@ def _ago(when: datetime, now: datetime) -> str:
 
 @register("event", EventSpec)
 def check_event(spec: EventSpec, view: NamespaceView) -> Result:
-    objects = resolve(spec.target, view)
-    if not objects:
-        return Result.fail(spec.target.nothing_matched(), matched=[])
+    if spec.target is not None:
+        kind, described = spec.target.kind, spec.target.describe()
+        objects = resolve(spec.target, view)
+        if not objects:
+            return Result.fail(spec.target.nothing_matched(), matched=[])
+    else:
+        # A workload's events that matter are about its pods (BackOff, Unhealthy, Failed…);
+        # the pods it runs now, so a fix that replaced them leaves the old ones' events behind.
+        kind, described = "Pod", f"pods of {spec.workload.describe() if spec.workload else ''}"
+        objects, _, why_none = select_pods(PodSelection(workload=spec.workload), view)
+        if why_none:
+            return Result.fail(why_none, matched=[])
     names = [name_of(obj) for obj in objects]
     now = datetime.now(UTC)
     since = now - timedelta(seconds=spec.since_seconds)
     recent = [e for e in view.events() if (seen := last_seen(e)) is not None and seen >= since]
     for obj in objects:
-        label = f"{spec.target.kind} {name_of(obj)}"
-        about = [e for e in recent if _about(e, spec.target.kind, obj)]
+        label = f"{kind} {name_of(obj)}"
+        about = [e for e in recent if _about(e, kind, obj)]
         for event in about:
             if event.get("reason") in spec.forbidden_reasons:
                 seen = last_seen(event) or now
@@ -101,11 +118,7 @@ def check_event(spec: EventSpec, view: NamespaceView) -> Result:
         parts.append(f"reported {', '.join(spec.required_reasons)}")
     if spec.forbidden_reasons:
         parts.append(f"had no {', '.join(spec.forbidden_reasons)} events")
-    subject = (
-        f"{spec.target.kind} {names[0]}"
-        if len(objects) == 1
-        else f"The {len(objects)} {spec.target.describe()}"
-    )
+    subject = f"{kind} {names[0]}" if len(objects) == 1 else f"The {len(objects)} {described}"
     return Result.ok(
         f"{subject} {' and '.join(parts)} in the last {spec.since_seconds} seconds.", matched=names
     )
