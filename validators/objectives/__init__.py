@@ -24,6 +24,7 @@ object it matches must pass, and matching nothing fails.
 from validators.objectives import (
     condition,
     event,
+    ingress,
     log,
     pods,
     rbac,
@@ -31,6 +32,19 @@ from validators.objectives import (
     service,
     spec,
     status,
+    tls,
 )
 
-__all__ = ["condition", "event", "log", "pods", "rbac", "reachability", "service", "spec", "status"]
+__all__ = [
+    "condition",
+    "event",
+    "ingress",
+    "log",
+    "pods",
+    "rbac",
+    "reachability",
+    "service",
+    "spec",
+    "status",
+    "tls",
+]
