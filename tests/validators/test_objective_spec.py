@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import validators
 from tests.validators.fakes import FakeView, deployment, service
+from validators import SpecInvalid
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
@@ -91,3 +94,41 @@ def test_it_never_sees_secret_values_through_the_view() -> None:
     secret = {"kind": "Secret", "metadata": {"name": "db", "labels": {}}, "data": {"password": REDACTED}}
     spec = {"target": {"kind": "Secret", "name": "db"}, "checks": [{"path": "data.password", "exists": True}]}
     assert run(spec, FakeView([secret])).passed
+
+
+def _limited(memory: Any) -> dict[str, Any]:
+    deploy = deployment("web", {"app": "web"})
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    if memory is not None:
+        container["resources"] = {"limits": {"memory": memory}}
+    return deploy
+
+
+MEMORY = "spec.template.spec.containers[0].resources.limits.memory"
+
+
+def test_it_compares_quantities_whatever_their_unit() -> None:
+    spec = {"target": {"kind": "Deployment", "name": "web"}, "checks": [{"path": MEMORY, "atLeast": "256Mi"}]}
+    assert validators.evaluate("spec", spec, FakeView([_limited("0.25Gi")])).passed  # type: ignore[arg-type]
+    assert validators.evaluate("spec", spec, FakeView([_limited("1Gi")])).passed  # type: ignore[arg-type]
+    low = validators.evaluate("spec", spec, FakeView([_limited("64Mi")]))  # type: ignore[arg-type]
+    assert low.message == f"Deployment web has {MEMORY} = 64Mi; expected at least 256Mi."
+    # Removing the limit is no way round a check that wants one.
+    gone = validators.evaluate("spec", spec, FakeView([_limited(None)]))  # type: ignore[arg-type]
+    assert gone.message == f"Deployment web has no {MEMORY}."
+
+
+def test_it_bounds_a_quantity_from_above_and_can_hide_the_bound() -> None:
+    check = {"path": MEMORY, "atLeast": "128Mi", "atMost": "1Gi", "reveal": False}
+    spec = {"target": {"kind": "Deployment", "name": "web"}, "checks": [check]}
+    high = validators.evaluate("spec", spec, FakeView([_limited("4Gi")]))  # type: ignore[arg-type]
+    assert high.message == f"Deployment web has {MEMORY} = 4Gi, which is above what the check expects."
+    ok = validators.evaluate("spec", spec, FakeView([_limited("512M")]))  # type: ignore[arg-type]
+    assert ok.message == f"Deployment web has {MEMORY} at least 128Mi and at most 1Gi."
+
+
+def test_it_refuses_a_bound_that_is_not_a_quantity() -> None:
+    with pytest.raises(SpecInvalid, match="neither a number nor a quantity"):
+        validators.validate_spec(
+            "spec", {"target": {"kind": "Pod", "name": "x"}, "checks": [{"path": "a", "atLeast": "lots"}]}
+        )

@@ -17,13 +17,18 @@ POD_READY = {
 def test_it_registers_every_objective_type() -> None:
     assert validators.types() == [
         "condition",
+        "cronjob",
         "event",
+        "ingress",
+        "job",
         "log",
+        "pods",
         "rbac",
         "reachability",
         "service",
         "spec",
         "status",
+        "tls",
     ]
 
 
@@ -42,7 +47,7 @@ def test_it_returns_the_parsed_spec_model() -> None:
 
 def test_it_rejects_an_unknown_type() -> None:
     with pytest.raises(
-        SpecInvalid, match="unknown objective type 'connectivity'; known types: condition, event"
+        SpecInvalid, match="unknown objective type 'connectivity'; known types: condition, cronjob, event"
     ):
         validators.validate_spec("connectivity", {})
 
