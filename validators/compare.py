@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from validators import quantity
+
 
 def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -59,7 +61,8 @@ OPERATORS = ("==", "!=", *ORDERING, "in", "contains")
 
 
 def apply(operator: str, actual: Any, expected: Any) -> bool:
-    """`actual <operator> expected`; ordering needs two numbers and is False otherwise."""
+    """`actual <operator> expected`; ordering needs two numbers, or an expected quantity string and an
+    actual quantity, and is False otherwise."""
     if operator == "==":
         return equal(actual, expected)
     if operator == "!=":
@@ -70,7 +73,13 @@ def apply(operator: str, actual: Any, expected: Any) -> bool:
         return contains(actual, expected)
     if operator in ORDERING:
         if not (is_number(actual) and is_number(expected)):
-            return False
+            # An expected value written as a quantity ("2Gi", "5") orders quantities: used
+            # "1536Mi" <= "2Gi". A plain number never matches a string: "3" > 2 stays False.
+            if not isinstance(expected, str):
+                return False
+            actual, expected = quantity.parse(actual), quantity.parse(expected)
+            if actual is None or expected is None:
+                return False
         if operator == "<":
             return bool(actual < expected)
         if operator == "<=":

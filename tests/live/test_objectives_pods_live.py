@@ -260,3 +260,59 @@ def test_log_previous_reads_the_last_run_of_a_workloads_pods(
     assert not result.passed
     # This control plane's kubelet keeps no logs without the simulation layer: the API's own refusal shows.
     assert result.details["unreadable"] and "Could not read the log of pod" in result.message
+
+
+def test_a_claim_that_never_binds_shows_in_status_and_in_the_pods(
+    api: ApiClient, views: Views, namespace: str
+) -> None:
+    # The PV controller binds a claim to a matching PersistentVolume: real on the local control plane.
+    volume = f"{namespace}-data"
+    body = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": volume},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "manual",
+            "hostPath": {"path": "/tmp/breakfix-unused"},
+        },
+    }
+    status, data = _send(api, "POST", "/api/v1/persistentvolumes", body=body)
+    assert status == 201, data.decode()
+    try:
+        claim = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "fast",
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        }
+        manifest = deployment("web", replicas=1)
+        template = manifest["spec"]["template"]["spec"]
+        template["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]
+        apply(api, namespace, claim, manifest)
+        bound = {
+            "target": {"kind": "PersistentVolumeClaim", "name": "data"},
+            "checks": [{"field": "phase", "value": "Bound"}],
+        }
+        assert evaluate("status", bound, views).message == (
+            "PersistentVolumeClaim data has status.phase = Pending; the check expects == Bound."
+        )
+
+        def unbound() -> str | None:
+            message = evaluate("pods", WEB, views).message
+            return message if "cannot be scheduled" in message else None
+
+        assert "unbound immediate PersistentVolumeClaims" in eventually(unbound, "the scheduler's verdict")
+        # The claim's class is immutable: the fix is a new claim (here: the same name, recreated).
+        _send(api, "DELETE", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/data")
+        eventually(lambda: views().get("PersistentVolumeClaim", "data") is None or None, "the claim to go")
+        apply(api, namespace, {**claim, "spec": {**claim["spec"], "storageClassName": "manual"}})
+        passes("status", bound, views, "the claim to bind")
+        passes("pods", WEB, views, "the pod to start on its bound claim")
+    finally:
+        _send(api, "DELETE", f"/api/v1/persistentvolumes/{volume}")

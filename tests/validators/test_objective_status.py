@@ -110,3 +110,26 @@ def test_it_refuses_an_ordering_against_a_string() -> None:
         "checks": [{"field": "conditions[type=Available].status", "operator": ">", "value": 1}],
     }
     assert not run(spec, view).passed
+
+
+def test_it_orders_quantities_when_the_expected_value_is_one() -> None:
+    from tests.validators.fakes import meta
+
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": meta("compute"),
+        "status": {"hard": {"limits.memory": "2Gi"}, "used": {"limits.memory": "1536Mi", "pods": "3"}},
+    }
+    spec = {
+        "target": {"kind": "ResourceQuota", "name": "compute"},
+        "checks": [
+            {"field": 'used["limits.memory"]', "operator": "<=", "value": "2Gi"},
+            {"field": "used.pods", "operator": "<", "value": "4"},
+        ],
+    }
+    assert validators.evaluate("status", spec, FakeView([quota])).passed  # type: ignore[arg-type]
+    tight = {**spec, "checks": [{"field": 'used["limits.memory"]', "operator": "<=", "value": "1Gi"}]}
+    assert validators.evaluate("status", tight, FakeView([quota])).message == (  # type: ignore[arg-type]
+        'ResourceQuota compute has status.used["limits.memory"] = 1536Mi; the check expects <= 1Gi.'
+    )

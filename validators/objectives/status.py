@@ -6,7 +6,7 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from validators import compare, paths
+from validators import compare, paths, quantity
 from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
@@ -17,6 +17,9 @@ Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "contains"]
 
 
 class StatusCheck(Spec):
+    """`field` under .status (a.b, arr[0], arr[name=x].y, ["limits.memory"]); `operator` == != < <=
+    > >= in contains; `value`. Ordering compares numbers, or quantities such as 512Mi."""
+
     field: str
     operator: Operator = "=="
     value: Any
@@ -30,8 +33,10 @@ class StatusCheck(Spec):
 
     @model_validator(mode="after")
     def _value_fits_operator(self) -> Self:
-        if self.operator in compare.ORDERING and not compare.is_number(self.value):
-            raise ValueError(f"operator {self.operator} compares numbers, but value is {self.value!r}")
+        if self.operator in compare.ORDERING and quantity.parse(self.value) is None:
+            raise ValueError(
+                f"operator {self.operator} compares numbers or quantities, but value is {self.value!r}"
+            )
         if self.operator == "in" and not isinstance(self.value, list):
             raise ValueError("operator in needs a list of values")
         return self
