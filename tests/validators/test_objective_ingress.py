@@ -139,3 +139,13 @@ def test_it_rejects_a_relative_path() -> None:
 
 def test_it_fails_a_missing_ingress() -> None:
     assert run(API, FakeView()).message == "There is no Ingress named shop yet."
+
+
+def test_a_host_rule_owns_its_host_even_for_paths_it_lacks() -> None:
+    rules = [
+        {"host": "shop.example.com", "http": {"paths": [path("/", "web", 80, kind="Exact")]}},
+        {"http": {"paths": [path("/api", "api", 80)]}},
+    ]
+    view = world(rules)
+    assert "gets 404" in run(API, view).message
+    assert run({**API, "host": "other.example.com"}, view).passed

@@ -2,8 +2,8 @@
 
 Routing follows the Ingress API: a rule whose host equals the request's host wins over
 a wildcard rule (`*.example.com` stands for one label), which wins over rules without
-a host; among the paths of the chosen rules the longest match wins, Exact before
-Prefix; a Prefix path matches whole path elements (`/api` matches `/api/v1`, not
+a host, and only the winning host's paths are considered; among them the longest match
+wins, Exact before Prefix; a Prefix path matches whole path elements (`/api` matches `/api/v1`, not
 `/apis`); ImplementationSpecific is read as Prefix; with no match the defaultBackend
 serves. The backend's port must be a port of the Service (by number or name), and
 the Service's EndpointSlices must list a ready endpoint for that port, or the
@@ -102,9 +102,14 @@ def backend_for(ingress: Obj, host: str | None, path: str) -> Obj | None:
         for rule in spec.get("rules") or []
         if (rank := _host_rank(rule.get("host"), host)) is not None
     ]
-    for rank in sorted({rank for rank, _ in ranked}, reverse=True):
+    if ranked:
+        # The best-matching host owns the request: its paths or nothing (controllers build one
+        # server per host; a path it lacks goes to the default backend, not to other hosts' rules).
+        top = max(rank for rank, _ in ranked)
         best: tuple[tuple[int, int], Obj] | None = None
-        for _, rule in (item for item in ranked if item[0] == rank):
+        for rank, rule in ranked:
+            if rank != top:
+                continue
             for rule_path in (rule.get("http") or {}).get("paths") or []:
                 score = _match(rule_path, path)
                 if score is not None and (best is None or score > best[0]):
