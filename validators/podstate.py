@@ -234,6 +234,11 @@ def diagnose(pod: Obj, rules: Rules, now: datetime) -> Problem | None:
             )
     if phase == "Failed":
         why = _short(status.get("message")) or str(status.get("reason") or "")
+        for container in _statuses(pod):
+            ended = (container.get("state") or {}).get("terminated") or {}
+            if ended.get("exitCode") not in (None, 0):
+                why = f"container {container.get('name')} exited with {_exit(ended)}"
+                break
         return Problem(name, "Failed", _end(f"Pod {name} has failed" + (f": {why}" if why else "")))
     if phase == "Succeeded" or not rules.ready:
         return None

@@ -247,3 +247,12 @@ def test_it_rejects_a_spec_without_pods_or_with_both() -> None:
         validators.validate_spec("pods", {**SPEC, "labelSelector": WEB})
     with pytest.raises(SpecInvalid, match="sampleSeconds"):
         validators.validate_spec("pods", {**SPEC, "sampleSeconds": 60})
+
+
+def test_it_says_how_a_failed_pod_ended() -> None:
+    status = running("main", ready=False)
+    status["state"] = terminated("Error", 1)
+    failed = with_containers(pod("once", WEB, phase="Failed"), status)
+    assert run({"labelSelector": WEB}, FakeView([failed])).message == (
+        "Pod once has failed: container main exited with code 1, Error."
+    )
