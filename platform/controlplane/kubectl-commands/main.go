@@ -10,9 +10,14 @@
 // The tree is built the way kubectl's main does it (k8s.io/kubectl/pkg/cmd.NewDefaultKubectlCommand,
 // then the additions of k8s.io/component-base/cli.Run and of cobra's ExecuteC), with the
 // environment the console gives kubectl: no KUBECTL_* switches, KUBERC=off, no PATH (no plugins).
+//
+// With -read it answers, for each JSON list of arguments on stdin, what cobra and pflag make of
+// them on that tree (the command found, the flags set, the positional arguments, the error),
+// one JSON object a line: the console's tests compare their own reading of every line with it.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -76,7 +81,7 @@ type table struct {
 	Normalization map[string]string `json:"normalization"`
 	// Flags cobra adds to the command it executes, after the command path has been found
 	// (InitDefaultHelpFlag): known when flags are parsed, unknown while the path is searched.
-	ExecuteFlags []flagInfo   `json:"execute_flags"`
+	ExecuteFlags []flagInfo    `json:"execute_flags"`
 	Commands     []commandInfo `json:"commands"`
 }
 
@@ -186,11 +191,83 @@ func modules() map[string]string {
 	return found
 }
 
+type reading struct {
+	Path       []string          `json:"path"`
+	FindError  string            `json:"find_error,omitempty"`
+	ParseError string            `json:"parse_error,omitempty"`
+	Changed    map[string]string `json:"changed"`
+	Args       []string          `json:"args"`
+	DashAt     int               `json:"dash_at"`
+}
+
+// read answers what cobra's ExecuteC would find and parse for each line of arguments, up to
+// the point where it runs the command. Every line gets a fresh tree: parsing sets flags.
+func read() {
+	scanner := bufio.NewScanner(os.Stdin)
+	scanner.Buffer(make([]byte, 1<<20), 1<<24)
+	out := json.NewEncoder(os.Stdout)
+	for scanner.Scan() {
+		var args []string
+		if err := json.Unmarshal(scanner.Bytes(), &args); err != nil {
+			fail("-read: %v", err)
+		}
+		root := tree()
+		r := reading{Path: []string{}, Changed: map[string]string{}, Args: []string{}, DashAt: -1}
+		found, rest, err := root.Find(args)
+		if found != nil {
+			r.Path = path(found)
+		}
+		if err != nil {
+			r.FindError = err.Error()
+		} else {
+			found.InitDefaultHelpFlag()
+			found.InitDefaultVersionFlag()
+			if err := found.ParseFlags(rest); err != nil {
+				r.ParseError = err.Error()
+			}
+			found.Flags().Visit(func(f *pflag.Flag) { r.Changed[f.Name] = f.Value.String() })
+			if found.DisableFlagParsing {
+				r.Args = append(r.Args, rest...)
+			} else {
+				r.Args = append(r.Args, found.Flags().Args()...)
+				r.DashAt = found.ArgsLenAtDash()
+			}
+		}
+		if err := out.Encode(r); err != nil {
+			fail("-read: %v", err)
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		fail("-read: %v", err)
+	}
+}
+
+// environment gives this process the environment the console gives kubectl and nothing else:
+// feature switches (KUBECTL_*) change the tree, so none may leak in from the build's. It
+// returns the temporary HOME, for the caller to remove.
+func environment() string {
+	os.Clearenv()
+	home, err := os.MkdirTemp("", "kubectl-commands-")
+	if err != nil {
+		fail("%v", err)
+	}
+	for key, value := range map[string]string{"HOME": home, "KUBERC": "off", "PATH": "/nonexistent"} {
+		os.Setenv(key, value)
+	}
+	return home
+}
+
 func main() {
 	output := flag.String("o", "", "write the table here (default: stdout)")
 	source := flag.String("source", "", "this program's main.go, whose SHA-256 the table records")
 	version := flag.String("kubectl-version", "", "the kubectl version this table describes (vX.Y.Z)")
+	reader := flag.Bool("read", false, "read JSON lists of arguments on stdin, answer what kubectl reads")
 	flag.Parse()
+	if *reader {
+		defer os.RemoveAll(environment())
+		read()
+		return
+	}
 	if *version == "" || *source == "" {
 		fail("usage: kubectl-commands -kubectl-version vX.Y.Z -source main.go [-o FILE]")
 	}
@@ -200,17 +277,7 @@ func main() {
 	}
 	digest := sha256.Sum256(text)
 
-	// The console runs kubectl with this environment and nothing else: feature switches
-	// (KUBECTL_*) change the tree, so none may leak in from the build's environment.
-	os.Clearenv()
-	home, err := os.MkdirTemp("", "kubectl-commands-")
-	if err != nil {
-		fail("%v", err)
-	}
-	defer os.RemoveAll(home)
-	for key, value := range map[string]string{"HOME": home, "KUBERC": "off", "PATH": "/nonexistent"} {
-		os.Setenv(key, value)
-	}
+	defer os.RemoveAll(environment())
 
 	root := tree()
 	var all []*cobra.Command
@@ -229,6 +296,10 @@ func main() {
 		t.Normalization[sample] = string(root.Flags().GetNormalizeFunc()(root.Flags(), sample))
 	}
 	for _, c := range all {
+		// kubectl's normalization reaches every command's flags (cobra's SetGlobalNormalizationFunc).
+		if got := string(c.Flags().GetNormalizeFunc()(c.Flags(), "a_b")); got != "a-b" {
+			fail("%v normalizes a_b to %q", path(c), got)
+		}
 		// InheritedFlags runs cobra's mergePersistentFlags, exactly as Find and ParseFlags do.
 		inherited := names(c.InheritedFlags())
 		declaredPersistent := names(c.PersistentFlags())
