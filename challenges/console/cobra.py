@@ -35,6 +35,7 @@ class FlagUse:
     flag: Flag | None  # None: kubectl has no such flag on this command
     value: str | None  # what kubectl sets the flag to; None when it never gets there
     problem: Problem | None = None  # pflag stops at a problem: kubectl refuses the line
+    next_word: bool = False  # the value is the word after the flag (`--f v`, `-f v`)
 
 
 @dataclass
@@ -151,7 +152,7 @@ def _parse_long(command: Command, word: bytes, rest: list[bytes]) -> tuple[FlagU
     if not flag.takes_value:
         return FlagUse(typed, flag.name, flag, flag.no_opt_default), 0
     if rest:
-        return FlagUse(typed, flag.name, flag, _text(rest[0])), 1
+        return FlagUse(typed, flag.name, flag, _text(rest[0]), next_word=True), 1
     return FlagUse(typed, flag.name, flag, None, Problem.NEEDS_VALUE), 0
 
 
@@ -180,7 +181,7 @@ def _parse_short(command: Command, word: bytes, rest: list[bytes]) -> tuple[list
             uses.append(FlagUse(typed, flag.name, flag, _text(letters[1:])))
             return uses, 0
         if rest:
-            uses.append(FlagUse(typed, flag.name, flag, _text(rest[0])))
+            uses.append(FlagUse(typed, flag.name, flag, _text(rest[0]), next_word=True))
             return uses, 1
         uses.append(FlagUse(typed, flag.name, flag, None, Problem.NEEDS_VALUE))
         return uses, 0
@@ -194,9 +195,13 @@ def read(table: KubectlTable, words: list[str]) -> Reading:
     plugin = None
     # kubectl's main looks for a `kubectl-create-WORD` plugin when `create` is followed by a
     # word that is none of its sub-commands' names (cmd.go, IsSubcommandPluginAllowed).
-    if command.name == "create" and args and not args[0].startswith(b"-"):
-        if not any(child.name == _text(args[0]) for child in command.children):
-            plugin = _text(args[0])
+    if (
+        command.name == "create"
+        and args
+        and not args[0].startswith(b"-")
+        and not any(child.name == _text(args[0]) for child in command.children)
+    ):
+        plugin = _text(args[0])
     reading = Reading(command=command, unknown_command=unknown, plugin_subcommand=plugin)
     if unknown is not None or command.disable_flag_parsing:
         reading.positionals.extend(_text(arg) for arg in args)

@@ -20,7 +20,7 @@ from challenges.console.policy import Scope
 from challenges.console.table import kubectl_table
 from challenges.console.words import Refused, check_characters, check_dashes, printable, split
 
-__all__ = ["Command", "Refused", "Scope", "parse", "printable", "split"]
+__all__ = ["Command", "Refused", "Scope", "kubectl_words", "parse", "printable", "split"]
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,14 @@ class Command:
     container_command: tuple[str, ...] = ()  # exec/run: what runs in the container, after `--`
 
 
-def parse(line: str, *, scope: Scope) -> Command:
-    """The kubectl arguments of `line`, or Refused."""
+def kubectl_words(line: str) -> tuple[list[str], bool]:
+    """The words kubectl gets from `line`, and whether the line started with `kubectl`; or Refused."""
     if len(line) > rules.MAX_LINE:
         raise Refused(refusals.too_long_refusal(rules.MAX_LINE))
-    line = line.strip()
+    check_characters(line)  # before stripping: str.strip() would drop a trailing \r or \x0b
+    line = line.strip(" \t")
     if not line:
         raise Refused(refusals.EMPTY)
-    check_characters(line)
     words = split(line)
     said_kubectl = bool(words) and words[0] in rules.KUBECTL_NAMES
     if said_kubectl:
@@ -48,8 +48,16 @@ def parse(line: str, *, scope: Scope) -> Command:
     if words and words[0] == "--":
         raise Refused(refusals.LEADING_DASHES)
     check_dashes(words)
+    return words, said_kubectl
+
+
+def parse(line: str, *, scope: Scope) -> Command:
+    """The kubectl arguments of `line`, or Refused."""
+    words, said_kubectl = kubectl_words(line)
     reading = cobra.read(kubectl_table(), words)
-    facts = policy.check(reading, scope=scope, said_kubectl=said_kubectl, first_word=words[0] if words else None)
+    facts = policy.check(
+        reading, scope=scope, said_kubectl=said_kubectl, first_word=words[0] if words else None
+    )
     path = reading.command.path
     return Command(
         args=words,

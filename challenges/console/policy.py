@@ -66,7 +66,11 @@ def output_refusal(value: str) -> Refusal | None:
     output_format = value.split("=", 1)[0]
     if output_format.lower() in rules.OUTPUT_FILE_FORMATS:
         return refusals.output_file_refusal(output_format)
-    if not value or output_format in rules.OUTPUT_FORMATS or output_format.lower() in rules.OUTPUT_FORMATS_ANY_CASE:
+    if (
+        not value
+        or output_format in rules.OUTPUT_FORMATS
+        or output_format.lower() in rules.OUTPUT_FORMATS_ANY_CASE
+    ):
         return None
     return refusals.output_format_refusal(value, list(rules.OUTPUT_FORMATS))
 
@@ -75,6 +79,9 @@ def _value_refusal(use: FlagUse, scope: Scope) -> Refusal | None:
     """The checks on an allowed flag's value."""
     if use.problem is Problem.NEEDS_VALUE or use.value is None:
         return refusals.flag_needs_value_refusal(use.typed)
+    if use.next_word and use.value.startswith("--"):
+        # kubectl would take the flag for a value: almost always a value forgotten before it.
+        return refusals.flag_as_value_refusal(use.typed, use.value)
     if use.name == "namespace" and not scope.cluster_wide and use.value != scope.namespace:
         return refusals.namespace_refusal(use.value, scope.namespace)
     if use.name == "all-namespaces" and not scope.cluster_wide:

@@ -117,12 +117,21 @@ def flag_not_offered_refusal(flag: str, path: tuple[str, ...]) -> Refusal:
 def flag_syntax_refusal(word: str) -> Refusal:
     return Refusal(
         Category.FLAGS,
-        f"`{word}` is not a flag kubectl can read. Write a flag as `--name=value`, `--name value` or `-n value`.",
+        f"`{word}` is not a flag kubectl can read. Write a flag as `--name=value`, `--name value` "
+        "or `-n value`.",
     )
 
 
 def flag_needs_value_refusal(flag: str) -> Refusal:
     return Refusal(Category.FLAGS, f"`{flag}` needs a value: `{flag}=VALUE` or `{flag} VALUE`.")
+
+
+def flag_as_value_refusal(flag: str, value: str) -> Refusal:
+    return Refusal(
+        Category.FLAGS,
+        f"`{flag}` takes the next word as its value, and the next word is `{value}`. Give "
+        f"`{flag}` its value first (`{flag}=VALUE`), or leave it out.",
+    )
 
 
 def streaming_refusal(flag: str, path: tuple[str, ...]) -> Refusal:

@@ -74,6 +74,7 @@ ALL_COMMANDS = frozenset(
         "list",
         "quiet",
         "pod-running-timeout",
+        "recursive",  # with -f and -k only, which are refused
         # changing objects (RBAC and the challenge's guards decide what is allowed)
         "dry-run",
         "field-manager",
@@ -106,7 +107,9 @@ ALLOWED_COMMANDS: dict[tuple[str, ...], frozenset[str]] = {
     ("cluster-info", "dump"): frozenset(),
     ("explain",): frozenset({"api-version", "recursive"}),
     # Inspect
-    ("get",): frozenset({"show-labels", "show-kind", "label-columns", "raw", "server-print", "output-watch-events"}),
+    ("get",): frozenset(
+        {"show-labels", "show-kind", "label-columns", "raw", "server-print", "output-watch-events"}
+    ),
     ("describe",): frozenset({"show-events"}),
     ("logs",): frozenset(
         {
@@ -133,7 +136,9 @@ ALLOWED_COMMANDS: dict[tuple[str, ...], frozenset[str]] = {
     ("wait",): frozenset({"for"}),
     # Change
     ("create",): frozenset(),
-    ("create", "clusterrole"): frozenset({"verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"}),
+    ("create", "clusterrole"): frozenset(
+        {"verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"}
+    ),
     # Subjects of a binding, not who kubectl acts as: these `--user`/`--group` are the command's own.
     ("create", "clusterrolebinding"): frozenset({"clusterrole", "user", "group", "serviceaccount"}),
     ("create", "configmap"): frozenset({"from-literal", "append-hash"}),
@@ -159,7 +164,9 @@ ALLOWED_COMMANDS: dict[tuple[str, ...], frozenset[str]] = {
     ("create", "service", "loadbalancer"): frozenset({"tcp"}),
     ("create", "service", "nodeport"): frozenset({"tcp", "node-port"}),
     ("create", "serviceaccount"): frozenset(),
-    ("create", "token"): frozenset({"audience", "bound-object-kind", "bound-object-name", "bound-object-uid", "duration"}),
+    ("create", "token"): frozenset(
+        {"audience", "bound-object-kind", "bound-object-name", "bound-object-uid", "duration"}
+    ),
     ("apply",): frozenset(),
     ("apply", "view-last-applied"): frozenset(),
     ("replace",): frozenset(),
@@ -222,7 +229,13 @@ ALLOWED_COMMANDS: dict[tuple[str, ...], frozenset[str]] = {
     ("cordon",): frozenset(),
     ("uncordon",): frozenset(),
     ("drain",): frozenset(
-        {"delete-emptydir-data", "disable-eviction", "ignore-daemonsets", "pod-selector", "skip-wait-for-delete-timeout"}
+        {
+            "delete-emptydir-data",
+            "disable-eviction",
+            "ignore-daemonsets",
+            "pod-selector",
+            "skip-wait-for-delete-timeout",
+        }
     ),
     ("taint",): frozenset(),
 }
@@ -348,8 +361,6 @@ REFUSED_FLAGS: dict[str, tuple[Category, str]] = {
     "cache-dir": (Category.LOCAL_FILES, "writes a cache directory"),
     "profile": (Category.LOCAL_FILES, "writes a profile file"),
     "profile-output": (Category.LOCAL_FILES, "writes a profile file"),
-    "log-file": (Category.LOCAL_FILES, "writes a log file"),
-    "log-dir": (Category.LOCAL_FILES, "writes log files"),
     "kustomize": (Category.LOCAL_FILES, "reads a kustomization directory"),
     "from-file": (Category.LOCAL_FILES, "reads files"),
     "from-env-file": (Category.LOCAL_FILES, "reads a file"),
@@ -379,7 +390,7 @@ _OPENS_EDITOR = f"opens a text editor, which the console has not. {EDITOR}"
 # Interactive flags, by command: what each does, said after `kubectl COMMAND FLAG`.
 COMMAND_REFUSED_FLAGS: dict[tuple[str, ...], dict[str, str]] = {
     ("exec",): {"stdin": f"is interactive. {_NO_STDIN}", "tty": f"is interactive. {_NO_STDIN}"},
-    ("run",): {name: _RUN_ATTACHED for name in ("stdin", "tty", "attach", "rm", "leave-stdin-open")},
+    ("run",): dict.fromkeys(("stdin", "tty", "attach", "rm", "leave-stdin-open"), _RUN_ATTACHED),
     ("delete",): {"interactive": _ASKS},
     ("create",): {"edit": _OPENS_EDITOR, "windows-line-endings": _OPENS_EDITOR},
 }

@@ -68,7 +68,9 @@ def printable(line: str) -> str:
 
     PostgreSQL's text columns refuse NUL, and the history shows what was typed.
     """
-    return "".join(ascii(ch)[1:-1] if ch != " " and unicodedata.category(ch) in _ESCAPED else ch for ch in line)
+    return "".join(
+        ascii(ch)[1:-1] if ch != " " and unicodedata.category(ch) in _ESCAPED else ch for ch in line
+    )
 
 
 def _expansion(line: str, i: int) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from challenges.console.parser import Refused, Scope, parse, split
-from challenges.console.rules import Category
+from challenges.console.refusals import Category
 
 NS = "breakfix-7"
 SCOPE = Scope(namespace=NS)
@@ -25,6 +25,9 @@ NAMESPACE = Category.NAMESPACE
 FILES = Category.LOCAL_FILES
 CONNECTION = Category.CONNECTION
 INTERACTIVE = Category.INTERACTIVE
+CHARACTERS = Category.CHARACTERS
+COMMANDS = Category.COMMANDS
+FLAGS = Category.FLAGS
 
 TABLE: list[tuple[str, Category | None]] = [
     # --- what learners do all day ----------------------------------------------------------------
@@ -117,9 +120,14 @@ TABLE: list[tuple[str, Category | None]] = [
     ("kubectl get pods --tls-server-name=kubernetes", TARGET),
     ("kubectl config view --raw", TARGET),
     ("kubectl config use-context platform", TARGET),
-    # A value that kubectl would read as a flag is still looked at.
-    ("kubectl get pods --selector --kubeconfig=/etc/kubernetes/admin.conf", TARGET),
-    ("kubectl get pods -- --server=https://10.0.0.1", TARGET),
+    # kubectl reads the next word as --selector's value; a value that looks like a flag is refused.
+    ("kubectl get pods --selector --kubeconfig=/etc/kubernetes/admin.conf", FLAGS),
+    # After `--` kubectl reads names, not flags; `get` takes no command after it.
+    ("kubectl get pods -- --server=https://10.0.0.1", FLAGS),
+    # A value-taking flag before the verb: kubectl runs `config`, with `get` as the value.
+    ("kubectl --cache_dir get config view --raw", TARGET),
+    # `kube_config` is `kube-config` to kubectl, which has no such flag.
+    ("kubectl --kube_config=/etc/kubernetes/admin.conf get pods", FLAGS),
     # --- other namespaces (namespace backend) -----------------------------------------------------
     ("kubectl get pods -n kube-system", NAMESPACE),
     ("kubectl get secrets --namespace=breakfix-8", NAMESPACE),
@@ -178,6 +186,41 @@ TABLE: list[tuple[str, Category | None]] = [
     ("kubectl debug web-1 -it --image=busybox", INTERACTIVE),
     ("kubectl debug node/worker-1 --image=busybox", INTERACTIVE),
     ("kubectl delete pods --all -i", INTERACTIVE),
+    # --- characters a terminal does not send ------------------------------------------------------
+    ("kubectl get pods\x00", CHARACTERS),
+    ("kubectl get pods \x1b[31m", CHARACTERS),
+    ("kubectl get pods \u2014all-namespaces", CHARACTERS),
+    ("kubectl get\u00a0pods", CHARACTERS),
+    ("kubectl get pods \u202e", CHARACTERS),
+    # --- kubectl commands and flags the console does not offer -------------------------------------
+    ("kubectl auth reconcile", COMMANDS),
+    ("kubectl __complete get ''", COMMANDS),
+    ("kubectl get pods --bogus", FLAGS),
+    ("kubectl get pods -o kyaml", FLAGS),
+    ("kubectl -- get pods", FLAGS),
+    ("kubectl logs web-1 --insecure-skip-tls-verify-backend", TARGET),
+    ("kubectl get pods -n", FLAGS),
+    # --- more of what learners do, read the way kubectl reads it -----------------------------------
+    ("kubectl get pods -ojson", None),
+    ("kubectl get pods -o=yaml", None),
+    ("kubectl get pods --output json", None),
+    ("kubectl get pods -o JSON", None),
+    ("kubectl get_pods", PLUGIN),
+    ("kubectl get pods --show_labels", None),
+    ("kubectl get pods --all_namespaces=false", NAMESPACE),
+    ("kubectl rollout status deploy/frontend --watch=false --timeout=20s", None),
+    (
+        "kubectl create rolebinding view-web --clusterrole=view --user=bob --serviceaccount=breakfix-7:web",
+        None,
+    ),
+    ("kubectl set subject rolebinding view-web --group=devs", None),
+    ("kubectl logs web-1 --tail -1", None),
+    ("kubectl create deployment web --image=nginx -- nginx -g 'daemon off;'", None),
+    ("kubectl delete pod web-1 --dry-run=server", None),
+    ("kubectl -v 6 get pods", None),
+    ("kubectl get pods -h", None),
+    ("kubectl create secret generic db --from-literal=password=s3cret", None),
+    ("kubectl create foo bar", PLUGIN),
 ]
 
 
