@@ -232,6 +232,74 @@ def _category(line: str, scope: Scope = SCOPE) -> Category | None:
     return None
 
 
+# What learners type while repairing a challenge: all of it runs.
+EVERYDAY = [
+    'kubectl get pods -o jsonpath="{.items[*].status.podIP}"',
+    "kubectl set image deployment/frontend nginx=nginx:1.28-alpine --dry-run=server",
+    "kubectl label pod web-1 tier-",
+    "kubectl rollout restart deploy/frontend",
+    'kubectl create ingress web --rule="example.com/path=web:80"',
+    "kubectl create quota q --hard=pods=3",
+    "kubectl top pods",
+    "kubectl logs deploy/frontend --all-containers",
+    "kubectl get events --sort-by=.lastTimestamp",
+    "kubectl get all",
+    "kubectl api-resources --namespaced=true -o name",
+    "kubectl create secret generic x --from-literal=a=b -o yaml --dry-run=client",
+    "kubectl scale --replicas=3 deploy/web",
+    "kubectl autoscale deploy web --min=1 --max=3 --cpu-percent=80",
+    "kubectl expose deploy web --port=80 --target-port=8080 --type=NodePort",
+    "kubectl delete pod web-1 --grace-period=0 --force",
+    "kubectl get pods --field-selector=status.phase!=Running",
+    "kubectl get pod web-1 -o go-template='{{.status.phase}}'",
+    "kubectl wait --for=condition=available deploy/web --timeout=30s",
+    "kubectl apply view-last-applied deploy/web",
+    'kubectl patch deploy web --type=merge -p \'{"spec":{"replicas":2}}\'',
+    "kubectl rollout history deploy/web --revision=2",
+    "kubectl rollout undo deploy/web --to-revision=1",
+    "kubectl create job test --from=cronjob/backup",
+    'kubectl create cronjob x --image=busybox --schedule="*/1 * * * *"',
+    "kubectl set resources deploy web --limits=cpu=200m --requests=memory=64Mi",
+    "kubectl auth can-i --list --namespace=breakfix-7",
+    "kubectl describe nodes",
+    "kubectl get pods -o=custom-columns=NAME:.metadata.name --no-headers",
+    "kubectl logs web-1 --since=1h --timestamps",
+    "kubectl exec web-1 -c nginx -- nginx -T",
+    "kubectl exec deploy/web -- ls",
+    "kubectl create configmap app --from-literal=a=b --from-literal=c=d",
+    "kubectl create secret docker-registry reg --docker-server=x --docker-username=u --docker-password=p",
+    "kubectl create sa web",
+    "kubectl create role r --verb=get --resource=pods",
+    "kubectl create rolebinding rb --role=r --serviceaccount=breakfix-7:web",
+    "kubectl set serviceaccount deploy web web",
+    "kubectl get ep",
+    "kubectl get pods --selector app=web,tier=frontend",
+    "kubectl create deploy web --image=nginx --replicas=2 --port=80",
+    "kubectl create svc clusterip web --tcp=80:8080",
+    "kubectl get netpol",
+    "kubectl describe networkpolicy deny-all",
+    "kubectl get pods -n breakfix-7 -o yaml",
+    "kubectl taint nodes kwok-node-0 key=value:NoSchedule",
+    "kubectl run tmp --image=busybox --restart=Never --command -- sleep 10",
+    "kubectl run web --image=nginx --port=80 --labels=app=web --expose",
+    "kubectl annotate deploy web note=x --overwrite",
+    "kubectl create pdb web --selector=app=web --min-available=1",
+    "kubectl create priorityclass high --value=1000",
+    "kubectl set env deploy/web MODE=strict",
+    "kubectl set env deploy/web --list",
+    "kubectl version",
+    "kubectl cluster-info",
+    "kubectl explain deploy.spec --recursive",
+    "kubectl auth whoami -o yaml",
+    "kubectl get pods --request-timeout=10s",
+]
+
+
+@pytest.mark.parametrize("line", EVERYDAY)
+def test_everyday_lines_run(line: str) -> None:
+    assert _category(line) is None
+
+
 def test_the_table_has_at_least_fifty_rows_of_each_kind_together() -> None:
     assert len(TABLE) >= 50
     assert sum(1 for _, expected in TABLE if expected is None) >= 20
@@ -289,6 +357,31 @@ def test_it_finds_the_verb_after_global_flags() -> None:
 def test_an_execs_container_command_is_not_read_as_kubectl_flags() -> None:
     command = parse("kubectl exec web-1 -- env --kubeconfig=/x -it", scope=SCOPE)
     assert command.args[-3:] == ["env", "--kubeconfig=/x", "-it"]
+    assert command.container_command == ("env", "--kubeconfig=/x", "-it")
+
+
+def test_it_finds_the_command_path_the_way_cobra_does() -> None:
+    assert parse("kubectl -n breakfix-7 rollout status deploy/web", scope=SCOPE).path == ("rollout", "status")
+    assert parse("k create cm x --from-literal=a=b", scope=SCOPE).path == ("create", "configmap")
+    # `create` has no --image: cobra takes `web` as its value, and finds `create deployment`.
+    assert parse("kubectl create --image web deployment x", scope=SCOPE).path == ("create", "deployment")
+
+
+def test_a_value_taking_flag_before_the_verb_takes_the_verb() -> None:
+    with pytest.raises(Refused) as caught:
+        parse("kubectl --cache_dir get proxy --www=/", scope=SCOPE)
+    assert "kubectl proxy" in caught.value.refusal.message
+
+
+def test_all_namespaces_false_is_not_all_namespaces_on_a_cluster_of_ones_own() -> None:
+    assert not parse("kubectl get pods -A=false", scope=KIND_SCOPE).all_namespaces
+    assert parse("kubectl get pods --all_namespaces", scope=KIND_SCOPE).all_namespaces
+
+
+def test_a_refused_flag_is_named_the_way_it_was_typed() -> None:
+    with pytest.raises(Refused) as caught:
+        parse("kubectl create secret generic x --from_env_file=/proc/1/environ", scope=SCOPE)
+    assert "`--from_env_file`" in caught.value.refusal.message
 
 
 @pytest.mark.parametrize(
