@@ -1,502 +1,396 @@
-"""What the console lets a learner run, as data.
+"""What the console lets a learner run, as data: an allowlist of kubectl commands and flags.
 
-The console runs the real kubectl on the Breakfix server with the learner's own credentials.
-RBAC on the cluster is what confines the learner; these rules protect the server the console
-runs on (its files, its network, its credentials) and keep every command one that answers
-once and ends. Each refusal names its category and tells the learner what to do instead.
+The console runs the real kubectl with the learner's own credentials. RBAC on the cluster is
+what confines the learner; these rules keep kubectl from reaching the server the console runs
+on (its files, its network, its credentials) and keep every command one that answers once and
+ends. `parser` reads a line exactly as kubectl would, with kubectl's own command table
+(`table`); `policy` applies these rules to what it read.
 
 Decisions written down here:
 
+- Only the command paths in ALLOWED_COMMANDS run, and on them only the flags of ALL_COMMANDS
+  and of their own entry, by kubectl's canonical flag name, wherever on the line they stand.
+  Everything else is refused: with the specific reason of REFUSED_COMMANDS / REFUSED_FLAGS /
+  COMMAND_REFUSED_FLAGS when there is one, else with "not offered".
 - The namespace backend: `-n`/`--namespace` may only name the attempt's own namespace, and
   `--all-namespaces`/`-A` is refused. On the kind backend (a cluster of one's own) both are allowed.
-- `-f`/`--filename` is refused with any value, `-f -` included: the console has no input
-  stream. Manifests go through the editor, which shows a server-side dry-run diff first.
-- Only the verbs in ALLOWED_VERBS run. Any other word is either refused with its reason
-  (REFUSED_VERBS) or is no kubectl command (kubectl would look for a plugin).
+- `-f`/`--filename` and `-k`/`--kustomize` are refused with any value, `-f -` included: the
+  console has no input stream. Manifests go through the editor, which shows a server-side
+  dry-run diff first.
+- Output formats are an allowlist too; the formats that read a template file never run.
+- Commands that stream (`get -w`, `logs -f`, `events -w`) are refused while STREAMING_ALLOWED
+  is False: the console shows one answer per command.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
-
-class Category(StrEnum):
-    SHELL = "shell syntax"
-    TOO_LONG = "overlong command lines"
-    OTHER_PROGRAMS = "programs other than kubectl"
-    PLUGINS = "kubectl plugins and unknown commands"
-    IDENTITY = "flags that change who you are"
-    TARGET = "flags and commands that change which cluster kubectl talks to, or how"
-    NAMESPACE = "other namespaces"
-    LOCAL_FILES = "files and directories on the Breakfix server"
-    CONNECTION = "commands that hold a connection open"
-    INTERACTIVE = "interactive commands and text editors"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    category: Category
-    message: str
-
+from challenges.console.refusals import (
+    EDITOR,
+    Category,
+    Refusal,
+    identity,
+    local,
+    target,
+)
 
 MAX_LINE = 2000
 
 # Leading words that mean "kubectl" (`k` is the alias nearly every tutorial sets up).
 KUBECTL_NAMES = frozenset({"kubectl", "k"})
 
-# --- verbs ---------------------------------------------------------------------------------------
+# Flow: one line is one answer. Streaming commands become a one-line change: set this True.
+STREAMING_ALLOWED = False
 
-ALLOWED_VERBS = frozenset(
+# --- flags allowed on every allowed command that has them ----------------------------------------
+
+ALL_COMMANDS = frozenset(
     {
-        # Inspect
-        "get",
-        "describe",
-        "logs",
-        "events",
-        "explain",
-        "top",
-        "api-resources",
-        "api-versions",
-        "version",
-        "cluster-info",
-        "auth",
-        "wait",
+        # kubectl's own (persistent flags of the root command)
+        "namespace",  # checked against the scope
+        "v",
+        "request-timeout",
+        "warnings-as-errors",
+        "match-server-version",
+        "disable-compression",
+        # cobra's
         "help",
-        "options",
-        "completion",
-        # Change (RBAC and the challenge's guards decide what is allowed)
-        "create",
-        "apply",
-        "delete",
-        "patch",
-        "replace",
-        "diff",
-        "label",
-        "annotate",
-        "scale",
-        "autoscale",
-        "rollout",
-        "set",
-        "expose",
-        "run",
-        "exec",
-        "certificate",
-        "cordon",
-        "uncordon",
-        "drain",
-        "taint",
+        # printing
+        "output",  # checked against OUTPUT_FORMATS
+        "template",  # a template string: the formats that would read it from a file are refused
+        "allow-missing-template-keys",
+        "show-managed-fields",
+        "no-headers",
+        "sort-by",
+        # choosing objects
+        "selector",
+        "field-selector",
+        "all",
+        "all-namespaces",  # checked against the scope
+        "container",
+        "containers",
+        "subresource",
+        "chunk-size",
+        "ignore-not-found",
+        "list",
+        "quiet",
+        "pod-running-timeout",
+        "recursive",  # with -f and -k only, which are refused
+        # changing objects (RBAC and the challenge's guards decide what is allowed)
+        "dry-run",
+        "field-manager",
+        "save-config",
+        "validate",
+        "overwrite",
+        "resource-version",
+        "server-side",
+        "force-conflicts",
+        "timeout",
+        "wait",
+        "grace-period",
+        "cascade",
+        "force",
+        "now",
     }
 )
 
-_EDITOR = "Use the editor beside the console: load the object, change it, look at the diff and apply it."
+# --- commands, with the flags of their own that they may use -------------------------------------
 
-REFUSED_VERBS: dict[str, Refusal] = {
-    "cp": Refusal(
+ALLOWED_COMMANDS: dict[tuple[str, ...], frozenset[str]] = {
+    (): frozenset(),  # `kubectl` alone prints the help
+    ("help",): frozenset(),
+    ("options",): frozenset(),
+    ("completion",): frozenset(),
+    ("version",): frozenset({"client"}),
+    ("api-resources",): frozenset({"api-group", "cached", "categories", "namespaced", "verbs"}),
+    ("api-versions",): frozenset(),
+    ("cluster-info",): frozenset(),
+    ("cluster-info", "dump"): frozenset(),
+    ("explain",): frozenset({"api-version", "recursive"}),
+    # Inspect
+    ("get",): frozenset(
+        {"show-labels", "show-kind", "label-columns", "raw", "server-print", "output-watch-events"}
+    ),
+    ("describe",): frozenset({"show-events"}),
+    ("logs",): frozenset(
+        {
+            "tail",
+            "since",
+            "since-time",
+            "previous",
+            "timestamps",
+            "prefix",
+            "limit-bytes",
+            "all-containers",
+            "all-pods",
+            "max-log-requests",
+            "ignore-errors",
+        }
+    ),
+    ("events",): frozenset({"for", "types"}),
+    ("top",): frozenset(),
+    ("top", "node"): frozenset({"show-capacity", "show-swap", "use-protocol-buffers"}),
+    ("top", "pod"): frozenset({"sum", "show-swap", "use-protocol-buffers"}),
+    ("auth",): frozenset(),
+    ("auth", "can-i"): frozenset(),
+    ("auth", "whoami"): frozenset(),
+    ("wait",): frozenset({"for"}),
+    # Change
+    ("create",): frozenset(),
+    ("create", "clusterrole"): frozenset(
+        {"verb", "resource", "resource-name", "non-resource-url", "aggregation-rule"}
+    ),
+    # Subjects of a binding, not who kubectl acts as: these `--user`/`--group` are the command's own.
+    ("create", "clusterrolebinding"): frozenset({"clusterrole", "user", "group", "serviceaccount"}),
+    ("create", "configmap"): frozenset({"from-literal", "append-hash"}),
+    ("create", "cronjob"): frozenset({"image", "schedule", "restart"}),
+    ("create", "deployment"): frozenset({"image", "port", "replicas"}),
+    ("create", "ingress"): frozenset({"class", "rule", "default-backend", "annotation"}),
+    ("create", "job"): frozenset({"image", "from"}),
+    ("create", "namespace"): frozenset(),
+    ("create", "poddisruptionbudget"): frozenset({"min-available", "max-unavailable"}),
+    ("create", "priorityclass"): frozenset({"value", "global-default", "description", "preemption-policy"}),
+    ("create", "quota"): frozenset({"hard", "scopes"}),
+    ("create", "role"): frozenset({"verb", "resource", "resource-name"}),
+    ("create", "rolebinding"): frozenset({"clusterrole", "role", "user", "group", "serviceaccount"}),
+    ("create", "secret"): frozenset(),
+    ("create", "secret", "docker-registry"): frozenset(
+        {"docker-server", "docker-username", "docker-password", "docker-email", "append-hash"}
+    ),
+    ("create", "secret", "generic"): frozenset({"from-literal", "type", "append-hash"}),
+    ("create", "secret", "tls"): frozenset({"append-hash"}),
+    ("create", "service"): frozenset(),
+    ("create", "service", "clusterip"): frozenset({"tcp", "clusterip"}),
+    ("create", "service", "externalname"): frozenset({"tcp", "external-name"}),
+    ("create", "service", "loadbalancer"): frozenset({"tcp"}),
+    ("create", "service", "nodeport"): frozenset({"tcp", "node-port"}),
+    ("create", "serviceaccount"): frozenset(),
+    ("create", "token"): frozenset(
+        {"audience", "bound-object-kind", "bound-object-name", "bound-object-uid", "duration"}
+    ),
+    ("apply",): frozenset(),
+    ("apply", "view-last-applied"): frozenset(),
+    ("replace",): frozenset(),
+    ("delete",): frozenset(),
+    ("patch",): frozenset({"patch", "type"}),
+    ("label",): frozenset(),
+    ("annotate",): frozenset(),
+    ("scale",): frozenset({"replicas", "current-replicas"}),
+    ("autoscale",): frozenset({"min", "max", "cpu-percent", "cpu", "memory", "name"}),
+    ("rollout",): frozenset(),
+    ("rollout", "history"): frozenset({"revision"}),
+    ("rollout", "pause"): frozenset(),
+    ("rollout", "restart"): frozenset(),
+    ("rollout", "resume"): frozenset(),
+    # `rollout status` watches until the rollout ends, within the console's time limit.
+    ("rollout", "status"): frozenset({"revision", "watch"}),
+    ("rollout", "undo"): frozenset({"to-revision"}),
+    ("set",): frozenset(),
+    ("set", "env"): frozenset({"env", "from", "keys", "prefix", "resolve"}),
+    ("set", "image"): frozenset(),
+    ("set", "resources"): frozenset({"limits", "requests"}),
+    ("set", "selector"): frozenset(),
+    ("set", "serviceaccount"): frozenset(),
+    ("set", "subject"): frozenset({"user", "group", "serviceaccount"}),
+    ("expose",): frozenset(
+        {
+            "port",
+            "target-port",
+            "protocol",
+            "name",
+            "type",
+            "labels",
+            "session-affinity",
+            "cluster-ip",
+            "load-balancer-ip",
+            "overrides",
+            "override-type",
+        }
+    ),
+    ("run",): frozenset(
+        {
+            "image",
+            "env",
+            "port",
+            "labels",
+            "annotations",
+            "restart",
+            "command",
+            "expose",
+            "image-pull-policy",
+            "overrides",
+            "override-type",
+            "privileged",
+        }
+    ),
+    ("exec",): frozenset(),
+    ("certificate",): frozenset(),
+    ("certificate", "approve"): frozenset(),
+    ("certificate", "deny"): frozenset(),
+    ("cordon",): frozenset(),
+    ("uncordon",): frozenset(),
+    ("drain",): frozenset(
+        {
+            "delete-emptydir-data",
+            "disable-eviction",
+            "ignore-daemonsets",
+            "pod-selector",
+            "skip-wait-for-delete-timeout",
+        }
+    ),
+    ("taint",): frozenset(),
+}
+
+# Flags that stream, by command: refused while STREAMING_ALLOWED is False, allowed with it.
+STREAMING: dict[tuple[str, ...], frozenset[str]] = {
+    ("get",): frozenset({"watch", "watch-only"}),
+    ("logs",): frozenset({"follow"}),
+    ("events",): frozenset({"watch"}),
+}
+
+OUTPUT_FORMATS = (
+    "json",
+    "yaml",
+    "wide",
+    "name",
+    "jsonpath",
+    "jsonpath-as-json",
+    "custom-columns",
+    "go-template",
+    "template",
+    # `kubectl explain`'s
+    "plaintext",
+    "plaintext-openapiv2",
+)
+# kubectl reads these names in any case (cli-runtime lowercases them); the others exactly.
+OUTPUT_FORMATS_ANY_CASE = frozenset({"json", "yaml", "name"})
+# Output formats that read a template from a file on the server.
+OUTPUT_FILE_FORMATS = frozenset({"go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"})
+
+# --- commands refused with their reason ----------------------------------------------------------
+
+# A path refuses itself and everything under it (`config` covers `config view --raw`).
+REFUSED_COMMANDS: dict[tuple[str, ...], Refusal] = {
+    ("cp",): Refusal(
         Category.LOCAL_FILES,
         "`kubectl cp` copies files between a pod and the computer kubectl runs on, which here is "
         "the Breakfix server, not yours. Read a file in a pod with `kubectl exec POD -- cat PATH`.",
     ),
-    "proxy": Refusal(
+    ("proxy",): Refusal(
         Category.CONNECTION,
         "`kubectl proxy` keeps a connection open and listens on a port of the Breakfix server. "
         "The console runs commands that answer once and end.",
     ),
-    "port-forward": Refusal(
+    ("port-forward",): Refusal(
         Category.CONNECTION,
         "`kubectl port-forward` keeps a connection open and listens on a port of the Breakfix "
         "server, which your browser cannot reach. Look at Services and endpoints instead: "
         "`kubectl get endpointslices`.",
     ),
-    "attach": Refusal(
+    ("attach",): Refusal(
         Category.CONNECTION,
         "`kubectl attach` holds a connection to a running container. Read what it printed with "
         "`kubectl logs POD`.",
     ),
-    "edit": Refusal(
-        Category.INTERACTIVE, f"`kubectl edit` opens a text editor, which the console has not. {_EDITOR}"
+    ("edit",): Refusal(
+        Category.INTERACTIVE, f"`kubectl edit` opens a text editor, which the console has not. {EDITOR}"
     ),
-    "debug": Refusal(
+    ("debug",): Refusal(
         Category.INTERACTIVE,
         "`kubectl debug` starts an interactive debugging container. Inspect with "
         "`kubectl describe`, `kubectl logs` and `kubectl exec POD -- COMMAND`.",
     ),
-    "config": Refusal(
+    ("config",): Refusal(
         Category.TARGET,
         "`kubectl config` reads and changes the console's kubeconfig, which holds the credentials "
         "of your environment. The console always works in your environment; to use kubectl on "
         "your own computer, download your kubeconfig from the workspace.",
     ),
-    "kustomize": Refusal(
+    ("kustomize",): Refusal(
         Category.LOCAL_FILES,
-        f"`kubectl kustomize` reads directories or remote repositories from the Breakfix server. {_EDITOR}",
+        f"`kubectl kustomize` reads directories or remote repositories from the Breakfix server. {EDITOR}",
     ),
-    "plugin": Refusal(Category.PLUGINS, "kubectl plugins are not available in the console."),
-    "alpha": Refusal(
+    ("plugin",): Refusal(Category.PLUGINS, "kubectl plugins are not available in the console."),
+    ("alpha",): Refusal(
         Category.LOCAL_FILES,
         "`kubectl alpha` holds experimental commands, some of which write files on the Breakfix "
         "server; they are not available in the console.",
     ),
-}
-
-# Sub-commands refused although their verb is allowed, wherever they appear after the verb.
-REFUSED_SUBCOMMANDS: dict[tuple[str, str], Refusal] = {
+    ("diff",): Refusal(
+        Category.LOCAL_FILES,
+        "`kubectl diff` reads manifests from files on the Breakfix server and runs a diff program "
+        f"there. {EDITOR}",
+    ),
     ("apply", "edit-last-applied"): Refusal(
-        Category.INTERACTIVE, f"`kubectl apply edit-last-applied` opens a text editor. {_EDITOR}"
+        Category.INTERACTIVE, f"`kubectl apply edit-last-applied` opens a text editor. {EDITOR}"
     ),
     ("apply", "set-last-applied"): Refusal(
         Category.LOCAL_FILES,
-        f"`kubectl apply set-last-applied` reads a file on the Breakfix server. {_EDITOR}",
+        f"`kubectl apply set-last-applied` reads a file on the Breakfix server. {EDITOR}",
+    ),
+    ("__complete",): Refusal(
+        Category.COMMANDS,
+        "`kubectl __complete` is how a shell asks kubectl for Tab completions; it is not a command "
+        "to type. `kubectl help` lists the commands.",
     ),
 }
 
-# --- flags ---------------------------------------------------------------------------------------
+# --- flags refused with their reason -------------------------------------------------------------
 
-
-def _identity(flag: str, what: str) -> Refusal:
-    return Refusal(
-        Category.IDENTITY,
-        f"`{flag}` {what}. The console always acts as you, with the credentials of your environment.",
-    )
-
-
-def _target(flag: str, what: str) -> Refusal:
-    return Refusal(
-        Category.TARGET,
-        f"`{flag}` {what}. The console always talks to your environment's API server, the way "
-        "its kubeconfig says.",
-    )
-
-
-def _local(flag: str, what: str) -> Refusal:
-    return Refusal(Category.LOCAL_FILES, f"`{flag}` {what} on the Breakfix server, not on your computer.")
-
-
-# Refused for every verb, before or after it. Long names, and the short names kubectl gives them.
-REFUSED_FLAGS: dict[str, Refusal] = {
-    "--token": _identity("--token", "sends another bearer token"),
-    "--as": _identity("--as", "impersonates another user"),
-    "--as-group": _identity("--as-group", "impersonates another group"),
-    "--as-uid": _identity("--as-uid", "impersonates another user id"),
-    "--username": _identity("--username", "logs in as another user"),
-    "--password": _identity("--password", "logs in with another password"),
-    "--user": _identity("--user", "picks another user from the kubeconfig"),
-    "--client-certificate": _identity("--client-certificate", "presents another client certificate"),
-    "--client-key": _identity("--client-key", "presents another client key"),
-    "--kubeconfig": _target("--kubeconfig", "reads another kubeconfig"),
-    "--server": _target("--server", "points kubectl at another API server"),
-    "-s": _target("-s", "points kubectl at another API server"),
-    "--context": _target("--context", "picks another context from the kubeconfig"),
-    "--cluster": _target("--cluster", "picks another cluster from the kubeconfig"),
-    "--certificate-authority": _target("--certificate-authority", "trusts another certificate authority"),
-    "--insecure-skip-tls-verify": _target("--insecure-skip-tls-verify", "turns off TLS verification"),
-    "--tls-server-name": _target("--tls-server-name", "changes the name kubectl expects on the certificate"),
-    "--kuberc": _local("--kuberc", "reads a kubectl preferences file"),
-    "--cache-dir": _local("--cache-dir", "writes a cache directory"),
-    "--profile": _local("--profile", "writes a profile file"),
-    "--profile-output": _local("--profile-output", "writes a profile file"),
-    "--log-file": _local("--log-file", "writes a log file"),
-    "--log-dir": _local("--log-dir", "writes log files"),
-    "--kustomize": _local("--kustomize", "reads a kustomization directory"),
-    "-k": _local("-k", "reads a kustomization directory"),
-    "--from-file": _local("--from-file", "reads files"),
-    "--from-env-file": _local("--from-env-file", "reads a file"),
-    "--patch-file": _local("--patch-file", "reads a file"),
+# By kubectl's canonical flag name (`--from_file` is `--from-file`), on every command, unless the
+# command's own entry in ALLOWED_COMMANDS allows the name (a binding's `--user` is a subject).
+# The message names the flag as the learner typed it.
+REFUSED_FLAGS: dict[str, tuple[Category, str]] = {
+    "token": (Category.IDENTITY, "sends another bearer token"),
+    "as": (Category.IDENTITY, "impersonates another user"),
+    "as-group": (Category.IDENTITY, "impersonates another group"),
+    "as-uid": (Category.IDENTITY, "impersonates another user id"),
+    "username": (Category.IDENTITY, "logs in as another user"),
+    "password": (Category.IDENTITY, "logs in with another password"),
+    "user": (Category.IDENTITY, "picks another user from the kubeconfig"),
+    "client-certificate": (Category.IDENTITY, "presents another client certificate"),
+    "client-key": (Category.IDENTITY, "presents another client key"),
+    "kubeconfig": (Category.TARGET, "reads another kubeconfig"),
+    "server": (Category.TARGET, "points kubectl at another API server"),
+    "context": (Category.TARGET, "picks another context from the kubeconfig"),
+    "cluster": (Category.TARGET, "picks another cluster from the kubeconfig"),
+    "certificate-authority": (Category.TARGET, "trusts another certificate authority"),
+    "insecure-skip-tls-verify": (Category.TARGET, "turns off TLS verification"),
+    "insecure-skip-tls-verify-backend": (Category.TARGET, "turns off TLS verification of the node"),
+    "tls-server-name": (Category.TARGET, "changes the name kubectl expects on the certificate"),
+    "kuberc": (Category.LOCAL_FILES, "reads a kubectl preferences file"),
+    "cache-dir": (Category.LOCAL_FILES, "writes a cache directory"),
+    "profile": (Category.LOCAL_FILES, "writes a profile file"),
+    "profile-output": (Category.LOCAL_FILES, "writes a profile file"),
+    "kustomize": (Category.LOCAL_FILES, "reads a kustomization directory"),
+    "from-file": (Category.LOCAL_FILES, "reads files"),
+    "from-env-file": (Category.LOCAL_FILES, "reads a file"),
+    "patch-file": (Category.LOCAL_FILES, "reads a file"),
     # `kubectl create secret tls --cert=PATH --key=PATH`
-    "--cert": _local("--cert", "reads a certificate file"),
-    "--key": _local("--key", "reads a key file"),
-    "--output-directory": _local("--output-directory", "writes files into a directory"),
+    "cert": (Category.LOCAL_FILES, "reads a certificate file"),
+    "key": (Category.LOCAL_FILES, "reads a key file"),
+    "output-directory": (Category.LOCAL_FILES, "writes files into a directory"),
 }
+FLAG_MESSAGES = {Category.IDENTITY: identity, Category.TARGET: target, Category.LOCAL_FILES: local}
 
-# A long flag whose name has one of these words reads or writes local files, even one this
-# table does not know yet (a newer kubectl's).
+# Read with the value: `-f -`, `-f URL` and `-f PATH` each get their own words.
+FILENAME_FLAGS = frozenset({"filename"})
+
+# A flag whose name has one of these words reads or writes local files, even one this table
+# does not know (a newer kubectl's): refused with the local-files reason, not "not offered".
 LOCAL_FILE_WORDS = frozenset({"file", "filename", "files", "dir", "directory", "kubeconfig", "kustomize"})
 
-# Refused only for some verbs: interactive input, and output that never ends.
 _NO_STDIN = "The console has no keyboard input: run a single command instead, `kubectl exec POD -- COMMAND`."
-_STREAMING = (
-    "keeps streaming until someone stops it; the console shows one answer per command. Run it "
-    "again to see what changed"
+_RUN_ATTACHED = "attaches to the new pod interactively. Create the pod, then read `kubectl logs POD`."
+_ASKS = (
+    "asks for confirmation on the keyboard, which the console has not. Run it without, or "
+    "preview first with `--dry-run=server`."
 )
-REFUSED_VERB_FLAGS: dict[str, dict[str, Refusal]] = {
-    "exec": {
-        flag: Refusal(Category.INTERACTIVE, f"`kubectl exec {flag}` is interactive. {_NO_STDIN}")
-        for flag in ("-i", "--stdin", "-t", "--tty")
-    },
-    "run": {
-        flag: Refusal(
-            Category.INTERACTIVE,
-            f"`kubectl run {flag}` attaches to the new pod interactively. Create the pod, then read "
-            "`kubectl logs POD`.",
-        )
-        for flag in ("-i", "--stdin", "-t", "--tty", "--attach", "--rm")
-    },
-    "delete": {
-        flag: Refusal(
-            Category.INTERACTIVE,
-            f"`kubectl delete {flag}` asks for confirmation on the keyboard, which the console has not. "
-            "Run it without, or preview first with `--dry-run=server`.",
-        )
-        for flag in ("-i", "--interactive")
-    },
-    "logs": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl logs {flag}` {_STREAMING} (try `--tail=50`).")
-        for flag in ("-f", "--follow")
-    },
-    "get": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl get {flag}` {_STREAMING}.")
-        for flag in ("-w", "--watch", "--watch-only")
-    },
-    "events": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl events {flag}` {_STREAMING}.")
-        for flag in ("-w", "--watch")
-    },
-    "top": {
-        flag: Refusal(Category.CONNECTION, f"`kubectl top {flag}` {_STREAMING}.")
-        for flag in ("-w", "--watch")
-    },
+_OPENS_EDITOR = f"opens a text editor, which the console has not. {EDITOR}"
+
+# Interactive flags, by command: what each does, said after `kubectl COMMAND FLAG`.
+COMMAND_REFUSED_FLAGS: dict[tuple[str, ...], dict[str, str]] = {
+    ("exec",): {"stdin": f"is interactive. {_NO_STDIN}", "tty": f"is interactive. {_NO_STDIN}"},
+    ("run",): dict.fromkeys(("stdin", "tty", "attach", "rm", "leave-stdin-open"), _RUN_ATTACHED),
+    ("delete",): {"interactive": _ASKS},
+    ("create",): {"edit": _OPENS_EDITOR, "windows-line-endings": _OPENS_EDITOR},
 }
-
-# Output formats that read a template from a local file.
-REFUSED_OUTPUT_FORMATS: dict[str, Refusal] = {
-    name: _local(f"-o {name}", "reads a template file")
-    for name in ("go-template-file", "jsonpath-file", "templatefile")
-}
-
-NAMESPACE_FLAGS = frozenset({"-n", "--namespace"})
-ALL_NAMESPACES_FLAGS = frozenset({"-A", "--all-namespaces"})
-
-# Flags that take a value, for finding the verb and the values of the flags above. A long flag
-# not listed here is treated as a switch unless written `--flag=value`; getting one wrong can
-# only make the console refuse something, never let a refused flag through (every token is
-# looked at).
-GLOBAL_VALUE_FLAGS = frozenset(
-    {
-        "-n",
-        "--namespace",
-        "-s",
-        "--server",
-        "--context",
-        "--cluster",
-        "--user",
-        "--token",
-        "--as",
-        "--as-group",
-        "--as-uid",
-        "--username",
-        "--password",
-        "--kubeconfig",
-        "--kuberc",
-        "--cache-dir",
-        "--certificate-authority",
-        "--client-certificate",
-        "--client-key",
-        "--tls-server-name",
-        "--request-timeout",
-        "-v",
-        "--v",
-        "--vmodule",
-        "--profile",
-        "--profile-output",
-        "--log-flush-frequency",
-        "--log-file",
-        "--log-dir",
-    }
-)
-VALUE_FLAGS = GLOBAL_VALUE_FLAGS | {
-    "-f",
-    "--filename",
-    "-k",
-    "--kustomize",
-    "-o",
-    "--output",
-    "-l",
-    "--selector",
-    "-c",
-    "--container",
-    "-L",
-    "--label-columns",
-    "-p",
-    "--patch",
-    "-e",
-    "--env",
-    "-r",
-    "--replicas",
-    "--field-selector",
-    "--sort-by",
-    "--template",
-    "--image",
-    "--port",
-    "--type",
-    "--timeout",
-    "--since",
-    "--since-time",
-    "--tail",
-    "--for",
-    "--from-literal",
-    "--from-file",
-    "--from-env-file",
-    "--patch-file",
-    "--grace-period",
-    "--target-port",
-    "--name",
-    "--protocol",
-    "--overrides",
-    "--labels",
-    "--restart",
-    "--field-manager",
-    "--cascade",
-    "--subresource",
-    "--chunk-size",
-    "--output-directory",
-    "--max-log-requests",
-    "--limit-bytes",
-    "--pod-running-timeout",
-    "--min",
-    "--max",
-    "--cpu-percent",
-    "--current-replicas",
-    "--resource-version",
-    "--api-group",
-    "--verbs",
-    "--resource",
-    "--resource-name",
-    "--rule",
-    "--role",
-    "--clusterrole",
-    "--serviceaccount",
-    "--group",
-    "--namespace-selector",
-    "--schedule",
-    "--docker-server",
-    "--docker-username",
-    "--docker-password",
-    "--docker-email",
-    "--cert",
-    "--key",
-    "--session-affinity",
-    "--cluster-ip",
-    "--external-ip",
-    "--load-balancer-ip",
-    "--duration",
-    "--audience",
-    "--bound-object-kind",
-    "--bound-object-name",
-    "--bound-object-uid",
-    "--to-revision",
-    "--revision",
-}
-# Short flags that take a value, by the verb that gives them a different meaning.
-VALUE_SHORTS = frozenset("nsvfkolcLper")
-VERB_SWITCH_SHORTS: dict[str, frozenset[str]] = {
-    # `kubectl logs -f` follows and `-p` shows the previous container: both are switches there.
-    "logs": frozenset("fp"),
-}
-# Verbs whose arguments after `--` are a command for a container, not kubectl flags.
-COMMAND_AFTER_DASHES = frozenset({"exec", "run", "debug"})
-
-
-def filename_refusal(flag: str, value: str) -> Refusal:
-    """Why `-f VALUE` is refused, in the words that fit the value."""
-    if value == "-":
-        return Refusal(
-            Category.LOCAL_FILES,
-            f"`{flag} -` reads a manifest from the keyboard, which the console has not. Paste the "
-            "manifest into the editor beside the console: it shows a dry-run diff, then applies it.",
-        )
-    if "://" in value:
-        return Refusal(
-            Category.LOCAL_FILES,
-            f"`{flag} {value}` would download from the network onto the Breakfix server. Paste the "
-            "manifest into the editor beside the console instead.",
-        )
-    return Refusal(
-        Category.LOCAL_FILES,
-        f"`{flag} {value or 'PATH'}` would read a file on the Breakfix server, not on your computer. "
-        "Paste the manifest into the editor beside the console instead.",
-    )
-
-
-def local_file_refusal(flag: str) -> Refusal:
-    return _local(flag, "reads or writes files")
-
-
-def namespace_refusal(value: str, namespace: str) -> Refusal:
-    return Refusal(
-        Category.NAMESPACE,
-        f"Your environment is the namespace `{namespace}`; `{value or '(empty)'}` is another one. "
-        f"Leave out `-n`: every command runs in `{namespace}`.",
-    )
-
-
-def all_namespaces_refusal(flag: str, namespace: str) -> Refusal:
-    return Refusal(
-        Category.NAMESPACE,
-        f"`{flag}` looks at every namespace; your environment is the namespace `{namespace}`. "
-        f"Leave it out: every command runs in `{namespace}`.",
-    )
-
-
-def unknown_verb_refusal(word: str, *, said_kubectl: bool) -> Refusal:
-    if said_kubectl:
-        return Refusal(
-            Category.PLUGINS,
-            f"`{word}` is not a kubectl command, and kubectl plugins (kubectl-{word}) are not "
-            "available in the console. `kubectl help` lists the commands.",
-        )
-    return Refusal(
-        Category.OTHER_PROGRAMS,
-        f"`{word}` is not a kubectl command. The console runs kubectl only: no shell and no other "
-        "programs. Type a kubectl command, with or without the word kubectl: `get pods`.",
-    )
-
-
-# Characters a shell acts on when they are not quoted.
-SHELL_METACHARACTERS = frozenset("|&;<>()`")
-
-# What a shell would have done with these, so the learner knows why they do nothing here.
-SHELL_REFUSALS: dict[str, Refusal] = {
-    "|": Refusal(
-        Category.SHELL,
-        "The console runs one kubectl command without a shell, so there are no pipes (`|`). Let "
-        "kubectl filter instead: `-l app=web`, `--field-selector`, `-o jsonpath='{...}'` or "
-        "`-o custom-columns=...`. Quote the character if it belongs in an argument.",
-    ),
-    ">": Refusal(
-        Category.SHELL,
-        "The console runs one kubectl command without a shell, so there is no redirection "
-        "(`>`, `<`): its output is shown here. Quote the character if it belongs in an argument.",
-    ),
-    ";": Refusal(
-        Category.SHELL,
-        "The console runs one command at a time, without a shell: no `;`, `&&`, `||` or `&`. "
-        "Run the commands one after the other.",
-    ),
-    "$(": Refusal(
-        Category.SHELL,
-        "The console runs one kubectl command without a shell, so there is no command "
-        "substitution (`$(...)` or backquotes): type the value itself.",
-    ),
-    "$": Refusal(
-        Category.SHELL,
-        "The console runs kubectl without a shell, so there are no variables (`$NAME`): type the "
-        "value itself, or put it in single quotes if the `$` belongs in the argument.",
-    ),
-    "newline": Refusal(Category.SHELL, "Type one command on one line."),
-    "quote": Refusal(Category.SHELL, "A quote is not closed: close it, or remove it."),
-}
-SHELL_REFUSALS["<"] = SHELL_REFUSALS[">"]
-SHELL_REFUSALS["&"] = SHELL_REFUSALS[";"]
-SHELL_REFUSALS["`"] = SHELL_REFUSALS["$("]
-SHELL_REFUSALS["("] = Refusal(
-    Category.SHELL,
-    "The console runs one kubectl command without a shell: no subshells `( )`. Quote the "
-    "parentheses if they belong in an argument (a set-based label selector, for example).",
-)
-SHELL_REFUSALS[")"] = SHELL_REFUSALS["("]
-
-TOO_LONG = Refusal(
-    Category.TOO_LONG,
-    f"A console command is at most {MAX_LINE:,} characters. Put manifests in the editor beside the console.",
-)
-EMPTY = Refusal(Category.SHELL, "Type a kubectl command, for example `kubectl get pods`.")

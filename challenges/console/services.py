@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from challenges.console.parser import Refused, Scope, parse
+from challenges.console.parser import Refused, Scope, parse, printable
 from challenges.console.runner import KubectlMissing, kubectl_run
+from challenges.console.table import TableMissing
 from challenges.models import Attempt, ConsoleCommand, Status
 from challenges.secrets import SecretUnreadable
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
@@ -33,13 +34,22 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
         raise ConsoleUnavailable(
             "Your environment is not running, so there is nothing to run commands against."
         )
-    line = line.strip()
+    line = line.strip(" \t")  # only blanks: the parser refuses every other invisible character
     scope = console_scope(attempt=attempt)
     try:
         command = parse(line, scope=scope)
+    except TableMissing as exc:
+        logger.error("console: %s", exc)
+        raise ConsoleUnavailable(
+            "The console is not available on this installation (kubectl's command table is missing)."
+        ) from exc
     except Refused as refused:
+        # Stored as printable text: PostgreSQL refuses NUL, and the history shows what was typed.
         return ConsoleCommand.objects.create(
-            attempt=attempt, command=line[:MAX_STORED_LINE], refused=True, output=refused.refusal.message
+            attempt=attempt,
+            command=printable(line[:MAX_STORED_LINE]),
+            refused=True,
+            output=refused.refusal.message,
         )
     args = command.args
     if not scope.cluster_wide or not (command.namespace_given or command.all_namespaces):

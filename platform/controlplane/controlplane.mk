@@ -6,11 +6,15 @@ PYTHON ?= .venv/bin/python
 # Which local cluster cluster-up / cluster-down act on: make cluster-up CLUSTER=demo
 CLUSTER ?= breakfix
 
-.PHONY: controlplane cluster-up cluster-down bench-controlplane
+.PHONY: controlplane kubectl-table cluster-up cluster-down bench-controlplane
 
 ## controlplane: build (once) and cache etcd, kube-apiserver, kcm, scheduler, kubectl, kwok and kwokctl
 controlplane:
 	@$(CONTROLPLANE_DIR)/build
+
+## kubectl-table: refresh challenges/console/tables/ (the console's kubectl command table) from the build
+kubectl-table:
+	@$(CONTROLPLANE_DIR)/kubectl-table
 
 ## cluster-up: start the local cluster and print its kubeconfig path
 cluster-up: controlplane

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from challenges.console.parser import Refused, Scope, parse, split
-from challenges.console.rules import Category
+from challenges.console.refusals import Category
 
 NS = "breakfix-7"
 SCOPE = Scope(namespace=NS)
@@ -25,6 +25,9 @@ NAMESPACE = Category.NAMESPACE
 FILES = Category.LOCAL_FILES
 CONNECTION = Category.CONNECTION
 INTERACTIVE = Category.INTERACTIVE
+CHARACTERS = Category.CHARACTERS
+COMMANDS = Category.COMMANDS
+FLAGS = Category.FLAGS
 
 TABLE: list[tuple[str, Category | None]] = [
     # --- what learners do all day ----------------------------------------------------------------
@@ -117,9 +120,14 @@ TABLE: list[tuple[str, Category | None]] = [
     ("kubectl get pods --tls-server-name=kubernetes", TARGET),
     ("kubectl config view --raw", TARGET),
     ("kubectl config use-context platform", TARGET),
-    # A value that kubectl would read as a flag is still looked at.
-    ("kubectl get pods --selector --kubeconfig=/etc/kubernetes/admin.conf", TARGET),
-    ("kubectl get pods -- --server=https://10.0.0.1", TARGET),
+    # kubectl reads the next word as --selector's value; a value that looks like a flag is refused.
+    ("kubectl get pods --selector --kubeconfig=/etc/kubernetes/admin.conf", FLAGS),
+    # After `--` kubectl reads names, not flags; `get` takes no command after it.
+    ("kubectl get pods -- --server=https://10.0.0.1", FLAGS),
+    # A value-taking flag before the verb: kubectl runs `config`, with `get` as the value.
+    ("kubectl --cache_dir get config view --raw", TARGET),
+    # `kube_config` is `kube-config` to kubectl, which has no such flag.
+    ("kubectl --kube_config=/etc/kubernetes/admin.conf get pods", FLAGS),
     # --- other namespaces (namespace backend) -----------------------------------------------------
     ("kubectl get pods -n kube-system", NAMESPACE),
     ("kubectl get secrets --namespace=breakfix-8", NAMESPACE),
@@ -178,6 +186,41 @@ TABLE: list[tuple[str, Category | None]] = [
     ("kubectl debug web-1 -it --image=busybox", INTERACTIVE),
     ("kubectl debug node/worker-1 --image=busybox", INTERACTIVE),
     ("kubectl delete pods --all -i", INTERACTIVE),
+    # --- characters a terminal does not send ------------------------------------------------------
+    ("kubectl get pods\x00", CHARACTERS),
+    ("kubectl get pods \x1b[31m", CHARACTERS),
+    ("kubectl get pods \u2014all-namespaces", CHARACTERS),
+    ("kubectl get\u00a0pods", CHARACTERS),
+    ("kubectl get pods \u202e", CHARACTERS),
+    # --- kubectl commands and flags the console does not offer -------------------------------------
+    ("kubectl auth reconcile", COMMANDS),
+    ("kubectl __complete get ''", COMMANDS),
+    ("kubectl get pods --bogus", FLAGS),
+    ("kubectl get pods -o kyaml", FLAGS),
+    ("kubectl -- get pods", FLAGS),
+    ("kubectl logs web-1 --insecure-skip-tls-verify-backend", TARGET),
+    ("kubectl get pods -n", FLAGS),
+    # --- more of what learners do, read the way kubectl reads it -----------------------------------
+    ("kubectl get pods -ojson", None),
+    ("kubectl get pods -o=yaml", None),
+    ("kubectl get pods --output json", None),
+    ("kubectl get pods -o JSON", None),
+    ("kubectl get_pods", PLUGIN),
+    ("kubectl get pods --show_labels", None),
+    ("kubectl get pods --all_namespaces=false", NAMESPACE),
+    ("kubectl rollout status deploy/frontend --watch=false --timeout=20s", None),
+    (
+        "kubectl create rolebinding view-web --clusterrole=view --user=bob --serviceaccount=breakfix-7:web",
+        None,
+    ),
+    ("kubectl set subject rolebinding view-web --group=devs", None),
+    ("kubectl logs web-1 --tail -1", None),
+    ("kubectl create deployment web --image=nginx -- nginx -g 'daemon off;'", None),
+    ("kubectl delete pod web-1 --dry-run=server", None),
+    ("kubectl -v 6 get pods", None),
+    ("kubectl get pods -h", None),
+    ("kubectl create secret generic db --from-literal=password=s3cret", None),
+    ("kubectl create foo bar", PLUGIN),
 ]
 
 
@@ -187,6 +230,74 @@ def _category(line: str, scope: Scope = SCOPE) -> Category | None:
     except Refused as refused:
         return refused.refusal.category
     return None
+
+
+# What learners type while repairing a challenge: all of it runs.
+EVERYDAY = [
+    'kubectl get pods -o jsonpath="{.items[*].status.podIP}"',
+    "kubectl set image deployment/frontend nginx=nginx:1.28-alpine --dry-run=server",
+    "kubectl label pod web-1 tier-",
+    "kubectl rollout restart deploy/frontend",
+    'kubectl create ingress web --rule="example.com/path=web:80"',
+    "kubectl create quota q --hard=pods=3",
+    "kubectl top pods",
+    "kubectl logs deploy/frontend --all-containers",
+    "kubectl get events --sort-by=.lastTimestamp",
+    "kubectl get all",
+    "kubectl api-resources --namespaced=true -o name",
+    "kubectl create secret generic x --from-literal=a=b -o yaml --dry-run=client",
+    "kubectl scale --replicas=3 deploy/web",
+    "kubectl autoscale deploy web --min=1 --max=3 --cpu-percent=80",
+    "kubectl expose deploy web --port=80 --target-port=8080 --type=NodePort",
+    "kubectl delete pod web-1 --grace-period=0 --force",
+    "kubectl get pods --field-selector=status.phase!=Running",
+    "kubectl get pod web-1 -o go-template='{{.status.phase}}'",
+    "kubectl wait --for=condition=available deploy/web --timeout=30s",
+    "kubectl apply view-last-applied deploy/web",
+    'kubectl patch deploy web --type=merge -p \'{"spec":{"replicas":2}}\'',
+    "kubectl rollout history deploy/web --revision=2",
+    "kubectl rollout undo deploy/web --to-revision=1",
+    "kubectl create job test --from=cronjob/backup",
+    'kubectl create cronjob x --image=busybox --schedule="*/1 * * * *"',
+    "kubectl set resources deploy web --limits=cpu=200m --requests=memory=64Mi",
+    "kubectl auth can-i --list --namespace=breakfix-7",
+    "kubectl describe nodes",
+    "kubectl get pods -o=custom-columns=NAME:.metadata.name --no-headers",
+    "kubectl logs web-1 --since=1h --timestamps",
+    "kubectl exec web-1 -c nginx -- nginx -T",
+    "kubectl exec deploy/web -- ls",
+    "kubectl create configmap app --from-literal=a=b --from-literal=c=d",
+    "kubectl create secret docker-registry reg --docker-server=x --docker-username=u --docker-password=p",
+    "kubectl create sa web",
+    "kubectl create role r --verb=get --resource=pods",
+    "kubectl create rolebinding rb --role=r --serviceaccount=breakfix-7:web",
+    "kubectl set serviceaccount deploy web web",
+    "kubectl get ep",
+    "kubectl get pods --selector app=web,tier=frontend",
+    "kubectl create deploy web --image=nginx --replicas=2 --port=80",
+    "kubectl create svc clusterip web --tcp=80:8080",
+    "kubectl get netpol",
+    "kubectl describe networkpolicy deny-all",
+    "kubectl get pods -n breakfix-7 -o yaml",
+    "kubectl taint nodes kwok-node-0 key=value:NoSchedule",
+    "kubectl run tmp --image=busybox --restart=Never --command -- sleep 10",
+    "kubectl run web --image=nginx --port=80 --labels=app=web --expose",
+    "kubectl annotate deploy web note=x --overwrite",
+    "kubectl create pdb web --selector=app=web --min-available=1",
+    "kubectl create priorityclass high --value=1000",
+    "kubectl set env deploy/web MODE=strict",
+    "kubectl set env deploy/web --list",
+    "kubectl version",
+    "kubectl cluster-info",
+    "kubectl explain deploy.spec --recursive",
+    "kubectl auth whoami -o yaml",
+    "kubectl get pods --request-timeout=10s",
+]
+
+
+@pytest.mark.parametrize("line", EVERYDAY)
+def test_everyday_lines_run(line: str) -> None:
+    assert _category(line) is None
 
 
 def test_the_table_has_at_least_fifty_rows_of_each_kind_together() -> None:
@@ -246,6 +357,31 @@ def test_it_finds_the_verb_after_global_flags() -> None:
 def test_an_execs_container_command_is_not_read_as_kubectl_flags() -> None:
     command = parse("kubectl exec web-1 -- env --kubeconfig=/x -it", scope=SCOPE)
     assert command.args[-3:] == ["env", "--kubeconfig=/x", "-it"]
+    assert command.container_command == ("env", "--kubeconfig=/x", "-it")
+
+
+def test_it_finds_the_command_path_the_way_cobra_does() -> None:
+    assert parse("kubectl -n breakfix-7 rollout status deploy/web", scope=SCOPE).path == ("rollout", "status")
+    assert parse("k create cm x --from-literal=a=b", scope=SCOPE).path == ("create", "configmap")
+    # `create` has no --image: cobra takes `web` as its value, and finds `create deployment`.
+    assert parse("kubectl create --image web deployment x", scope=SCOPE).path == ("create", "deployment")
+
+
+def test_a_value_taking_flag_before_the_verb_takes_the_verb() -> None:
+    with pytest.raises(Refused) as caught:
+        parse("kubectl --cache_dir get proxy --www=/", scope=SCOPE)
+    assert "kubectl proxy" in caught.value.refusal.message
+
+
+def test_all_namespaces_false_is_not_all_namespaces_on_a_cluster_of_ones_own() -> None:
+    assert not parse("kubectl get pods -A=false", scope=KIND_SCOPE).all_namespaces
+    assert parse("kubectl get pods --all_namespaces", scope=KIND_SCOPE).all_namespaces
+
+
+def test_a_refused_flag_is_named_the_way_it_was_typed() -> None:
+    with pytest.raises(Refused) as caught:
+        parse("kubectl create secret generic x --from_env_file=/proc/1/environ", scope=SCOPE)
+    assert "`--from_env_file`" in caught.value.refusal.message
 
 
 @pytest.mark.parametrize(

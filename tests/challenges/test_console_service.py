@@ -116,6 +116,19 @@ class ConsoleRunTestCase(ConsoleTestCase):
         self.assertIn("impersonates", command.output)
         self.assertTrue(ConsoleCommand.objects.filter(pk=command.pk, refused=True).exists())
 
+    def test_a_line_with_a_nul_byte_is_refused_and_stored_as_text(self) -> None:
+        command = console_run(attempt=self.attempt, line="kubectl get secrets\x00 --as=admin")
+        self.assertTrue(command.refused)
+        self.assertIn("NUL", command.output)
+        command.refresh_from_db()
+        self.assertEqual(command.command, "kubectl get secrets\\x00 --as=admin")
+
+    def test_a_smuggled_command_is_refused_before_kubectl_runs(self) -> None:
+        command = console_run(attempt=self.attempt, line="kubectl --cache_dir get proxy --www=/")
+        self.assertTrue(command.refused)
+        self.assertIn("kubectl proxy", command.output)
+        self.assertIsNone(command.exit_code)
+
     def test_it_refuses_when_the_environment_is_not_running(self) -> None:
         Attempt.objects.filter(pk=self.attempt.pk).update(status=Status.PROVISIONING)
         self.attempt.refresh_from_db()
@@ -167,6 +180,11 @@ class ConsoleViewTestCase(ConsoleTestCase):
         r = self.client_for(self.alice).post(self.url(), {"line": "ls /etc"}, HTTP_HX_REQUEST="true")
         self.assertContains(r, "is-refused")
         self.assertContains(r, "not a kubectl command")
+
+    def test_a_nul_byte_gets_a_refusal_not_an_error_page(self) -> None:
+        r = self.client_for(self.alice).post(self.url(), {"line": "get pods\x00"}, HTTP_HX_REQUEST="true")
+        self.assertContains(r, "is-refused")
+        self.assertContains(r, "NUL byte")
 
     def test_what_the_learner_typed_is_shown_as_text(self) -> None:
         line = "kubectl get pods -n '<script>alert(1)</script>'"
