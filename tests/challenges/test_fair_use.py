@@ -94,7 +94,9 @@ class ConsoleFairUseTestCase(BaseTestCase):
         self.assertEqual(self.attempt.console_commands.count(), 0)
 
     def test_a_nul_byte_is_no_server_error(self) -> None:
-        r = self.client_for(self.alice).post(self.url, {"line": "kubectl get pods\x00"}, HTTP_HX_REQUEST="true")
+        r = self.client_for(self.alice).post(
+            self.url, {"line": "kubectl get pods\x00"}, HTTP_HX_REQUEST="true"
+        )
         self.assertEqual(r.status_code, 200)
         command = self.attempt.console_commands.get()
         self.assertTrue(command.refused)
