@@ -6,6 +6,7 @@ secret key.
 """
 
 import os
+import re
 from pathlib import Path
 
 import django_stubs_ext
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_ratelimit",
     "challenges",
     "classroom",
 ]
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view over its rate limit raises Ratelimited; this turns it into RATELIMIT_VIEW's 429.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +118,28 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- behind a TLS-terminating proxy ---------------------------------------------------------------
+# All off by default (`make run` serves plain HTTP on loopback). In production set
+# DJANGO_PROXY_SSL_HEADER to the header your proxy sets (e.g. X-Forwarded-Proto) and turn the rest on.
+_proxy_ssl_header = env.str("DJANGO_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    # Django trusts this header to mean "the browser used HTTPS": only set it when the proxy always
+    # overwrites it, or a client could claim HTTPS on a plain connection.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The admin's address: an unguessable one keeps password sprayers off it (it still needs staff).
+ADMIN_PATH = env.str("DJANGO_ADMIN_PATH", default="admin/").strip("/") + "/"
+if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
+    raise ImproperlyConfigured(
+        f"DJANGO_ADMIN_PATH={ADMIN_PATH!r} must be a URL path of letters, digits, '-' and '_'."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -125,6 +151,28 @@ LOGGING = {
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+
+# --- the shared cache ---------------------------------------------------------------------------
+# One cache for every web process, on the Redis the project already runs: the console's
+# one-command-at-a-time lock, the rate limits and the classroom join throttle must count across
+# processes (and survive a restart of one), which a per-process memory cache cannot do. Its own
+# database number, so clearing the cache never touches Celery's queues.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("BREAKFIX_CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        "KEY_PREFIX": env.str("BREAKFIX_CACHE_PREFIX", default="breakfix"),
+        "TIMEOUT": 300,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+# django-ratelimit counts in that cache. Behind a proxy, the client's address is in a header the
+# proxy sets; unset, REMOTE_ADDR (the proxy itself would then be one client for everyone).
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = "challenges.views.accounts.rate_limited"
+_client_ip_header = env.str("BREAKFIX_CLIENT_IP_HEADER", default="")
+if _client_ip_header:
+    RATELIMIT_IP_META_KEY = "HTTP_" + _client_ip_header.upper().replace("-", "_")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # The queue every task goes to and workers read. Installations sharing one Redis need their own
@@ -171,6 +219,11 @@ BREAKFIX_SOLVED_GRACE_SECONDS = env.int("BREAKFIX_SOLVED_GRACE_SECONDS", default
 BREAKFIX_CHECK_INTERVAL_SECONDS = env.int("BREAKFIX_CHECK_INTERVAL_SECONDS", default=5)
 BREAKFIX_CONSOLE_TIMEOUT_SECONDS = env.int("BREAKFIX_CONSOLE_TIMEOUT_SECONDS", default=15)
 BREAKFIX_CONSOLE_OUTPUT_LIMIT = env.int("BREAKFIX_CONSOLE_OUTPUT_LIMIT", default=64_000)
+# Fair use, counted in the shared cache: console commands per learner, log-ins per client address
+# and per user name, sign-ups per client address (django-ratelimit rates: N/s, N/m, N/h).
+BREAKFIX_CONSOLE_RATE = env.str("BREAKFIX_CONSOLE_RATE", default="30/m")
+BREAKFIX_LOGIN_RATE = env.str("BREAKFIX_LOGIN_RATE", default="10/m")
+BREAKFIX_SIGNUP_RATE = env.str("BREAKFIX_SIGNUP_RATE", default="10/h")
 # Learners' kubeconfig download: "auto" offers it, with a note when the API server's address is
 # loopback or internal; "on" offers it plainly; "off" never (the console is the only way in).
 BREAKFIX_KUBECONFIG_DOWNLOAD = env.str("BREAKFIX_KUBECONFIG_DOWNLOAD", default="auto")

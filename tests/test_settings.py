@@ -83,3 +83,59 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     assert read, "the settings read no variable?"
     missing = sorted(name for name in read if f"{name}=" not in example)
     assert not missing, f".env.example lacks {missing}"
+
+
+HARDENING_PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'proxy': list(getattr(s, 'SECURE_PROXY_SSL_HEADER', None) or []), "
+    "'redirect': s.SECURE_SSL_REDIRECT, 'hsts': s.SECURE_HSTS_SECONDS, 'admin': s.ADMIN_PATH, "
+    "'cache': s.CACHES['default']['BACKEND'], 'cache_url': s.CACHES['default']['LOCATION']}))"
+)
+
+
+def run_hardening(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BREAKFIX_CACHE"))}
+    base = {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x" * 50, "DJANGO_DEBUG": "0"}
+    return subprocess.run(
+        [sys.executable, "-c", HARDENING_PROBE],
+        cwd=ROOT,
+        env={**clean, **base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_https_hardening_is_off_unless_configured() -> None:
+    result = run_hardening()
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert (values["proxy"], values["redirect"], values["hsts"]) == ([], False, 0)
+    assert values["admin"] == "admin/"
+
+
+def test_https_hardening_comes_from_the_environment() -> None:
+    result = run_hardening(
+        DJANGO_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        DJANGO_SSL_REDIRECT="1",
+        DJANGO_HSTS_SECONDS="31536000",
+        DJANGO_ADMIN_PATH="/staff-only-7f3a/",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert (values["redirect"], values["hsts"], values["admin"]) == (True, 31536000, "staff-only-7f3a/")
+
+
+def test_it_refuses_an_admin_path_that_is_not_a_plain_path() -> None:
+    result = run_hardening(DJANGO_ADMIN_PATH="admin/<script>")
+    assert result.returncode != 0
+    assert "DJANGO_ADMIN_PATH" in result.stderr
+
+
+def test_the_cache_every_web_process_shares_is_redis_apart_from_the_broker() -> None:
+    result = run_hardening(REDIS_URL="redis://broker.example:6379/0")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_url"].endswith("/1")

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
 
 from challenges.console.parser import Refused, Scope, parse, printable
 from challenges.console.runner import KubectlMissing, kubectl_run
@@ -20,6 +27,41 @@ MAX_STORED_LINE = 4000
 
 class ConsoleUnavailable(Exception):
     """The console cannot run anything for this attempt now; the message says why."""
+
+
+class ConsoleBusy(ConsoleUnavailable):
+    """The attempt's previous command is still running: one at a time per attempt."""
+
+
+# Control characters cannot be stored as text (PostgreSQL refuses NUL) and can repaint a
+# terminal; what is kept and shown writes them as escapes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (other than tab and newline) written as \\xNN escapes."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+@contextmanager
+def _one_at_a_time(attempt: Attempt) -> Iterator[None]:
+    """Hold the attempt's console for one command, in the cache every web process shares.
+
+    The lock expires on its own a little after the longest a command may run, so a web process
+    that dies mid-command cannot keep the console closed.
+    """
+    key = f"console:running:{attempt.pk}"
+    token = uuid.uuid4().hex
+    if not cache.add(key, token, timeout=settings.BREAKFIX_CONSOLE_TIMEOUT_SECONDS + 15):
+        raise ConsoleBusy(
+            "A command is still running in this console: wait for its answer, then type the next one."
+        )
+    try:
+        yield
+    finally:
+        # Only our own lock: one that expired and was taken by the next command stays.
+        if cache.get(key) == token:
+            cache.delete(key)
 
 
 def console_scope(*, attempt: Attempt) -> Scope:
@@ -61,19 +103,20 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
         raise ConsoleUnavailable(
             "Your environment's credentials are not available: is it still running?"
         ) from exc
-    try:
-        result = kubectl_run(args=args, kubeconfig=kubeconfig)
-    except KubectlMissing as exc:
-        logger.error("console: %s", exc)
-        raise ConsoleUnavailable(
-            "The console is not available on this installation (kubectl is missing)."
-        ) from exc
+    with _one_at_a_time(attempt):
+        try:
+            result = kubectl_run(args=args, kubeconfig=kubeconfig)
+        except KubectlMissing as exc:
+            logger.error("console: %s", exc)
+            raise ConsoleUnavailable(
+                "The console is not available on this installation (kubectl is missing)."
+            ) from exc
     return ConsoleCommand.objects.create(
         attempt=attempt,
-        command=line,
+        command=printable(line),
         refused=False,
         exit_code=result.exit_code,
-        output=result.output,
+        output=printable(result.output),
         duration_ms=result.duration_ms,
     )
 

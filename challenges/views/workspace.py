@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from challenges import panels, selectors, xp
 from challenges.console.services import ConsoleUnavailable, console_history, console_run
@@ -59,6 +60,18 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
     if not line.strip():
         return HttpResponse(status=204)
     try:
+        if is_ratelimited(
+            request,
+            group="console",
+            key="user",
+            rate=settings.BREAKFIX_CONSOLE_RATE,
+            method="POST",
+            increment=True,
+        ):
+            raise ConsoleUnavailable(
+                "You are sending commands faster than this console takes them: wait a few seconds, "
+                "then run the next one."
+            )
         command = console_run(attempt=attempt, line=line)
     except ConsoleUnavailable as exc:
         if not _is_htmx(request):
