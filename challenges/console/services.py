@@ -33,13 +33,14 @@ class ConsoleBusy(ConsoleUnavailable):
     """The attempt's previous command is still running: one at a time per attempt."""
 
 
-# Control characters cannot be stored as text (PostgreSQL refuses NUL) and can repaint a
-# terminal; what is kept and shown writes them as escapes instead.
+# kubectl's output may carry control characters (a pod's log can hold anything): PostgreSQL
+# refuses NUL in text, and escapes could repaint the learner's terminal. They are kept as
+# \xNN escapes; tabs and newlines are the output's layout and stay.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def printable(text: str) -> str:
-    """`text` with control characters (other than tab and newline) written as \\xNN escapes."""
+def printable_output(text: str) -> str:
+    """kubectl's output with control characters other than tab and newline written as \\xNN."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
@@ -116,7 +117,7 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
         command=printable(line),
         refused=False,
         exit_code=result.exit_code,
-        output=printable(result.output),
+        output=printable_output(result.output),
         duration_ms=result.duration_ms,
     )
 

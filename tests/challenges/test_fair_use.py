@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import override_settings
 from django.urls import reverse
 
-from challenges.console.services import printable
+from challenges.console.services import printable_output
 from tests.base import BaseTestCase
 
 
@@ -52,10 +52,10 @@ class SignupRateTestCase(BaseTestCase):
 
 class PrintableTestCase(BaseTestCase):
     def test_control_characters_are_kept_as_escapes(self) -> None:
-        self.assertEqual(printable("get\x00pods\x1b[31m\r"), "get\\x00pods\\x1b[31m\\x0d")
+        self.assertEqual(printable_output("get\x00pods\x1b[31m\r"), "get\\x00pods\\x1b[31m\\x0d")
 
     def test_tabs_and_newlines_stay(self) -> None:
-        self.assertEqual(printable("a\tb\nc"), "a\tb\nc")
+        self.assertEqual(printable_output("a\tb\nc"), "a\tb\nc")
 
 
 class ConsoleFairUseTestCase(BaseTestCase):
