@@ -1,1 +1,6 @@
-pytest_plugins = ["tests.fixtures.cluster", "tests.fixtures.worker", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.cluster",
+    "tests.fixtures.worker",
+    "tests.fixtures.browser",
+    "tests.fixtures.console",
+]
