@@ -101,6 +101,11 @@ async def serve(options: argparse.Namespace) -> None:
     kubectl = resolve_kubectl(os.environ.get("BREAKFIX_KUBECTL", "") or "kubectl")
     homes = Path(options.homes) if options.homes else None
     sandbox = make_sandbox(options.sandbox, kubectl=kubectl, homes=homes)
+    if sandbox.name == "container" and os.geteuid() == 0:
+        logger.warning(
+            "the container sandbox runs kubectl as the runner's user, root here: only a container of "
+            "its own with a non-root user (platform/docker/Dockerfile, target console) isolates it"
+        )
     try:
         await self_test(sandbox)
     except SandboxUnavailable:

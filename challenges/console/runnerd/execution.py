@@ -104,7 +104,7 @@ class Command:
             *launch.argv,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
+            stderr=asyncio.subprocess.STDOUT if self.request.with_stderr else asyncio.subprocess.DEVNULL,
             env=launch.env,
             cwd=launch.cwd,
             pass_fds=launch.pass_fds,

@@ -15,8 +15,9 @@ Every request carries `Authorization: Bearer <BREAKFIX_CONSOLE_TOKEN>`.
         503 {"error": "busy", …}                 BREAKFIX_CONSOLE_MAX_PROCESSES commands are running
     POST /v1/stop/<id>  200 {"stopped": true|false}  (false: nothing runs under that id any more)
     POST /v1/complete   {"args": [...words, partial], "kubeconfig": "…"} → 200 {"output": "…", "exit_code": 0}
-                        the raw output of `kubectl __complete ARGS…` (filtered by the web side)
-    GET  /v1/health     200 {"ok": true, "sandbox": "bwrap", "running": 0, "max_processes": 16}
+                        the raw stdout of `kubectl __complete ARGS…` (filtered by the web side)
+    GET  /v1/health     200 {"ok": true, "sandbox": "bwrap", "running": 0, "max_processes": 16,
+                             "dumpable": false}
     401 {"error": "unauthorized"} for a missing or wrong token, on every path.
 
 `exit_code` is null when the runner ended the command (time limit, output cap, stop). Closing the
@@ -62,6 +63,7 @@ class RunRequest:
     kubeconfig: str
     timeout_seconds: float
     output_limit: int
+    with_stderr: bool = True  # interleaved with stdout, as a terminal shows them
 
 
 def new_command_id() -> str:
@@ -120,6 +122,7 @@ def parse_complete_request(body: object) -> RunRequest:
         kubeconfig=_kubeconfig(body.get("kubeconfig")),
         timeout_seconds=COMPLETE_TIMEOUT_SECONDS,
         output_limit=COMPLETE_OUTPUT_LIMIT,
+        with_stderr=False,  # cobra's "Completion ended with directive…" note is not a candidate
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import hmac
 import json
 import logging
@@ -36,6 +37,8 @@ from challenges.console.runnerd.protocol import (
 from challenges.console.runnerd.sandbox import Sandbox
 
 logger = logging.getLogger("breakfix.console.runner")
+
+PR_GET_DUMPABLE = 3
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -190,8 +193,14 @@ async def health(request: web.Request) -> web.StreamResponse:
             "sandbox": runner.sandbox.name,
             "running": len(runner.running),
             "max_processes": runner.max_processes,
+            "dumpable": dumpable(),
         }
     )
+
+
+def dumpable() -> bool:
+    """Whether same-uid processes may read this one's /proc/<pid>/environ and memory (they must not)."""
+    return bool(ctypes.CDLL(None).prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
 
 
 async def _on_shutdown(app: web.Application) -> None:
