@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,65 @@ def test_the_runner_imports_nothing_of_the_platform(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_over_tcp_it_serves_with_the_token_and_its_health_check_passes(tmp_path: Path) -> None:
+    import socket as sockets
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "t" * 40
+    env = {"PATH": "/usr/bin:/bin", "BREAKFIX_KUBECTL": runner_kubectl(), "BREAKFIX_CONSOLE_TOKEN": token}
+    log = tmp_path / "runner.log"
+    command = [
+        sys.executable,
+        "-E",
+        "-s",
+        "-m",
+        "challenges.console.runnerd",
+        "--listen",
+        f"tcp://127.0.0.1:{port}",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while "console runner ready" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        with override_settings(
+            BREAKFIX_CONSOLE_RUNNER=f"http://127.0.0.1:{port}", BREAKFIX_CONSOLE_TOKEN=token
+        ):
+            assert kubectl_run(args=["version", "--client"], kubeconfig=KUBECONFIG).exit_code == 0
+        check = ["--check", "--listen", f"tcp://0.0.0.0:{port}"]
+        assert run_runner(env, *check).returncode == 0
+        assert run_runner({**env, "BREAKFIX_CONSOLE_TOKEN": "wrong"}, *check).returncode == 1
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_a_runner_that_stops_or_dies_takes_its_sandboxes_with_it(tmp_path: Path, marker: str) -> None:
+    import signal
+
+    killed: list[int] = []
+    for how in (signal.SIGKILL, signal.SIGTERM):
+        runner = start_runner(tmp_path / how.name)
+        killed.append(runner.pid)
+        with override_settings(BREAKFIX_CONSOLE_RUNNER=runner.url, BREAKFIX_CONSOLE_TOKEN=runner.token):
+            events = proxy(marker, timeout_seconds=60)
+            first_output(events)
+            pids = processes_with(marker)
+            assert len(pids) == 3, pids
+            runner.process.send_signal(how)
+            runner.process.wait(15)
+            assert wait_gone(pids), (how.name, processes_with(marker))
+            events.close()  # type: ignore[attr-defined]
+        runner.stop()
+    # As root the runner runs bwrap as nobody from a copy of kubectl; a killed runner's copy is
+    # removed by the next runner, a stopped one removes its own.
+    leftovers = [
+        p for pid in killed for p in Path(tempfile.gettempdir()).glob(f"breakfix-console-bin-{pid}-*")
+    ]
+    assert leftovers == []

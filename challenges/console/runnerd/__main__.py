@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import stat
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def private_socket_dir(path: Path) -> None:
             f"{oct(stat.S_IMODE(info.st_mode))}, owned by uid {info.st_uid}"
         )
     if path.is_socket() or path.is_symlink():
+        with socket.socket(socket.AF_UNIX) as probe:
+            if probe.connect_ex(str(path)) == 0:
+                raise StartupError(f"another runner is listening on {path}; stop it or choose another path")
         path.unlink()  # left by a runner that did not stop cleanly
     elif path.exists():
         raise StartupError(f"{path} exists and is not a socket; remove it or choose another path")
@@ -99,59 +103,55 @@ async def serve(options: argparse.Namespace) -> None:
         )
     kind, where, port = parse_listen(options.listen)
     kubectl = resolve_kubectl(os.environ.get("BREAKFIX_KUBECTL", "") or "kubectl")
+    max_processes = _int("BREAKFIX_CONSOLE_MAX_PROCESSES", 16)
+    if kind == "unix":
+        private_socket_dir(Path(where))
     homes = Path(options.homes) if options.homes else None
     sandbox = make_sandbox(options.sandbox, kubectl=kubectl, homes=homes)
-    if sandbox.name == "container" and os.geteuid() == 0:
-        logger.warning(
-            "the container sandbox runs kubectl as the runner's user, root here: only a container of "
-            "its own with a non-root user (platform/docker/Dockerfile, target console) isolates it"
-        )
+    app_runner: web.AppRunner | None = None
     try:
+        if sandbox.name == "container" and os.geteuid() == 0:
+            logger.warning(
+                "the container sandbox runs kubectl as the runner's user, root here: only a container "
+                "of its own with a non-root user (platform/docker/Dockerfile, target console) isolates it"
+            )
         await self_test(sandbox)
-    except SandboxUnavailable:
-        sandbox.close()
-        raise
-    runner = Runner(
-        sandbox=sandbox,
-        token=token,
-        max_processes=_int("BREAKFIX_CONSOLE_MAX_PROCESSES", 16),
-    )
-    # handler_cancellation: a client that hangs up cancels its handler, which ends its command
-    # at once (otherwise a silent `kubectl proxy` would only notice at its time limit).
-    app_runner = web.AppRunner(
-        make_app(runner), handle_signals=False, access_log=None, handler_cancellation=True
-    )
-    await app_runner.setup()
-    site: web.BaseSite
-    if kind == "unix":
-        socket_path = Path(where)
-        private_socket_dir(socket_path)
-        old_umask = os.umask(0o077)
-        try:
-            site = web.UnixSite(app_runner, where)
-            await site.start()
-        finally:
-            os.umask(old_umask)
-    else:
-        site = web.TCPSite(app_runner, where, port)
-        await site.start()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    logger.info(
-        "console runner ready: %s sandbox, kubectl %s, at most %d commands at once, on %s",
-        sandbox.name,
-        kubectl,
-        runner.max_processes,
-        options.listen,
-    )
-    try:
-        await stopping.wait()
-    finally:
-        logger.info("console runner stopping")
-        await app_runner.cleanup()  # stops every running command, then closes the sandbox
+        runner = Runner(sandbox=sandbox, token=token, max_processes=max_processes)
+        # handler_cancellation: a client that hangs up cancels its handler, which ends its command
+        # at once (otherwise a silent `kubectl proxy` would only notice at its time limit).
+        app_runner = web.AppRunner(
+            make_app(runner), handle_signals=False, access_log=None, handler_cancellation=True
+        )
+        await app_runner.setup()
+        site: web.BaseSite
         if kind == "unix":
+            old_umask = os.umask(0o077)  # the socket itself 0600 too
+            try:
+                site = web.UnixSite(app_runner, where)
+                await site.start()
+            finally:
+                os.umask(old_umask)
+        else:
+            site = web.TCPSite(app_runner, where, port)
+            await site.start()
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        logger.info(
+            "console runner ready: %s sandbox, kubectl %s, at most %d commands at once, on %s",
+            sandbox.name,
+            kubectl,
+            max_processes,
+            options.listen,
+        )
+        await stopping.wait()
+        logger.info("console runner stopping")
+    finally:
+        if app_runner is not None:
+            await app_runner.cleanup()  # stops every running command, then closes the sandbox
+        sandbox.close()
+        if kind == "unix" and app_runner is not None:
             Path(where).unlink(missing_ok=True)
 
 

@@ -36,6 +36,7 @@ SANDBOX_KUBECTL = "/usr/bin/kubectl"
 SANDBOX_HOME = "/home/kubectl"
 SANDBOX_KUBECONFIG = f"{SANDBOX_HOME}/.kube/config"
 NOBODY = 65534
+PRIVATE_BIN_PREFIX = "breakfix-console-bin-"
 HOME_TMPFS_BYTES = 64 * 1024 * 1024  # the discovery cache is a few MiB
 TMP_TMPFS_BYTES = 16 * 1024 * 1024
 # Read-only and public: the resolver needs the first three, TLS to a cluster with a public CA the last.
@@ -111,7 +112,8 @@ class BwrapSandbox(Sandbox):
             # bwrap as nobody instead, from a copy of kubectl that nobody can reach (the
             # original may sit under /root, which nobody cannot enter).
             self.user = NOBODY
-            self.private_bin = Path(tempfile.mkdtemp(prefix="breakfix-console-bin-"))
+            _remove_copies_of_dead_runners()
+            self.private_bin = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_BIN_PREFIX}{os.getpid()}-"))
             self.private_bin.chmod(0o711)
             copy = self.private_bin / "kubectl"
             shutil.copyfile(kubectl, copy)
@@ -158,6 +160,18 @@ class BwrapSandbox(Sandbox):
     def close(self) -> None:
         if self.private_bin is not None:
             shutil.rmtree(self.private_bin, ignore_errors=True)
+
+
+def _remove_copies_of_dead_runners() -> None:
+    """A runner that was killed could not remove its copy of kubectl: the next one does."""
+    for entry in Path(tempfile.gettempdir()).glob(f"{PRIVATE_BIN_PREFIX}*-*"):
+        pid = entry.name.removeprefix(PRIVATE_BIN_PREFIX).split("-", 1)[0]
+        try:
+            if not pid.isdigit() or entry.lstat().st_uid != os.geteuid() or Path(f"/proc/{pid}").exists():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 class ContainerSandbox(Sandbox):
@@ -208,7 +222,8 @@ class ContainerSandbox(Sandbox):
 
     def close(self) -> None:
         self.active.clear()
-        self.sweep()
+        if self.homes.is_dir():
+            self.sweep()
         if self.owned:
             shutil.rmtree(self.homes, ignore_errors=True)
 
