@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.contrib.auth.models import User
 from django.test import override_settings
 
 from challenges.console.runner import (
@@ -28,6 +29,10 @@ from challenges.console.runner import (
     kubectl_stream,
     runner_health,
 )
+from challenges.console.services import ConsoleUnavailable, console_run
+from challenges.models import Attempt, Challenge, Status
+from challenges.secrets import encrypt
+from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import REPO
 from tests.fixtures.console import RunnerProcess, runner_kubectl, start_runner
 
@@ -151,7 +156,25 @@ def test_completion_comes_from_kubectls_own_protocol(console_runner: RunnerProce
     assert output.rstrip().splitlines()[-1].startswith(":")
 
 
-def test_beyond_the_cap_a_command_gets_busy(tmp_path: Path, marker: str) -> None:
+@pytest.fixture
+def attempt(db: None, django_user_model: type[User]) -> Attempt:
+    """A ready attempt whose learner kubeconfig is KUBECONFIG."""
+    from django.conf import settings
+
+    challenges_sync(content_dir=settings.BREAKFIX_CONTENT_DIR)
+    challenge = Challenge.objects.get(slug="wrong-selector")
+    return Attempt.objects.create(
+        learner=django_user_model.objects.create_user("alice", "alice@example.org", "password-alice"),
+        challenge=challenge,
+        version=challenge.current_version,
+        backend="namespace",
+        status=Status.READY,
+        environment="bf-1",
+        learner_kubeconfig=encrypt(KUBECONFIG),
+    )
+
+
+def test_beyond_the_cap_a_command_gets_busy(tmp_path: Path, marker: str, attempt: Attempt) -> None:
     runner = start_runner(tmp_path / "runner", max_processes=2)
     try:
         with override_settings(BREAKFIX_CONSOLE_RUNNER=runner.url, BREAKFIX_CONSOLE_TOKEN=runner.token):
@@ -160,6 +183,9 @@ def test_beyond_the_cap_a_command_gets_busy(tmp_path: Path, marker: str) -> None
             first_output(second)
             with pytest.raises(RunnerBusy, match="2 commands are running"):
                 kubectl_run(args=["version", "--client"], kubeconfig=KUBECONFIG)
+            # What the learner reads then: a message, not an error page.
+            with pytest.raises(ConsoleUnavailable, match="The console is busy right now"):
+                console_run(attempt=attempt, line="kubectl get pods")
             first.close()  # type: ignore[attr-defined]
             deadline = time.monotonic() + 5
             while runner_health()["running"] != 1 and time.monotonic() < deadline:
