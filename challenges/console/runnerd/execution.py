@@ -165,9 +165,9 @@ class Command:
             )
             verb = next((word for word in request.args if not word.startswith("-")), "")
             logger.info(
-                "command %s: %s, exit %s, %d ms%s%s%s",
+                "command %s: %r, exit %s, %d ms%s%s%s",
                 request.id,
-                verb,
+                verb[:40],  # repr: a learner's word cannot forge a log line
                 outcome.exit_code,
                 outcome.duration_ms,
                 ", timed out" if outcome.timed_out else "",
