@@ -10,6 +10,7 @@ this process's settings at it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -81,28 +82,36 @@ def planted(cluster: Cluster) -> Iterator[Planted]:
     from django.conf import settings
 
     canary = f"canary-{secrets.token_hex(16)}"
-    directory = Path(tempfile.mkdtemp(prefix="breakfix-canary-"))
-    directory.chmod(0o755)
-    canary_file = directory / "canary.txt"
-    canary_file.write_text(f"{canary}\n")
-    canary_file.chmod(0o644)
-    config = yaml.safe_load(cluster.kubeconfig.read_text())
-    config.setdefault("preferences", {})
-    config["contexts"].append({"name": canary, "context": {"cluster": config["clusters"][0]["name"]}})
-    canary_kubeconfig = directory / "kubeconfig"
-    canary_kubeconfig.write_text(f"# {canary}\n{yaml.safe_dump(config)}")
-    canary_kubeconfig.chmod(0o644)
-    certificate, key, key_text = _admin_credentials(cluster.kubeconfig)
-    os.environ[CANARY_VARIABLE] = canary
-    # A process of the platform's user that started with the canary among its secrets, as the
-    # web and worker processes start with theirs.
-    platform_process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(3600)"], env={**os.environ}, stdin=subprocess.DEVNULL
-    )
-    runner = start_runner(directory / "runner-state")
-    before = (settings.BREAKFIX_CONSOLE_RUNNER, settings.BREAKFIX_CONSOLE_TOKEN)
-    settings.BREAKFIX_CONSOLE_RUNNER, settings.BREAKFIX_CONSOLE_TOKEN = runner.url, runner.token
-    try:
+    with contextlib.ExitStack() as cleanup:
+        directory = Path(tempfile.mkdtemp(prefix="breakfix-canary-"))
+        cleanup.callback(shutil.rmtree, directory, ignore_errors=True)
+        directory.chmod(0o755)
+        canary_file = directory / "canary.txt"
+        canary_file.write_text(f"{canary}\n")
+        canary_file.chmod(0o644)
+        config = yaml.safe_load(cluster.kubeconfig.read_text())
+        config["contexts"].append({"name": canary, "context": {"cluster": config["clusters"][0]["name"]}})
+        canary_kubeconfig = directory / "kubeconfig"
+        canary_kubeconfig.write_text(f"# {canary}\n{yaml.safe_dump(config)}")
+        canary_kubeconfig.chmod(0o644)
+        certificate, key, key_text = _admin_credentials(cluster.kubeconfig)
+        os.environ[CANARY_VARIABLE] = canary
+        cleanup.callback(os.environ.pop, CANARY_VARIABLE, None)
+        # A process of the platform's user that started with the canary among its secrets, as
+        # the web and worker processes start with theirs.
+        platform_process = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(3600)"],
+            env={**os.environ},
+            stdin=subprocess.DEVNULL,
+        )
+        cleanup.callback(platform_process.wait)
+        cleanup.callback(platform_process.kill)
+        runner = start_runner(directory / "runner-state")
+        cleanup.callback(runner.stop)
+        before = (settings.BREAKFIX_CONSOLE_RUNNER, settings.BREAKFIX_CONSOLE_TOKEN)
+        settings.BREAKFIX_CONSOLE_RUNNER, settings.BREAKFIX_CONSOLE_TOKEN = runner.url, runner.token
+        cleanup.callback(setattr, settings, "BREAKFIX_CONSOLE_TOKEN", before[1])
+        cleanup.callback(setattr, settings, "BREAKFIX_CONSOLE_RUNNER", before[0])
         yield Planted(
             canary=canary,
             runner=runner,
@@ -115,14 +124,8 @@ def planted(cluster: Cluster) -> Iterator[Planted]:
             admin_key_text=key_text,
             platform_process=platform_process,
         )
-    finally:
-        platform_process.kill()
-        platform_process.wait()
-        settings.BREAKFIX_CONSOLE_RUNNER, settings.BREAKFIX_CONSOLE_TOKEN = before
         runner.stop()
         assert canary not in runner.output(), "the canary is in the runner's log"
-        os.environ.pop(CANARY_VARIABLE, None)
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

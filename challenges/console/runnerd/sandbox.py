@@ -15,12 +15,12 @@ needs): the runner's container is the sandbox. It holds Python, kubectl and this
 secret, database, Docker socket or platform kubeconfig. kubectl runs with a bare environment and
 a fresh 0700 HOME per command in the runner's homes directory (a tmpfs in compose), and reads
 the kubeconfig once from a pipe (`KUBECONFIG=/dev/fd/N`: kubectl reads its kubeconfig exactly
-once per run, checked with strace for get, describe, auth, api-resources, explain and
-config view; a `config set-*` fails on the pipe's lock file). What this mode relies on: the
-commands run under one uid, so one command could read what a concurrent one holds (its HOME,
-its /proc) if the parser let a file-reading flag through — the parser is the second layer
-there. The runner itself is non-dumpable, so its /proc/<pid>/environ (the token) is not
-readable by the kubectl processes it starts.
+once per run, checked with strace for get, describe, logs, apply, delete, auth, api-resources,
+explain, config view and __complete; a `config set-*` fails on the pipe's lock file). What this
+mode relies on: the commands run under one uid, so one command could read what a concurrent one
+holds (its HOME, its /proc) if the parser let a file-reading flag through — the parser is the
+second layer there. The runner itself is non-dumpable, so its /proc/<pid>/environ (the token)
+is not readable by the kubectl processes it starts.
 """
 
 from __future__ import annotations
