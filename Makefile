@@ -20,7 +20,7 @@ env: python
 	@platform/scripts/dotenv
 
 run: env
-	@platform/scripts/system-packages redis
+	@platform/scripts/system-packages redis bwrap
 	@$(MAKE) --no-print-directory cluster-up
 	@platform/scripts/run
 
@@ -45,7 +45,7 @@ pytest: env
 	@platform/scripts/test $(PYTEST_ARGS)
 
 test: env
-	@platform/scripts/system-packages redis postgres chromium || echo "[test] continuing without some system packages; tests needing them will say so"
+	@platform/scripts/system-packages redis postgres chromium bwrap || echo "[test] continuing without some system packages; tests needing them will say so"
 	@$(MAKE) --no-print-directory controlplane-if-go
 	@$(MAKE) --no-print-directory lint typecheck check
 	@platform/scripts/test $(PYTEST_ARGS)

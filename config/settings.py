@@ -145,7 +145,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("BREAKFIX_LOG_LEVEL", default="INFO")},
-    "loggers": {"kubernetes": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        "kubernetes": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one line per console command otherwise
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -224,6 +229,21 @@ BREAKFIX_CONSOLE_OUTPUT_LIMIT = env.int("BREAKFIX_CONSOLE_OUTPUT_LIMIT", default
 BREAKFIX_CONSOLE_RATE = env.str("BREAKFIX_CONSOLE_RATE", default="30/m")
 BREAKFIX_LOGIN_RATE = env.str("BREAKFIX_LOGIN_RATE", default="10/m")
 BREAKFIX_SIGNUP_RATE = env.str("BREAKFIX_SIGNUP_RATE", default="10/h")
+# The console runner (challenges.console.runnerd) runs every console command, sandboxed, in a
+# process that holds no platform secret. Where the web app reaches it: a Unix socket in a
+# private directory (`make run`, the tests) or http://console:8765 on compose's private network.
+BREAKFIX_CONSOLE_RUNNER = env.str("BREAKFIX_CONSOLE_RUNNER", default="") or (
+    f"unix://{CACHE_DIR / 'console' / 'runner.sock'}"
+)
+# Shared by the web app and the runner; the runner refuses every request without it.
+BREAKFIX_CONSOLE_TOKEN = env.str("BREAKFIX_CONSOLE_TOKEN", default="")
+# Read by the runner (passed to it by `make run` and compose): bwrap (bubblewrap; `make run`, the
+# tests, CI) or container (the runner's own container is the sandbox; compose).
+BREAKFIX_CONSOLE_SANDBOX = env.str("BREAKFIX_CONSOLE_SANDBOX", default="bwrap")
+if BREAKFIX_CONSOLE_SANDBOX not in ("bwrap", "container"):
+    raise ImproperlyConfigured("BREAKFIX_CONSOLE_SANDBOX must be bwrap or container.")
+# kubectl processes one runner runs at once; beyond it a command gets "the console is busy".
+BREAKFIX_CONSOLE_MAX_PROCESSES = env.int("BREAKFIX_CONSOLE_MAX_PROCESSES", default=16)
 # Learners' kubeconfig download: "auto" offers it, with a note when the API server's address is
 # loopback or internal; "on" offers it plainly; "off" never (the console is the only way in).
 BREAKFIX_KUBECONFIG_DOWNLOAD = env.str("BREAKFIX_KUBECONFIG_DOWNLOAD", default="auto")

@@ -3,4 +3,5 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.cache",
     "tests.fixtures.browser",
+    "tests.fixtures.console",
 ]

@@ -1,26 +1,42 @@
-"""Runs kubectl for the console: no shell, a bare environment, a time limit and an output cap.
+"""The web side of the console runner: send a command, read its output as it streams back.
 
-The learner's kubeconfig is written to a private temporary directory (mode 0700, the file
-0600) that is also kubectl's HOME, so its discovery cache and any preferences file live and
-die with the one command.
+kubectl never runs in the web process. It runs in the console runner
+(`challenges.console.runnerd`), a service of its own that holds no platform secret, in a
+sandbox (bubblewrap, or the runner's own container in compose) where it can read nothing of the
+platform. The learner's kubeconfig travels with each command. This module speaks the runner's
+protocol (see `runnerd.protocol`) over BREAKFIX_CONSOLE_RUNNER, a Unix socket or a private TCP
+address, with BREAKFIX_CONSOLE_TOKEN; httpx is the client (sync, like the views, and it speaks
+HTTP over a Unix socket as well as TCP).
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
+import logging
 import os
-import selectors
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 
+from challenges.console.runnerd.protocol import (
+    COMPLETE_PATH,
+    HEALTH_PATH,
+    RUN_PATH,
+    STOP_PATH,
+    new_command_id,
+)
+
+logger = logging.getLogger(__name__)
+
 TRUNCATED = "[output truncated]"
+CONNECT_SECONDS = 3.0
+# Beyond the command's own time limit: start-up, the kill, the last events.
+GRACE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -30,10 +46,47 @@ class RunResult:
     duration_ms: int
     truncated: bool = False
     timed_out: bool = False
+    stopped: bool = False
+
+
+@dataclass(frozen=True)
+class Output:
+    """Some of kubectl's output (stdout and stderr interleaved), as it came."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Exit:
+    """The last event of a command."""
+
+    exit_code: int | None  # None when the runner ended it (time limit, output cap, stop)
+    timed_out: bool
+    truncated: bool
+    stopped: bool
+    duration_ms: int
+
+
+type Event = Output | Exit
+
+
+class RunnerError(Exception):
+    """The console runner could not run the command; the message is for the operator's log."""
+
+
+class RunnerUnavailable(RunnerError):
+    """The runner is not there, not configured, or refused our token."""
+
+
+class RunnerBusy(RunnerError):
+    """The runner is at BREAKFIX_CONSOLE_MAX_PROCESSES; a moment later it may take the command."""
 
 
 class KubectlMissing(Exception):
     """No kubectl binary to run: an installation problem, not the learner's."""
+
+
+# --- which kubectl (for the runner's configuration and the tests) -------------------------------
 
 
 def _controlplane_kubectl() -> Path | None:
@@ -71,90 +124,184 @@ def kubectl_path() -> str:
     return found
 
 
-def _environment(home: Path, kubeconfig: Path) -> dict[str, str]:
-    # Nothing of the server's own environment: no proxies, no cloud credentials, no
-    # KUBECTL_* switches, no editor. kuberc (1.33+ preferences, which can add flags) is off.
-    return {
-        "HOME": str(home),
-        "KUBECONFIG": str(kubeconfig),
-        "KUBERC": "off",
-        "PATH": "/nonexistent",
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-        "NO_COLOR": "1",
+# --- the client -----------------------------------------------------------------------------------
+
+_clients: dict[tuple[int, str], httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _client() -> httpx.Client:
+    """One pooled client per process and runner address (building one costs an SSL context)."""
+    address = settings.BREAKFIX_CONSOLE_RUNNER
+    key = (os.getpid(), address)  # a forked worker must not share its parent's connections
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            if address.startswith("unix://"):
+                transport = httpx.HTTPTransport(uds=address.removeprefix("unix://"))
+                base_url = "http://console-runner"
+            elif address.startswith(("http://", "https://")):
+                transport = httpx.HTTPTransport()
+                base_url = address.rstrip("/")
+            else:
+                raise RunnerUnavailable(
+                    f"BREAKFIX_CONSOLE_RUNNER={address!r}: use unix:///path/runner.sock or http://host:port"
+                )
+            client = httpx.Client(transport=transport, base_url=base_url, trust_env=False)
+            _clients[key] = client
+        return client
+
+
+def _headers() -> dict[str, str]:
+    token = settings.BREAKFIX_CONSOLE_TOKEN
+    if not token:
+        raise RunnerUnavailable("BREAKFIX_CONSOLE_TOKEN is not set (platform/scripts/dotenv writes one)")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _refusal(response: httpx.Response) -> RunnerError:
+    try:
+        body = json.loads(response.read() or b"{}")
+    except ValueError:
+        body = {}
+    message = body.get("message") or response.reason_phrase
+    if response.status_code == 503 and body.get("error") == "busy":
+        return RunnerBusy(message)
+    if response.status_code == 401:
+        return RunnerUnavailable("the runner refused BREAKFIX_CONSOLE_TOKEN: the web app and runner differ")
+    return RunnerError(f"the runner answered {response.status_code}: {message}")
+
+
+def _timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds + GRACE_SECONDS, connect=CONNECT_SECONDS)
+
+
+def kubectl_stream(
+    *,
+    args: list[str],
+    kubeconfig: str,
+    command_id: str | None = None,
+    timeout_seconds: float | None = None,
+    output_limit: int | None = None,
+) -> Iterator[Event]:
+    """Run `kubectl ARGS` as the holder of `kubeconfig`; yield its output as it comes, then its Exit.
+
+    Closing the iterator early ends the command in the runner. `command_id` is what
+    `kubectl_stop` takes to end it from elsewhere (another request: Ctrl-C).
+    """
+    timeout = float(timeout_seconds or settings.BREAKFIX_CONSOLE_TIMEOUT_SECONDS)
+    body = {
+        "id": command_id or new_command_id(),
+        "args": args,
+        "kubeconfig": kubeconfig,
+        "timeout_seconds": timeout,
+        "output_limit": output_limit or settings.BREAKFIX_CONSOLE_OUTPUT_LIMIT,
     }
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    try:
+        with _client().stream(
+            "POST", RUN_PATH, json=body, headers=_headers(), timeout=_timeout(timeout)
+        ) as r:
+            if r.status_code != 200:
+                raise _refusal(r)
+            ended = False
+            for line in r.iter_lines():
+                if not line:
+                    continue
+                event = json.loads(line)
+                kind = event.get("event")
+                if kind == "output":
+                    yield Output(data=event["data"])
+                elif kind == "exit":
+                    ended = True
+                    yield Exit(
+                        exit_code=event["exit_code"],
+                        timed_out=event["timed_out"],
+                        truncated=event["truncated"],
+                        stopped=event["stopped"],
+                        duration_ms=event["duration_ms"],
+                    )
+                elif kind == "error":
+                    raise RunnerError(event.get("message", "the runner failed"))
+            if not ended:
+                raise RunnerUnavailable("the runner closed the stream before the command ended")
+    except httpx.TransportError as exc:
+        raise RunnerUnavailable(
+            f"cannot reach the console runner at {settings.BREAKFIX_CONSOLE_RUNNER}: {exc}"
+        ) from exc
+    except ValueError as exc:  # a line that is not JSON: not our runner
+        raise RunnerError(f"the runner sent something that is not its protocol: {exc}") from exc
 
 
 def kubectl_run(*, args: list[str], kubeconfig: str) -> RunResult:
-    """Run `kubectl ARGS` as the holder of `kubeconfig`.
+    """Run `kubectl ARGS` as the holder of `kubeconfig`, within the console's time and output limits.
 
     stdout and stderr come interleaved, the way a terminal shows them.
     """
     timeout = settings.BREAKFIX_CONSOLE_TIMEOUT_SECONDS
     limit = settings.BREAKFIX_CONSOLE_OUTPUT_LIMIT
-    program = kubectl_path()
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="breakfix-console-") as home_dir:
-        home = Path(home_dir)  # mkdtemp makes it 0700
-        config = home / "kubeconfig"
-        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(kubeconfig)
-        process = subprocess.Popen(
-            [program, *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=_environment(home, config),
-            cwd=home,
-            start_new_session=True,  # its own process group, so a kill takes any child with it
-        )
-        assert process.stdout is not None
-        chunks: list[bytes] = []
-        size = 0
-        truncated = timed_out = False
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while True:
-                left = timeout - (time.monotonic() - started)
-                if left <= 0:
-                    timed_out = True
-                    _stop(process)
-                    break
-                if not selector.select(timeout=left):
-                    continue
-                chunk = os.read(process.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    truncated = True
-                    _stop(process)
-                    break
-        process.stdout.close()
-        try:
-            exit_code: int | None = process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait
-            _stop(process)
-            exit_code = process.wait()
-    duration_ms = int((time.monotonic() - started) * 1000)
-    output = b"".join(chunks)[:limit].decode("utf-8", errors="replace")
-    if truncated:
+    chunks: list[str] = []
+    end: Exit | None = None
+    for event in kubectl_stream(args=args, kubeconfig=kubeconfig):
+        if isinstance(event, Output):
+            chunks.append(event.data)
+        else:
+            end = event
+    assert end is not None  # kubectl_stream raises when the stream ends without one
+    output = "".join(chunks)
+    if end.truncated:
         output = (
             f"{output.rstrip()}\n{TRUNCATED} The console shows the first {limit:,} characters; "
             "narrow the command down (-l, --tail, -o name)."
         )
-    if truncated or timed_out:
-        exit_code = None  # stopped by the console, not finished
-    if timed_out:
+    if end.timed_out:
         note = f"[stopped after {timeout} s] The console runs commands that answer within {timeout} seconds."
         output = f"{output.rstrip()}\n{note}".lstrip()
+    if end.stopped:
+        output = f"{output.rstrip()}\n[stopped]".lstrip()
     return RunResult(
-        output=output, exit_code=exit_code, duration_ms=duration_ms, truncated=truncated, timed_out=timed_out
+        output=output,
+        exit_code=end.exit_code,
+        duration_ms=end.duration_ms,
+        truncated=end.truncated,
+        timed_out=end.timed_out,
+        stopped=end.stopped,
     )
+
+
+def kubectl_stop(*, command_id: str) -> bool:
+    """End the running command `command_id`; False when nothing runs under that id (any more)."""
+    try:
+        response = _client().post(STOP_PATH.format(id=command_id), headers=_headers(), timeout=_timeout(0))
+    except httpx.TransportError as exc:
+        raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
+    if response.status_code != 200:
+        raise _refusal(response)
+    return bool(response.json().get("stopped"))
+
+
+def kubectl_complete(*, words: list[str], kubeconfig: str) -> str:
+    """The raw output of `kubectl __complete WORDS…` (candidates, then the `:N` directive line)."""
+    try:
+        response = _client().post(
+            COMPLETE_PATH,
+            json={"args": words, "kubeconfig": kubeconfig},
+            headers=_headers(),
+            timeout=_timeout(5),
+        )
+    except httpx.TransportError as exc:
+        raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
+    if response.status_code != 200:
+        raise _refusal(response)
+    return str(response.json().get("output", ""))
+
+
+def runner_health() -> dict[str, object]:
+    """What the runner says of itself: its sandbox, how many commands run, its cap."""
+    try:
+        response = _client().get(HEALTH_PATH, headers=_headers(), timeout=_timeout(0))
+    except httpx.TransportError as exc:
+        raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
+    if response.status_code != 200:
+        raise _refusal(response)
+    health: dict[str, object] = response.json()
+    return health

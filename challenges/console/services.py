@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from challenges.console.parser import Refused, Scope, parse, printable
-from challenges.console.runner import KubectlMissing, kubectl_run
+from challenges.console.runner import RunnerBusy, RunnerError, kubectl_run
 from challenges.console.table import TableMissing
 from challenges.models import Attempt, ConsoleCommand, Status
 from challenges.secrets import SecretUnreadable
@@ -107,10 +107,17 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
     with _one_at_a_time(attempt):
         try:
             result = kubectl_run(args=args, kubeconfig=kubeconfig)
-        except KubectlMissing as exc:
+        except RunnerBusy as exc:
+            logger.warning("console: the runner is busy: %s", exc)
+            raise ConsoleUnavailable(
+                "The console is busy right now: many commands are running at once. "
+                "Run yours again in a few seconds."
+            ) from exc
+        except RunnerError as exc:
             logger.error("console: %s", exc)
             raise ConsoleUnavailable(
-                "The console is not available on this installation (kubectl is missing)."
+                "The console is not available right now. Try again in a minute; "
+                "if it stays unavailable, tell your instructor or the platform's operator."
             ) from exc
     return ConsoleCommand.objects.create(
         attempt=attempt,

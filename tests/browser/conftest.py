@@ -11,12 +11,15 @@ from pytest_django.fixtures import Settings
 
 from challenges.backends import NamespaceBackend
 from tests.fixtures.cluster import Cluster
+from tests.fixtures.console import RunnerProcess
 from tests.fixtures.worker import Workers
 
 
 @pytest.fixture
-def platform(cluster: Cluster, celery_workers: Workers, settings: Settings) -> Iterator[NamespaceBackend]:
-    """The content loaded, one worker provisioning on the local control plane, quick checks."""
+def platform(
+    cluster: Cluster, celery_workers: Workers, console_runner: RunnerProcess, settings: Settings
+) -> Iterator[NamespaceBackend]:
+    """The content loaded, a worker provisioning on the local control plane, quick checks, the runner."""
     prefix = f"bfb{secrets.token_hex(2)}"
     settings.BREAKFIX_KUBECONFIG = str(cluster.kubeconfig)
     settings.BREAKFIX_ENVIRONMENT_PREFIX = prefix

@@ -10,12 +10,14 @@ from challenges.console.services import console_run
 from challenges.models import Attempt
 from tests.challenges.live_learner import live_attempt  # noqa: F401
 from tests.fixtures.cluster import eventually, require_real
+from tests.fixtures.console import RunnerProcess
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
-def _real_kubectl() -> None:
+def _real_kubectl(console_runner: RunnerProcess) -> None:
+    """Every command goes through the session's runner, in its bwrap sandbox, running this kubectl."""
     path = kubectl_path()
     if "controlplane" not in path:
         require_real("kubectl", f"the console would run {path}, not the control plane's kubectl")

@@ -1,79 +1,70 @@
 """The console service and runner: history, refusals, and how kubectl is started.
 
-A stand-in `kubectl` (a small Python script) reports what it was given: its arguments, its
-environment, and the kubeconfig file it was pointed at. The real kubectl runs against the
-local control plane in test_console_live.py.
+Every command runs for real: through the session's console runner, in its bwrap sandbox, with
+the control plane's kubectl. The learner's kubeconfig here points at a port where nothing
+listens, so kubectl answers at once, with "connection refused", and no cluster is needed; what
+kubectl was given is seen by spying on the runner client. The same commands against the live
+control plane are in test_console_live.py, hostile ones in tests/console/.
 """
 
 from __future__ import annotations
 
-import json
-import stat
-import sys
-import tempfile
-import textwrap
-from pathlib import Path
-from typing import Any
+import base64
 from unittest import mock
 
+import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from challenges import secrets
+from challenges.console import runner
 from challenges.console.runner import TRUNCATED, kubectl_run
 from challenges.console.services import ConsoleUnavailable, console_run
 from challenges.models import Attempt, ConsoleCommand, Status
 from tests.base import BaseTestCase
 
-KUBECONFIG = "apiVersion: v1\nkind: Config\n# learner token for bf-1\n"
-
-REPORTER = textwrap.dedent(
-    f"""\
-    #!{sys.executable}
-    import json, os, sys, time
-    path = os.environ.get("KUBECONFIG", "")
-    mode = oct(os.stat(path).st_mode & 0o777) if path and os.path.exists(path) else None
-    if "sleep" in sys.argv:
-        time.sleep(30)
-    if "flood" in sys.argv:
-        sys.stdout.write("x" * 200_000)
-        sys.stdout.flush()
-        time.sleep(30)
-    print(json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ), "kubeconfig": path, "mode": mode,
-                       "config": open(path).read() if path else None}}))
-    print("to stderr", file=sys.stderr)
-    sys.exit(3 if "fail" in sys.argv else 0)
-    """
-)
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+# learner token for bf-1
+clusters: [{name: bf, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: learner, user: {token: learner-token-bf-1}}]
+contexts: [{name: bf, context: {cluster: bf, user: learner, namespace: bf-1}}]
+current-context: bf
+"""
 
 
+def environment_of(args: list[str]) -> dict[str, str]:
+    """The environment kubectl runs with, as kubectl itself reads it from /proc/self/environ."""
+    probe = ["create", "secret", "generic", "env", "--from-file=/proc/self/environ", "--dry-run=client"]
+    result = kubectl_run(args=[*probe, "-o", "jsonpath={.data.environ}", *args], kubeconfig=KUBECONFIG)
+    assert result.exit_code == 0, result.output
+    raw = base64.b64decode(result.output).decode()
+    return dict(entry.split("=", 1) for entry in raw.split("\0") if entry)
+
+
+@pytest.mark.usefixtures("console_runner")
 class ConsoleTestCase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
-        directory = tempfile.TemporaryDirectory()
-        self.addCleanup(directory.cleanup)
-        self.kubectl = Path(directory.name) / "kubectl"
-        self.kubectl.write_text(REPORTER)
-        self.kubectl.chmod(self.kubectl.stat().st_mode | stat.S_IXUSR)
-        patcher = override_settings(BREAKFIX_KUBECTL=str(self.kubectl))
-        patcher.enable()
-        self.addCleanup(patcher.disable)
         self.attempt = self.make_attempt(
             self.alice, "wrong-selector", environment="bf-1", learner_kubeconfig=secrets.encrypt(KUBECONFIG)
         )
 
-    def report(self, command: ConsoleCommand) -> dict[str, Any]:
-        return json.loads(next(line for line in command.output.splitlines() if line.startswith("{")))
+    def run_spied(self, line: str) -> tuple[ConsoleCommand, list[str]]:
+        """Run `line` through the console; also return the arguments the runner was given."""
+        with mock.patch("challenges.console.services.kubectl_run", wraps=kubectl_run) as spy:
+            command = console_run(attempt=self.attempt, line=line)
+        spy.assert_called_once()
+        return command, spy.call_args.kwargs["args"]
 
 
 class ConsoleRunTestCase(ConsoleTestCase):
     def test_it_runs_kubectl_with_the_arguments_split_and_the_namespace_forced(self) -> None:
-        command = console_run(attempt=self.attempt, line="kubectl get pods -l 'app in (a, b)'")
+        command, args = self.run_spied("kubectl get pods -l 'app in (a, b)'")
         self.assertFalse(command.refused)
-        self.assertEqual(
-            self.report(command)["argv"], ["--namespace=bf-1", "get", "pods", "-l", "app in (a, b)"]
-        )
-        self.assertEqual(command.exit_code, 0)
+        self.assertEqual(args, ["--namespace=bf-1", "get", "pods", "-l", "app in (a, b)"])
+        self.assertIn("127.0.0.1:1", command.output)  # kubectl ran and tried the learner's server
 
     def test_it_stores_each_command_with_the_attempt(self) -> None:
         console_run(attempt=self.attempt, line="get pods")
@@ -83,12 +74,11 @@ class ConsoleRunTestCase(ConsoleTestCase):
             ["get pods", "get services"],
         )
 
-    def test_it_gives_kubectl_the_learners_kubeconfig_in_a_private_file_that_is_gone_afterwards(self) -> None:
-        report = self.report(console_run(attempt=self.attempt, line="get pods"))
-        self.assertEqual(report["config"], KUBECONFIG)
-        self.assertEqual(report["mode"], "0o600")
-        self.assertFalse(Path(report["kubeconfig"]).exists())
-        self.assertFalse(Path(report["env"]["HOME"]).exists())
+    def test_it_gives_kubectl_the_learners_kubeconfig(self) -> None:
+        result = kubectl_run(
+            args=["config", "view", "--raw", "-o", "jsonpath={.users[0].user.token}"], kubeconfig=KUBECONFIG
+        )
+        self.assertEqual(result.output, "learner-token-bf-1")
 
     def test_it_strips_the_environment_to_a_minimum(self) -> None:
         server_env = {
@@ -97,20 +87,22 @@ class ConsoleRunTestCase(ConsoleTestCase):
             "AWS_SECRET_ACCESS_KEY": "s",
         }
         with mock.patch.dict("os.environ", server_env):
-            env = self.report(console_run(attempt=self.attempt, line="get pods"))["env"]
+            env = environment_of([])
         self.assertEqual(
-            set(env) - {"PWD", "LC_CTYPE"},
-            {"HOME", "KUBECONFIG", "KUBERC", "PATH", "LANG", "TERM", "NO_COLOR"},
+            set(env) - {"PWD"}, {"HOME", "KUBECONFIG", "KUBERC", "PATH", "LANG", "TERM", "NO_COLOR"}
         )
         self.assertEqual(env["KUBERC"], "off")
+        self.assertEqual(env["PATH"], "/nonexistent")
 
     def test_it_keeps_stderr_and_the_exit_code(self) -> None:
-        command = console_run(attempt=self.attempt, line="get fail")
-        self.assertEqual(command.exit_code, 3)
-        self.assertIn("to stderr", command.output)
+        command = console_run(attempt=self.attempt, line="get pods")
+        self.assertEqual(command.exit_code, 1)
+        self.assertIn("connection to the server 127.0.0.1:1 was refused", command.output)
 
     def test_it_stores_a_refused_command_without_running_it(self) -> None:
-        command = console_run(attempt=self.attempt, line="kubectl get pods --as=system:admin")
+        with mock.patch("challenges.console.services.kubectl_run", wraps=kubectl_run) as spy:
+            command = console_run(attempt=self.attempt, line="kubectl get pods --as=system:admin")
+        spy.assert_not_called()
         self.assertTrue(command.refused)
         self.assertIsNone(command.exit_code)
         self.assertIn("impersonates", command.output)
@@ -144,23 +136,41 @@ class ConsoleRunTestCase(ConsoleTestCase):
     def test_on_a_cluster_of_ones_own_it_keeps_the_learners_namespace(self) -> None:
         Attempt.objects.filter(pk=self.attempt.pk).update(backend="kind")
         self.attempt.refresh_from_db()
-        command = console_run(attempt=self.attempt, line="get pods -n kube-system")
-        self.assertEqual(self.report(command)["argv"], ["get", "pods", "-n", "kube-system"])
+        _, args = self.run_spied("get pods -n kube-system")
+        self.assertEqual(args, ["get", "pods", "-n", "kube-system"])
+
+
+class RunnerUnreachableTestCase(ConsoleTestCase):
+    def test_a_runner_that_is_down_is_a_message_not_an_error(self) -> None:
+        with (
+            override_settings(BREAKFIX_CONSOLE_RUNNER="unix:///nonexistent/breakfix/runner.sock"),
+            self.assertRaisesMessage(ConsoleUnavailable, "The console is not available right now"),
+        ):
+            console_run(attempt=self.attempt, line="get pods")
+
+    def test_a_wrong_token_is_refused_and_said_so_to_the_operator(self) -> None:
+        with (
+            override_settings(BREAKFIX_CONSOLE_TOKEN="not-the-token-" * 4),
+            self.assertRaisesMessage(runner.RunnerUnavailable, "refused BREAKFIX_CONSOLE_TOKEN"),
+        ):
+            kubectl_run(args=["version", "--client"], kubeconfig=KUBECONFIG)
 
 
 class RunnerLimitsTestCase(ConsoleTestCase):
     @override_settings(BREAKFIX_CONSOLE_TIMEOUT_SECONDS=1)
     def test_it_stops_a_command_at_the_time_limit(self) -> None:
-        result = kubectl_run(args=["sleep"], kubeconfig=KUBECONFIG)
+        result = kubectl_run(args=["proxy", "--port=0"], kubeconfig=KUBECONFIG)
         self.assertTrue(result.timed_out)
         self.assertIsNone(result.exit_code)
+        self.assertIn("Starting to serve", result.output)
         self.assertIn("[stopped after 1 s]", result.output)
         self.assertLess(result.duration_ms, 5000)
 
     @override_settings(BREAKFIX_CONSOLE_OUTPUT_LIMIT=1000)
     def test_it_caps_the_output_with_a_visible_note(self) -> None:
-        result = kubectl_run(args=["flood"], kubeconfig=KUBECONFIG)
+        result = kubectl_run(args=["completion", "bash"], kubeconfig=KUBECONFIG)
         self.assertTrue(result.truncated)
+        self.assertIsNone(result.exit_code)
         self.assertIn(TRUNCATED, result.output)
         self.assertLess(len(result.output), 1300)
         self.assertLess(result.duration_ms, 5000)
