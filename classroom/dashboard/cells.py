@@ -6,7 +6,8 @@ runs): attempts as tuples, check runs as per-attempt aggregates computed by the 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,8 +15,18 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Max,
+    Q,
+    QuerySet,
+    StringAgg,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from challenges.models import Attempt, Challenge, CheckRun, Status
 
@@ -103,6 +114,8 @@ def outcome(attempt: AttemptRow) -> CellState:
 
 
 NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
+# Between the JSON texts of an attempt's failed runs, as the database joins them: JSON never holds one.
+SETS_APART = "\n"
 
 
 @dataclass
@@ -117,34 +130,54 @@ class Checks:
     failing: Mapping[str, int] = NOTHING_FAILED  # objective key: the runs that found it failing
 
 
+def _tally(failed: str, decoded: dict[str, list[str]]) -> Mapping[str, int]:
+    """How many of the runs, joined as the database gave them, found each objective failing.
+    A class has few distinct sets: `decoded` keeps each one's keys once read."""
+    counts: Counter[str] = Counter()
+    for text, runs in Counter(failed.split(SETS_APART)).items():
+        keys = decoded.get(text)
+        if keys is None:
+            keys = decoded[text] = json.loads(text)
+        for key in keys:
+            counts[key] += runs
+    return counts
+
+
 def check_aggregates(attempts: QuerySet[Attempt]) -> dict[int, Checks]:
     """Per attempt: its finished checks, the best and (while its environment runs) the latest
     result, and how often each objective failed.
 
-    Two queries. The database groups the finished runs by attempt and by the set of objectives
-    they found failing (each run stores it when it finishes), so a row stands for many runs; then
-    the runs of environments still running (a few per learner at most) give the latest result.
+    Two queries of a row per attempt or fewer. The database adds up each attempt's finished runs,
+    and joins the sets of objectives its failed runs found failing (each run stored its set, as
+    JSON, when it finished). Then the runs of environments still running (a few per learner at
+    most) give the latest result.
     """
     done = CheckRun.objects.filter(attempt_id__in=attempts.values("pk"), state=CheckRun.State.DONE)
     checks: dict[int, Checks] = {}
-    failing: defaultdict[int, Counter[str]] = defaultdict(Counter)
-    groups = (
+    totals = (
         done.order_by()
-        .values("attempt_id", "failed_objectives")
-        .annotate(runs=Count("pk"), best=Max("passed_count"), most=Max("total"))
-        .values_list("attempt_id", "failed_objectives", "runs", "best", "most")
+        .values("attempt_id")
+        .annotate(
+            runs=Count("pk"),
+            best=Max("passed_count"),
+            most=Max("total"),
+            failed=StringAgg(
+                Cast("failed_objectives", TextField()), delimiter=Value(SETS_APART), filter=Q(passed=False)
+            ),
+        )
+        .values_list("attempt_id", "runs", "best", "most", "failed")
     )
-    for attempt_id, keys, runs, best, most in groups:
-        item = checks.get(attempt_id)
-        if item is None:
-            item = checks[attempt_id] = Checks()
-        item.runs += runs
-        item.best = item.passed = max(item.best, best)
-        item.total = max(item.total, most)
-        for key in keys:
-            failing[attempt_id][key] += runs
-    for attempt_id, counts in failing.items():
-        checks[attempt_id].failing = counts
+    tallies: dict[str, Mapping[str, int]] = {}
+    decoded: dict[str, list[str]] = {}
+    for attempt_id, runs, best, most, failed in totals:
+        item = checks[attempt_id] = Checks(runs=runs, passed=best, total=most, best=best)
+        if failed:
+            # Many attempts failed alike (one run that missed the same objective, say): they
+            # share one tally, which is only ever read.
+            tally = tallies.get(failed)
+            if tally is None:
+                tally = tallies[failed] = _tally(failed, decoded)
+            item.failing = tally
     running = (
         done.filter(attempt__status=Status.READY)
         .order_by("created_at", "pk")
