@@ -1,8 +1,6 @@
 """The CSV files an instructor downloads: the grid (a row per learner and challenge) and every
 check run. Rows are produced one at a time, so a large class streams instead of building a file.
-
-A file is presentation like a page: the grid's durations read as they do on the dashboard.
-"""
+Durations read as they do on the dashboard."""
 
 from __future__ import annotations
 
@@ -13,8 +11,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from challenges.formats import duration
 from challenges.models import CheckRun
-from challenges.templatetags.breakfix import duration
 from classroom.dashboard.board import Dashboard, dashboard
 from classroom.models import Assignment, Classroom, Membership
 

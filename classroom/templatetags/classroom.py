@@ -8,7 +8,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from challenges.templatetags.breakfix import duration
+from challenges.formats import duration
 from classroom.actions import Action
 from classroom.dashboard.board import Row
 from classroom.dashboard.cells import Cell, CellState
