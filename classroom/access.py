@@ -63,7 +63,7 @@ def classroom_for(
     if classroom is None or role is None:
         raise Http404("No such classroom.")
     if role not in roles:
-        raise PermissionDenied("Only the classroom's instructor can do that.")
+        raise PermissionDenied("Your role in this classroom does not allow that.")
     return classroom, role
 
 

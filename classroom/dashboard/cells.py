@@ -114,7 +114,8 @@ def outcome(attempt: AttemptRow) -> CellState:
 
 
 NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
-# Between the JSON texts of an attempt's failed runs, as the database joins them: JSON never holds one.
+# Between the JSON texts of an attempt's failed runs as the database joins them: JSON text never
+# holds a raw newline (it escapes one).
 SETS_APART = "\n"
 
 

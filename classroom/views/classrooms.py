@@ -16,7 +16,7 @@ from classroom.access import Role, assignment_in, can_instruct, classroom_for, l
 from classroom.forms import AssignmentForm, ClassroomForm, DueDateForm, InviteForm, JoinForm
 from classroom.learner import learner_classrooms
 from classroom.models import Classroom
-from classroom.views.requests import signed_in
+from classroom.views.request import signed_in
 
 EVERYONE = (Role.INSTRUCTOR, Role.STAFF, Role.LEARNER)
 

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from classroom.access import Role, classroom_for
 from classroom.dashboard.board import Sort, dashboard, dashboard_version
 from classroom.dashboard.cells import NO_PROGRESS_WINDOW
-from classroom.views.requests import HtmxHttpRequest
+from classroom.views.request import HtmxHttpRequest
 
 SORTS = [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")]
 

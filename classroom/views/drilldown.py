@@ -13,7 +13,7 @@ from challenges.services.attempts import AttemptError
 from classroom.access import Role, assignment_in, attempt_in, classroom_for, learner_in
 from classroom.actions import Action, attempt_act, attempt_actions
 from classroom.timeline import learner_timeline
-from classroom.views.requests import signed_in
+from classroom.views.request import signed_in
 
 
 @login_required

@@ -14,7 +14,7 @@ from classroom import services
 from classroom.access import is_member
 from classroom.forms import JoinForm
 from classroom.models import Classroom
-from classroom.views.requests import signed_in
+from classroom.views.request import signed_in
 
 
 def _join(request: HttpRequest, code: str) -> HttpResponse | None:
