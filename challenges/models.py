@@ -175,6 +175,10 @@ class CheckRun(models.Model):
     total = models.PositiveSmallIntegerField(default=0)
     # [{"key", "title", "passed", "message", "details"}]
     results = models.JSONField(default=list)
+    # The keys of the objectives a finished run found failing, in the challenge's order: stored
+    # once, when the run finishes, so that the dashboard counts failures in SQL instead of
+    # decoding every run's results on every poll.
+    failed_objectives = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,16 +1,17 @@
-"""Writes: classrooms, assignments, invite codes, joining, and instructors' actions on environments."""
+"""Writes: classrooms, assignments, invite codes, and joining (with its throttle on wrong codes)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from challenges.models import Attempt, Challenge
-from challenges.services import attempts as attempt_services
+from challenges.models import Challenge
 from classroom.models import Assignment, Classroom, Membership, new_invite_code, normalize_invite_code
 
 
@@ -39,6 +40,15 @@ class InviteCodeClosed(JoinRefused):
 
 class InstructorCannotJoin(JoinRefused):
     message = "You run this classroom, so you cannot join it as a learner."
+
+
+class JoinThrottled(JoinRefused):
+    message = "Too many wrong codes. Wait a few minutes, then try again."
+
+
+# Wrong codes a signed-in user may try per window before joining pauses for them.
+JOIN_FAILURES_ALLOWED = 20
+JOIN_FAILURES_WINDOW = 15 * 60
 
 
 def classroom_create(
@@ -115,29 +125,54 @@ def classroom_find(*, code: str, now: datetime | None = None) -> Classroom:
 
 
 def classroom_join(*, learner: User, code: str) -> tuple[Classroom, bool]:
-    """Join by code; joining twice is harmless. Returns the classroom and whether this call joined."""
-    classroom = classroom_find(code=code)
+    """Join by code; joining twice is harmless. Returns the classroom and whether this call joined.
+
+    Raises JoinRefused saying why not; JoinThrottled after JOIN_FAILURES_ALLOWED unknown codes
+    in a window, whatever the code.
+    """
+    key = f"classroom-join-tries:{learner.pk}"
+    if _count_try(key) > JOIN_FAILURES_ALLOWED:
+        raise JoinThrottled()
+    try:
+        classroom = classroom_find(code=code)
+    except JoinRefused as refused:
+        if not isinstance(refused, InviteCodeUnknown):
+            _uncount_try(key)  # only a wrong code counts against the allowance
+        raise
+    _uncount_try(key)
     if classroom.instructor_id == learner.pk:
         raise InstructorCannotJoin()
     _, created = Membership.objects.get_or_create(classroom=classroom, learner=learner)
     return classroom, created
 
 
+def _count_try(key: str) -> int:
+    """Count a try before it runs, and return the count in this window.
+
+    Counting first, with the cache's atomic increment, is what holds across processes: of many
+    tries sent at once each gets its own number, so no more than the allowance get through —
+    where reading the count and writing it back would let them all pass on the same reading.
+    """
+    for _ in range(3):
+        cache.add(key, 0, JOIN_FAILURES_WINDOW)  # opens a window; does nothing within one
+        try:
+            count = int(cache.incr(key))
+        except ValueError:  # the window closed between add and incr: open a new one
+            continue
+        if count == 1:
+            # Redis's INCR recreates a key that expired after Django's existence check, without
+            # its timeout: give the window its end again (a no-op for a window just opened).
+            cache.touch(key, JOIN_FAILURES_WINDOW)
+        return count
+    return 0  # the cache keeps losing the key: let the try through rather than lock out
+
+
+def _uncount_try(key: str) -> None:
+    """Give back the try of a code that was not wrong (a join, a closed or expired classroom).
+    Should Redis recreate an expired key at -1 here, _count_try gives it a timeout again at 1."""
+    with contextlib.suppress(ValueError):  # the window closed meanwhile: nothing to give back
+        cache.decr(key)
+
+
 def membership_remove(*, classroom: Classroom, learner: User) -> None:
     Membership.objects.filter(classroom=classroom, learner=learner).delete()
-
-
-# --- actions on a learner's environment: the lifecycle records each with its actor -----------
-
-
-def environment_extend(*, attempt: Attempt, instructor: User) -> bool:
-    return attempt_services.attempt_extend(attempt=attempt, actor=instructor)
-
-
-def environment_reset(*, attempt: Attempt, instructor: User) -> Attempt:
-    """Raises challenges.services.attempts.AttemptError (no capacity, for one) with a readable message."""
-    return attempt_services.attempt_reset(attempt=attempt, actor=instructor)
-
-
-def environment_end(*, attempt: Attempt, instructor: User) -> bool:
-    return attempt_services.attempt_end(attempt=attempt, actor=instructor)

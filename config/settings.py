@@ -249,3 +249,6 @@ BREAKFIX_CONSOLE_MAX_PROCESSES = env.int("BREAKFIX_CONSOLE_MAX_PROCESSES", defau
 BREAKFIX_KUBECONFIG_DOWNLOAD = env.str("BREAKFIX_KUBECONFIG_DOWNLOAD", default="auto")
 if BREAKFIX_KUBECONFIG_DOWNLOAD not in ("auto", "on", "off"):
     raise ImproperlyConfigured("BREAKFIX_KUBECONFIG_DOWNLOAD must be auto, on or off.")
+# Sections the apps built on challenges add to the profile page: dotted paths to callables that
+# take the request and return the section's HTML. Named here so challenges never imports them.
+BREAKFIX_PROFILE_SECTIONS = ["classroom.views.profile.profile_classrooms"]

@@ -330,6 +330,7 @@ def attempt_check_run(*, check_run: CheckRun) -> None:
         passed_count=passed_count,
         total=len(results),
         results=rows,
+        failed_objectives=[result.key for result in results if not result.passed],
         finished_at=now,
     )
     if not finished:

@@ -1,9 +1,9 @@
-from datetime import timedelta
-
 import markdown as md
 import nh3
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+
+from challenges.formats import duration
 
 register = template.Library()
 
@@ -17,13 +17,4 @@ def markdown(text: str) -> SafeString:
     return mark_safe(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}))  # noqa: S308
 
 
-@register.filter
-def duration(value: timedelta | None) -> str:
-    if value is None:
-        return "—"
-    seconds = int(value.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {seconds:02d}s"
+register.filter("duration", duration)

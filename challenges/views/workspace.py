@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -24,8 +23,6 @@ from challenges.secrets import SecretUnreadable
 from challenges.selectors import Progress
 from challenges.services import editor, hints
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
-
-PROFILE_CLASSROOMS = "classroom/_profile_classrooms.html"
 
 
 def _own_attempt(request: HttpRequest, pk: int) -> Attempt:
@@ -212,11 +209,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     rows = [(challenge, progress.get(challenge.pk, Progress())) for challenge in challenges]
     order = {"easy": 0, "medium": 1, "hard": 2}
     rows.sort(key=lambda row: (order.get(row[0].difficulty, 3), row[0].title))
-    try:
-        get_template(PROFILE_CLASSROOMS)
-        classrooms = PROFILE_CLASSROOMS
-    except TemplateDoesNotExist:
-        classrooms = ""
     context = {
         "rows": rows,
         "standing": selectors.learner_standing(progress=progress),
@@ -231,6 +223,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "min_percent": xp.MIN_PERCENT,
             "bonus": xp.FIRST_SOLVE_BONUS_PERCENT,
         },
-        "classrooms_template": classrooms,
+        # The classroom app's list of the learner's classrooms, for one (BREAKFIX_PROFILE_SECTIONS).
+        "profile_sections": [import_string(path)(request) for path in settings.BREAKFIX_PROFILE_SECTIONS],
     }
     return render(request, "challenges/profile.html", context)

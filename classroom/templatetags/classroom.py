@@ -1,20 +1,90 @@
+"""How the classroom's pages word and draw what the views hand them. Nothing here reads the database."""
+
+from __future__ import annotations
+
 import functools
 from html import escape
 
 from django import template
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils.safestring import SafeString, mark_safe
 
-from classroom import selectors
-from classroom.selectors import CellState, JoinedClassroom, Row
+from challenges.formats import duration
+from classroom.actions import Action
+from classroom.dashboard.board import Row
+from classroom.dashboard.cells import Cell, CellState
 
 register = template.Library()
 
+CELL_LABELS = {
+    CellState.NOT_STARTED: "Not started",
+    CellState.PROVISIONING: "Provisioning",
+    CellState.WORKING: "Working",
+    CellState.CHECKING: "Checks passing",
+    CellState.SOLVED: "Solved",
+    CellState.FAILED: "Failed",
+    CellState.EXPIRED: "Expired",
+    CellState.ENDED: "Ended",
+}
 
-@register.simple_tag
-def joined_classrooms(user: AbstractBaseUser | AnonymousUser) -> list[JoinedClassroom]:
-    """For `classroom/_profile_classrooms.html`, which any page can include without extra context."""
-    return selectors.learner_classrooms(learner=user)
+# What the lifecycle's events are called on the timeline; others are named after their kind.
+EVENT_TITLES = {
+    "requested": "Environment requested",
+    "provisioning": "Provisioning started",
+    "ready": "Environment ready",
+    "solved": "Solved",
+    "failed": "Environment failed",
+    "extended": "Time extended",
+    "ended": "Environment ended",
+    "expired": "Time ran out",
+    "reset": "Fresh environment (reset)",
+    "destroyed": "Environment removed",
+    "editor-apply": "Applied from the editor",
+}
+
+ACTION_LABELS = {
+    Action.EXTEND: "Extend time",
+    Action.RESET: "Reset environment",
+    Action.END: "End environment",
+}
+
+
+@register.filter
+def cell_label(state: CellState) -> str:
+    return CELL_LABELS[CellState(state)]
+
+
+@register.filter
+def event_title(kind: str) -> str:
+    return EVENT_TITLES.get(kind) or kind.replace("_", " ").replace("-", " ").capitalize()
+
+
+@register.filter
+def action_label(action: Action) -> str:
+    return ACTION_LABELS[Action(action)]
+
+
+def cell_text(cell: Cell) -> str:
+    """What a cell shows: the best time once solved, the checks passing while working."""
+    if cell.state == CellState.SOLVED:
+        return f"✓ {duration(cell.best_time)}"
+    if cell.state == CellState.CHECKING:
+        return f"{cell.passed} of {cell.total} checks"
+    if cell.state == CellState.NOT_STARTED:
+        return "—"
+    return CELL_LABELS[cell.state]
+
+
+def cell_title(cell: Cell) -> str:
+    """A cell's tooltip: its state, whether it is stuck, attempts and hints."""
+    parts = [CELL_LABELS[cell.state]]
+    if cell.state == CellState.CHECKING:
+        parts = [f"Checks passing {cell.passed} of {cell.total}"]
+    if cell.stuck:
+        parts.append("stuck: over the estimate with no progress")
+    if cell.attempts:
+        parts.append(f"{cell.attempts} attempt{'s' if cell.attempts != 1 else ''}")
+        parts.append(f"{cell.hints_used} hint{'s' if cell.hints_used != 1 else ''}")
+    return " · ".join(parts)
 
 
 # A grid has few distinct texts and titles ("—", "1 of 2 checks", …): escape each once.
@@ -39,7 +109,7 @@ def board_cells(row: Row, drill_base: str) -> SafeString:
             meter = f'<span class="meter"><span style="width: {cell.percent}%"></span></span>'
         parts.append(
             f'<td class="cell cell-{state}{" is-stuck" if cell.stuck else ""}" data-challenge="{slug}" '
-            f'data-state="{state}"><a href="{base}{slug}/" title="{esc(cell.title)}">'
-            f"{esc(cell.text)}{meter}</a></td>"
+            f'data-state="{state}"><a href="{base}{slug}/" title="{esc(cell_title(cell))}">'
+            f"{esc(cell_text(cell))}{meter}</a></td>"
         )
     return mark_safe("".join(parts))  # noqa: S308 -- every interpolated value is escaped above

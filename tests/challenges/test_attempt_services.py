@@ -267,6 +267,10 @@ class CheckTestCase(BaseTestCase):
         self.assertEqual([r["message"] for r in run.results], ["fine", "not yet"])
         self.assertEqual(Attempt.objects.get(pk=attempt.pk).status, Status.READY)
 
+    def test_it_stores_which_objectives_failed(self) -> None:
+        run = self.run_check(self.ready(), [result("a", False), result("b", True), result("c", False)])
+        self.assertEqual(run.failed_objectives, ["a", "c"])
+
     def test_all_objectives_passing_solves_the_attempt(self) -> None:
         attempt = self.ready()
         run = self.run_check(attempt, [result("a", True), result("b", True)])

@@ -114,7 +114,7 @@ class ProfileTestCase(ProgressTestCase):
 
     def test_it_shows_the_learners_classrooms(self) -> None:
         r = self.client_for(self.alice).get(reverse("profile"))
-        if r.context["classrooms_template"]:
+        if r.context["profile_sections"]:
             self.assertContains(r, 'id="classrooms"')
 
     def test_the_catalog_card_shows_solved(self) -> None:

@@ -78,6 +78,7 @@ class ClassroomTestCase(BaseTestCase):
             passed_count=sum(passed),
             total=len(passed),
             results=results,
+            failed_objectives=[o["key"] for o, ok in zip(objectives, passed, strict=True) if not ok],
             requested_by=attempt.learner,
         )
         CheckRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - ago)

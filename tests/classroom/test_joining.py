@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from classroom.models import Membership, format_invite_code
+from classroom.models import Classroom, Membership, format_invite_code
 from tests.classroom.base import ClassroomTestCase
 
 
@@ -85,6 +85,20 @@ class JoinByCodeTestCase(ClassroomTestCase):
         r = client.post(reverse("classroom_join"), {"code": self.classroom.invite_code}, follow=True)
         self.assertContains(r, "Too many wrong codes")
         self.assertFalse(Membership.objects.filter(learner=self.bob).exists())
+
+    def test_only_wrong_codes_count_towards_the_pause(self) -> None:
+        self.addCleanup(cache.clear)
+        closed = Classroom.objects.create(name="Closed", instructor=self.ivy, joining_open=False)
+        client = self.client_for(self.bob)
+        for i in range(19):
+            client.post(reverse("classroom_join"), {"code": f"WRONG{i:07d}"})
+        for _ in range(5):  # a right code gives its try back, and so does a closed classroom's
+            client.post(reverse("classroom_join"), {"code": self.classroom.invite_code})
+            client.post(reverse("classroom_join"), {"code": closed.invite_code})
+        r = client.post(reverse("classroom_join"), {"code": "WRONG0000099"}, follow=True)
+        self.assertContains(r, "No classroom has that invite code")  # the 20th wrong code
+        r = client.post(reverse("classroom_join"), {"code": self.classroom.invite_code}, follow=True)
+        self.assertContains(r, "Too many wrong codes")
 
 
 class JoinLinkTestCase(ClassroomTestCase):

@@ -3,7 +3,7 @@
 Personas: anonymous; alice, a learner who joined the classroom; bob, a learner who did not;
 ivy, the classroom's instructor; ian, another instructor; sam, staff.
 
-Decisions (see classroom/views.py): strangers get 404 as if the classroom did not exist; a
+Decisions (see classroom/access.py): strangers get 404 as if the classroom did not exist; a
 learner of the classroom and staff get 403 where their role does not reach; staff may read
 every classroom (pages, dashboard, drill-downs, exports) but change nothing; anonymous
 visitors are sent to log in. The join link is public by design: the code is the secret.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
 from challenges.models import Status
+from classroom.learner import learner_classrooms
 from classroom.models import Assignment
-from classroom.selectors import learner_classrooms
+from classroom.views.profile import profile_classrooms
 from tests.classroom.base import ClassroomTestCase
 
 
@@ -18,7 +18,7 @@ class ProfileClassroomsTestCase(ClassroomTestCase):
     def render(self, user: object) -> str:
         request = RequestFactory().get("/profile/")
         request.user = user  # type: ignore[assignment]
-        return render_to_string("classroom/_profile_classrooms.html", {"user": user}, request=request)
+        return profile_classrooms(request)
 
     def test_it_lists_the_joined_classroom_with_due_dates_and_status(self) -> None:
         Assignment.objects.filter(classroom=self.classroom, challenge__slug="wrong-selector").update(

@@ -1,0 +1,44 @@
+"""An instructor's actions on a learner's environment: which are offered in which state, and
+doing one. The attempt's lifecycle records each with the instructor as its actor."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import User
+
+from challenges.models import LIVE_STATUSES, Attempt, Status
+from challenges.services import attempts
+from challenges.services.attempts import ACTIVE_STATUSES
+
+
+class Action(StrEnum):
+    EXTEND = "extend"
+    RESET = "reset"
+    END = "end"
+
+
+def attempt_actions(*, attempt: Attempt) -> list[Action]:
+    """What an instructor can do to a learner's attempt in its current state."""
+    offered = []
+    if attempt.status in ACTIVE_STATUSES and attempt.expires_at is not None:
+        offered.append(Action.EXTEND)
+    if attempt.status in (*ACTIVE_STATUSES, Status.FAILED):
+        offered.append(Action.RESET)  # a failed environment gets a fresh one, as the learner's Retry would
+    if attempt.status in LIVE_STATUSES:
+        offered.append(Action.END)
+    return offered
+
+
+def attempt_act(*, attempt: Attempt, action: Action, instructor: User) -> bool:
+    """Do `action`; False when the state no longer allows it (already ended, at its time ceiling).
+
+    A reset may raise challenges.services.attempts.AttemptError (no capacity, for one) with a
+    message the instructor can read.
+    """
+    if action == Action.EXTEND:
+        return attempts.attempt_extend(attempt=attempt, actor=instructor)
+    if action == Action.RESET:
+        attempts.attempt_reset(attempt=attempt, actor=instructor)
+        return True
+    return attempts.attempt_end(attempt=attempt, actor=instructor)
