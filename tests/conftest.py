@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.cache",
     "tests.fixtures.browser",
     "tests.fixtures.console",
+    "tests.fixtures.web",
 ]

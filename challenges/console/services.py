@@ -77,9 +77,9 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
         raise ConsoleUnavailable(
             "Your environment is not running, so there is nothing to run commands against."
         )
-    line = line.strip(" \t")  # only blanks: the parser refuses every other invisible character
     scope = console_scope(attempt=attempt)
     try:
+        # The line as typed: the parser judges its length and characters before it strips blanks.
         command = parse(line, scope=scope)
     except TableMissing as exc:
         logger.error("console: %s", exc)
@@ -87,6 +87,7 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
             "The console is not available on this installation (kubectl's command table is missing)."
         ) from exc
     except Refused as refused:
+        line = line.strip(" \t")
         # Stored as printable text: PostgreSQL refuses NUL, and the history shows what was typed.
         return ConsoleCommand.objects.create(
             attempt=attempt,
@@ -94,6 +95,7 @@ def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
             refused=True,
             output=refused.refusal.message,
         )
+    line = line.strip(" \t")
     args = command.args
     if not scope.cluster_wide or not (command.namespace_given or command.all_namespaces):
         # Before the verb, so that it can never become part of an exec'd container command.
