@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -76,12 +76,25 @@ class NamespaceView:
     A view is one check run's snapshot: each distinct read goes to the API server once, however
     many objectives ask for it (the reachability paths of one objective all need the same pods
     and policies). Make a new view for each check run.
+
+    `platform_objects` are (kind, name) pairs the platform keeps in every environment, such as
+    its egress NetworkPolicy: the view does not show them, so the checks judge only the
+    challenge's objects and the learner's (a reachability verdict counts the learner's policies
+    alone). The backend names them; the learner cannot change or delete them there.
     """
 
-    def __init__(self, api_client: ApiClient, namespace: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_client: ApiClient,
+        namespace: str,
+        *,
+        timeout: float = 10.0,
+        platform_objects: Collection[tuple[str, str]] = (),
+    ) -> None:
         self._client = api_client
         self.namespace = namespace
         self.timeout = timeout
+        self._hidden = frozenset(platform_objects)
         self._reads: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[int, bytes]] = {}
 
     def __repr__(self) -> str:
@@ -93,6 +106,8 @@ class NamespaceView:
         """The named object, or None when it does not exist."""
         resource = _resource(kind)
         path = f"{resource.collection_path(self.namespace)}/{quote(name, safe='')}"
+        if (kind, name) in self._hidden:
+            return None
         obj = self._json("GET", path, what=f"read {kind} {name!r}", missing_ok=True)
         if obj is None:
             return None
@@ -116,6 +131,8 @@ class NamespaceView:
             )
             assert page is not None
             for item in page.get("items") or []:
+                if (kind, (item.get("metadata") or {}).get("name")) in self._hidden:
+                    continue
                 item.setdefault("kind", kind)
                 item.setdefault("apiVersion", resource.api_version)
                 items.append(_clean(kind, item))

@@ -85,6 +85,11 @@ class ClusterBackend(ABC):
     def access_documents(self, namespace: str) -> list[Obj]:
         """The learner's ServiceAccount and what it may do, as objects to apply."""
 
+    def platform_objects(self) -> set[tuple[str, str]]:
+        """(kind, name) of the objects the platform keeps in every environment that the checks must
+        not count (the namespace backend's egress policy): they judge the challenge, not the platform."""
+        return set()
+
     def learner_kubeconfig(self, environment: str, *, seconds: int) -> str:
         """A kubeconfig holding a token of the learner's ServiceAccount, valid for `seconds`."""
         namespace = self.namespace(environment)

@@ -314,7 +314,9 @@ def attempt_check_run(*, check_run: CheckRun) -> None:
     try:
         backend = _backend(attempt)
         with backend.platform_client(attempt.environment) as api:
-            view = validators.NamespaceView(api, backend.namespace(attempt.environment))
+            view = validators.NamespaceView(
+                api, backend.namespace(attempt.environment), platform_objects=backend.platform_objects()
+            )
             results = validators.run_check(objectives, view)
     except PERMANENT_ERRORS as exc:
         attempt_check_error(check_run=check_run, reason=str(exc))
