@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from challenges.backends import NamespaceBackend
+from challenges.backends import KindBackend, NamespaceBackend
 from challenges.backends.namespace import LEARNER_RULES, QUOTA
 from challenges.backends.tenancy import PROTECTED_LABEL, policy_texts, tenancy_policies
 from challenges.kube.finalizers import is_kubernetes_finalizer
@@ -30,7 +30,7 @@ def test_each_installation_gets_its_own_copies_bound_to_its_own_namespaces() -> 
     bindings = {
         d["metadata"]["name"]: d for d in documents if d["kind"] == "ValidatingAdmissionPolicyBinding"
     }
-    assert len(policies) == len(bindings) == 7
+    assert len(policies) == len(bindings) == 9
     for policy in policies:
         name = policy["metadata"]["name"]
         assert name.startswith("breakfix-tenant-") and name.endswith(".school-a")
@@ -90,3 +90,9 @@ def test_the_quota_counts_objects_and_disk() -> None:
 )
 def test_it_tells_kubernetes_own_finalizers_from_others(finalizer: str, kubernetes: bool) -> None:
     assert is_kubernetes_finalizer(finalizer) is kubernetes
+
+
+def test_the_kind_backend_leaves_nothing_out_of_the_checks() -> None:
+    # There the learner is cluster-admin: a hidden object would be theirs to forge a pass with.
+    backend = KindBackend(prefix="kind-school", kind="kind", wait_seconds=1, internal=False)
+    assert backend.platform_objects() == set()

@@ -150,6 +150,49 @@ REFUSED_CREATES: list[tuple[str, str, str, Obj, str]] = [
         "The finalizer example.com/never is not one this platform knows",
     ),
     (
+        "a Deployment whose pods carry a finalizer",
+        "apps/v1",
+        "deployments",
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta("sticky"),
+            "spec": {
+                "selector": {"matchLabels": {"app": "sticky"}},
+                "template": {
+                    "metadata": {"labels": {"app": "sticky"}, "finalizers": ["example.com/never"]},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27-alpine"}]},
+                },
+            },
+        },
+        "Remove metadata.finalizers from the pod template",
+    ),
+    (
+        "a CronJob whose pods carry a finalizer",
+        "batch/v1",
+        "cronjobs",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": meta("sticky"),
+            "spec": {
+                "schedule": "0 * * * *",
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "metadata": {"finalizers": ["example.com/never"]},
+                            "spec": {
+                                "restartPolicy": "Never",
+                                "containers": [{"name": "job", "image": "busybox:1.36"}],
+                            },
+                        }
+                    }
+                },
+            },
+        },
+        "Every pod of this CronJob would carry the finalizer example.com/never",
+    ),
+    (
         "an allow-all egress policy",
         *NETPOL,
         egress("allow-all", {}),

@@ -7,6 +7,7 @@ challenge's own starting state, may carry them, and the learner may keep one an 
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,7 @@ from challenges.models import Attempt, Status
 from challenges.services import attempts as services
 from tests.fixtures.cluster import Cluster, eventually
 from tests.fixtures.worker import Workers
-from tests.live.lifecycle import Lifecycle, lifecycle_world, namespace_state, wait_for_status
+from tests.live.lifecycle import Lifecycle, lifecycle_world, namespace_state, wait_for_check, wait_for_status
 from tests.live.tenant import Obj, Tenant, send, tenant_environment
 
 pytestmark = pytest.mark.live
@@ -137,8 +138,14 @@ def world(celery_workers: Workers, cluster: Cluster, settings: Any) -> Iterator[
 @pytest.mark.worker
 def test_ending_an_attempt_removes_a_namespace_whose_objects_hold_finalizers(world: Lifecycle) -> None:
     world.workers.start()
-    attempt = wait_for_status(world.start(world.learner("alice"), "wrong-selector"), Status.READY)
+    attempt = wait_for_status(world.start(world.learner("alice"), "partial-outage"), Status.READY)
     namespace = attempt.environment
+    # On the way: the worker's check weighs the challenge's policies, never the platform's.
+    run = wait_for_check(services.attempt_check_request(attempt=attempt, requested_by=None))
+    assert run.state == "done" and not run.passed, run.error
+    assert "allow-payments" in json.dumps(run.results)
+    assert "breakfix-egress" not in json.dumps(run.results)
+
     hold(world.api, namespace, "learner-hold", "example.com/hold")
     with world.learner_api(attempt) as learner:
         path = f"/api/v1/namespaces/{namespace}/configmaps/learner-hold"
