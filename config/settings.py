@@ -211,6 +211,9 @@ BREAKFIX_KIND_WAIT_SECONDS = env.int("BREAKFIX_KIND_WAIT_SECONDS", default=180)
 # Name prefix (and label) of the namespaces the namespace backend owns: reap only ever removes
 # environments carrying it, so two installations can share one cluster under different prefixes.
 BREAKFIX_ENVIRONMENT_PREFIX = env.str("BREAKFIX_ENVIRONMENT_PREFIX", default="breakfix")
+# A namespace still terminating after this long is torn down again by reap, every finalizer
+# released: nothing may keep an environment's namespace alive.
+BREAKFIX_TERMINATING_RETRY_SECONDS = env.float("BREAKFIX_TERMINATING_RETRY_SECONDS", default=60.0)
 # An attempt still requested or provisioning after this long is failed and cleaned up by reap.
 BREAKFIX_PROVISION_DEADLINE_SECONDS = env.int("BREAKFIX_PROVISION_DEADLINE_SECONDS", default=900)
 # Fernet key that encrypts learner kubeconfigs at rest. Derived from the secret key when unset.

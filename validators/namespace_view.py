@@ -13,7 +13,7 @@ import binascii
 import builtins
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -83,12 +83,25 @@ class NamespaceView:
     many objectives ask for it (the reachability paths of one objective all need the same pods
     and policies), even when they ask at the same moment from run_check's threads. Make a new
     view for each check run.
+
+    `platform_objects` are (kind, name) pairs the platform keeps in every environment, such as
+    its egress NetworkPolicy: the view does not show them, so the checks judge only the
+    challenge's objects and the learner's (a reachability verdict counts the learner's policies
+    alone). The backend names them; the learner cannot change or delete them there.
     """
 
-    def __init__(self, api_client: ApiClient, namespace: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_client: ApiClient,
+        namespace: str,
+        *,
+        timeout: float = 10.0,
+        platform_objects: Collection[tuple[str, str]] = (),
+    ) -> None:
         self._client = api_client
         self.namespace = namespace
         self.timeout = timeout
+        self._hidden = frozenset(platform_objects)
         self._reads: dict[_ReadKey, tuple[int, bytes]] = {}
         # One lock per distinct read: a second thread asking for the same read waits for the
         # first one's answer instead of sending the request again; different reads run in parallel.
@@ -100,7 +113,9 @@ class NamespaceView:
 
     def fresh(self) -> NamespaceView:
         """A new view of the same namespace with nothing read yet, to see how things changed."""
-        return NamespaceView(self._client, self.namespace, timeout=self.timeout)
+        return NamespaceView(
+            self._client, self.namespace, timeout=self.timeout, platform_objects=self._hidden
+        )
 
     # -- objects -------------------------------------------------------------
 
@@ -108,6 +123,8 @@ class NamespaceView:
         """The named object, or None when it does not exist."""
         resource = _resource(kind)
         path = f"{resource.collection_path(self.namespace)}/{quote(name, safe='')}"
+        if (kind, name) in self._hidden:
+            return None
         obj = self._json("GET", path, what=f"read {kind} {name!r}", missing_ok=True)
         if obj is None:
             return None
@@ -131,6 +148,8 @@ class NamespaceView:
             )
             assert page is not None
             for item in page.get("items") or []:
+                if (kind, (item.get("metadata") or {}).get("name")) in self._hidden:
+                    continue
                 item.setdefault("kind", kind)
                 item.setdefault("apiVersion", resource.api_version)
                 items.append(_clean(kind, item))

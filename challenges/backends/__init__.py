@@ -26,7 +26,9 @@ def get_backend(name: str | None = None) -> ClusterBackend:
     name = name or settings.BREAKFIX_BACKEND
     if name == "namespace":
         return NamespaceBackend(
-            prefix=settings.BREAKFIX_ENVIRONMENT_PREFIX, kubeconfig=settings.BREAKFIX_KUBECONFIG
+            prefix=settings.BREAKFIX_ENVIRONMENT_PREFIX,
+            kubeconfig=settings.BREAKFIX_KUBECONFIG,
+            terminating_retry_seconds=settings.BREAKFIX_TERMINATING_RETRY_SECONDS,
         )
     if name == "kind":
         return KindBackend(

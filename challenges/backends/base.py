@@ -18,6 +18,7 @@ from kubernetes.client import ApiClient
 from challenges.kube import apply_documents, rest
 from challenges.kube.errors import KubeUnavailable
 from challenges.kube.kubeconfig import request_token, token_kubeconfig
+from validators import NamespaceView
 
 Obj = dict[str, Any]
 
@@ -84,6 +85,15 @@ class ClusterBackend(ABC):
     @abstractmethod
     def access_documents(self, namespace: str) -> list[Obj]:
         """The learner's ServiceAccount and what it may do, as objects to apply."""
+
+    def platform_objects(self) -> set[tuple[str, str]]:
+        """(kind, name) of the objects the platform keeps in every environment that the checks must
+        not count (the namespace backend's egress policy): they judge the challenge, not the platform."""
+        return set()
+
+    def namespace_view(self, api: ApiClient, environment: str) -> NamespaceView:
+        """What the checks of an attempt read: its namespace, without the platform's own objects."""
+        return NamespaceView(api, self.namespace(environment), platform_objects=self.platform_objects())
 
     def learner_kubeconfig(self, environment: str, *, seconds: int) -> str:
         """A kubeconfig holding a token of the learner's ServiceAccount, valid for `seconds`."""

@@ -2,13 +2,17 @@
 
 The learner is the ServiceAccount `learner`, bound to a Role that covers what the challenges
 need (workloads, Services, NetworkPolicies, logs) inside its own namespace and nothing
-cluster-wide. A ResourceQuota and a LimitRange keep one learner from starving the others, and
-Pod Security admission (`baseline`) keeps workloads off the nodes' host namespaces and files.
+cluster-wide. The namespace is a tenant (see tenancy.py): platform-wide admission policies, an
+egress policy the learner cannot change, a ResourceQuota and a LimitRange that keep one learner
+from starving the others, and Pod Security admission (`baseline`) that keeps workloads off the
+nodes' host namespaces and files. Teardown releases finalizers nobody would remove, so a
+namespace never stays Terminating.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -23,19 +27,27 @@ from challenges.backends.base import (
     ClusterBackend,
     Obj,
 )
+from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
 from challenges.kube import delete_guards, guarded_namespaces, rest
+from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
 from challenges.kube.kubeconfig import client_from_file
 
 ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
 READ_VERBS = ["get", "list", "watch"]
 
+# What a tenant may write is what the challenges need inside the namespace, and nothing whose
+# effect reaches past it. Read only, on purpose:
+# - endpoints (and endpointslices): hand-made endpoints send a Service's traffic to any address,
+#   another tenant's pods or the node's own services included; the controllers keep them.
+# - ingresses: on a shared ingress controller an Ingress can claim any host name, the
+#   platform's own included, and controller annotations have been code execution more than once.
+# - resourcequotas, limitranges, pods/status, events: the platform's and the controllers'.
 LEARNER_RULES: list[Obj] = [
     {
         "apiGroups": [""],
         "resources": [
             "pods",
             "services",
-            "endpoints",
             "configmaps",
             "secrets",
             "serviceaccounts",
@@ -46,7 +58,7 @@ LEARNER_RULES: list[Obj] = [
     },
     {
         "apiGroups": [""],
-        "resources": ["pods/log", "pods/status", "events", "resourcequotas", "limitranges"],
+        "resources": ["pods/log", "pods/status", "events", "endpoints", "resourcequotas", "limitranges"],
         "verbs": READ_VERBS,
     },
     {
@@ -68,12 +80,14 @@ LEARNER_RULES: list[Obj] = [
         "verbs": ALL_VERBS,
     },
     {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ALL_VERBS},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies", "ingresses"], "verbs": ALL_VERBS},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ALL_VERBS},
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": READ_VERBS},
     {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": READ_VERBS},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
     {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ALL_VERBS},
     {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ALL_VERBS},
-    # RBAC challenges: the API server refuses a Role granting more than the learner holds.
+    # RBAC challenges: the API server refuses a Role granting more than the learner holds, and
+    # tenancy-policies.yaml refuses bindings of anyone outside the namespace.
     {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles", "rolebindings"], "verbs": ALL_VERBS},
 ]
 
@@ -84,24 +98,67 @@ QUOTA = {
     "services": "20",
     "services.nodeports": "0",
     "services.loadbalancers": "0",
+    "secrets": "30",
+    "configmaps": "30",
     "persistentvolumeclaims": "5",
     "requests.storage": "5Gi",
     "requests.cpu": "4",
     "requests.memory": "4Gi",
     "limits.cpu": "8",
     "limits.memory": "8Gi",
+    # Container logs, writable layers and emptyDirs all land on the node's disk.
+    "requests.ephemeral-storage": "4Gi",
+    "limits.ephemeral-storage": "16Gi",
+    # Object counts: every object is space in the cluster's etcd, shared by every tenant.
+    "replicationcontrollers": "10",
+    "count/deployments.apps": "30",
+    "count/replicasets.apps": "200",
+    "count/statefulsets.apps": "10",
+    "count/daemonsets.apps": "5",
+    "count/jobs.batch": "30",
+    "count/cronjobs.batch": "10",
+    "count/serviceaccounts": "20",
+    "count/roles.rbac.authorization.k8s.io": "20",
+    "count/rolebindings.rbac.authorization.k8s.io": "20",
+    "count/networkpolicies.networking.k8s.io": "30",
+    "count/horizontalpodautoscalers.autoscaling": "10",
+    "count/poddisruptionbudgets.policy": "10",
 }
+# Defaults for containers that state no resources, so they start under the quota all the same.
+CONTAINER_LIMITS = {
+    "type": "Container",
+    "defaultRequest": {"cpu": "10m", "memory": "16Mi", "ephemeral-storage": "32Mi"},
+    "default": {"cpu": "200m", "memory": "128Mi", "ephemeral-storage": "256Mi"},
+    "max": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": "2Gi"},
+}
+# A terminating namespace found again after this long gets every finalizer released, not only
+# the ones Kubernetes' controllers would not remove themselves.
+TERMINATING_RETRY_SECONDS = 60.0
+
+
+def _keep_none(finalizer: str) -> bool:
+    return False
 
 
 class NamespaceBackend(ClusterBackend):
     name: ClassVar[str] = "namespace"
 
-    def __init__(self, *, prefix: str, kubeconfig: str | Path) -> None:
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        kubeconfig: str | Path,
+        terminating_retry_seconds: float = TERMINATING_RETRY_SECONDS,
+    ) -> None:
         super().__init__(prefix=prefix)
         self.kubeconfig = Path(kubeconfig)
+        self.terminating_retry_seconds = terminating_retry_seconds
 
     def platform_client(self, environment: str) -> ApiClient:
         return client_from_file(self.kubeconfig)
+
+    def platform_objects(self) -> set[tuple[str, str]]:
+        return {("NetworkPolicy", EGRESS_POLICY)}
 
     def namespace_labels(self, attempt_id: int) -> dict[str, str]:
         return {
@@ -113,10 +170,12 @@ class NamespaceBackend(ClusterBackend):
 
     def create(self, environment: str, *, attempt_id: int) -> None:
         with self.platform_client(environment) as api:
+            # Before the namespace exists: its learner never acts without the policies.
+            tenancy_apply(api, self.prefix)
             self.prepare_namespace(api, environment, attempt_id=attempt_id)
 
     def access_documents(self, namespace: str) -> list[Obj]:
-        return [
+        documents: list[Obj] = [
             {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": LEARNER}},
             {
                 "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -141,18 +200,11 @@ class NamespaceBackend(ClusterBackend):
                 "apiVersion": "v1",
                 "kind": "LimitRange",
                 "metadata": {"name": "breakfix"},
-                "spec": {
-                    "limits": [
-                        {
-                            "type": "Container",
-                            "defaultRequest": {"cpu": "10m", "memory": "16Mi"},
-                            "default": {"cpu": "200m", "memory": "128Mi"},
-                            "max": {"cpu": "1", "memory": "1Gi"},
-                        }
-                    ]
-                },
+                "spec": {"limits": [CONTAINER_LIMITS]},
             },
+            egress_policy(),
         ]
+        return [protect(document) for document in documents]
 
     def destroy(self, environment: str) -> None:
         namespace = self.namespace(environment)
@@ -164,25 +216,58 @@ class NamespaceBackend(ClusterBackend):
             if existing is None:
                 return
             metadata = existing.get("metadata") or {}
-            if metadata.get("deletionTimestamp"):
-                return  # already on its way out; the namespace controller finishes the job
             labels = metadata.get("labels") or {}
             if labels.get(MANAGED_BY) != PLATFORM or labels.get(INSTALLATION_LABEL) != self.prefix:
                 # Someone else's namespace with this name (provisioning failed on it): not ours.
                 logger.warning("not deleting namespace %s: it lacks this installation's labels", namespace)
                 return
-            options = {
-                "apiVersion": "v1",
-                "kind": "DeleteOptions",
-                "propagationPolicy": "Background",
-                # Delete the namespace just read, not one that replaced it meanwhile.
-                "preconditions": {"uid": metadata.get("uid")},
-            }
-            what = f"delete namespace {namespace}"
-            status, data = rest.request(api, "DELETE", path, what=what, body=options)
-            # 409: it started terminating since we read it (or was replaced): nothing more to do.
-            if not (200 <= status < 300 or status in (404, 409)):
-                raise rest.error(status, data, what)
+            if metadata.get("deletionTimestamp"):
+                stuck = self._terminating_seconds(metadata) >= self.terminating_retry_seconds
+            else:
+                self._delete_namespace(api, namespace, metadata)
+                stuck = False
+            # Finalizers nobody will remove go now; Kubernetes' own are left to their controllers
+            # unless the namespace is still there long after, when nothing may hold it any more.
+            keep = _keep_none if stuck else is_kubernetes_finalizer
+            released = release_finalizers(api, namespace, keep=keep)
+            if released:
+                logger.info("released finalizers in namespace %s: %s", namespace, "; ".join(released))
+            if stuck:
+                self._log_why_stuck(namespace, existing)
+
+    def _delete_namespace(self, api: ApiClient, namespace: str, metadata: Obj) -> None:
+        options = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": "Background",
+            # Delete the namespace just read, not one that replaced it meanwhile.
+            "preconditions": {"uid": metadata.get("uid")},
+        }
+        what = f"delete namespace {namespace}"
+        path = f"/api/v1/namespaces/{quote(namespace)}"
+        status, data = rest.request(api, "DELETE", path, what=what, body=options)
+        # 409: it started terminating since we read it (or was replaced): nothing more to do.
+        if not (200 <= status < 300 or status in (404, 409)):
+            raise rest.error(status, data, what)
+
+    @staticmethod
+    def _terminating_seconds(metadata: Obj) -> float:
+        try:
+            since = datetime.fromisoformat(str(metadata["deletionTimestamp"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            return 0.0
+        return (datetime.now(UTC) - since).total_seconds()
+
+    @staticmethod
+    def _log_why_stuck(namespace: str, existing: Obj) -> None:
+        # The namespace controller says what holds it (a broken API service, say) in conditions.
+        conditions = [
+            f"{c.get('type')}: {c.get('message')}"
+            for c in (existing.get("status") or {}).get("conditions") or []
+            if c.get("status") == "True"
+        ]
+        reason = "; ".join(conditions) or "no reason given"
+        logger.warning("namespace %s is still terminating; its controller said: %s", namespace, reason)
 
     def list_environments(self) -> set[str]:
         selector = f"{MANAGED_BY}={PLATFORM},{INSTALLATION_LABEL}={self.prefix}"
@@ -193,8 +278,10 @@ class NamespaceBackend(ClusterBackend):
             found = {
                 str(item["metadata"]["name"])
                 for item in (body or {}).get("items") or []
-                # One already being deleted needs nothing more from us: its guards went first.
+                # One being deleted needs nothing more from us, unless it has been at it so long
+                # that something holds it: then teardown has to run again.
                 if not item["metadata"].get("deletionTimestamp")
+                or self._terminating_seconds(item["metadata"]) >= self.terminating_retry_seconds
             }
             found |= guarded_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
         return {name for name in found if self.owns(name)}

@@ -37,12 +37,13 @@ def request(
     *,
     what: str,
     query: list[tuple[str, str]] | None = None,
-    body: Obj | None = None,
+    body: Obj | list[Any] | None = None,
     content_type: str = "application/json",
+    accept: str = "application/json",
     timeout: float = TIMEOUT_SECONDS,
 ) -> tuple[int, bytes]:
     """Send one request; return (status, body) for any HTTP answer, raise KubeUnavailable when none came."""
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": accept}
     if body is not None:
         # JSON and every +json/+yaml type (apply patches included) are serialised by the client.
         headers["Content-Type"] = content_type
@@ -79,10 +80,13 @@ def call(
     query: list[tuple[str, str]] | None = None,
     body: Obj | None = None,
     content_type: str = "application/json",
+    accept: str = "application/json",
     missing_ok: bool = False,
 ) -> Obj | None:
     """A request whose answer must be a 2xx JSON object; None for a 404 when `missing_ok`."""
-    status, data = request(api, method, path, what=what, query=query, body=body, content_type=content_type)
+    status, data = request(
+        api, method, path, what=what, query=query, body=body, content_type=content_type, accept=accept
+    )
     if status == 404 and missing_ok:
         return None
     if not 200 <= status < 300:

@@ -314,7 +314,7 @@ def attempt_check_run(*, check_run: CheckRun) -> None:
     try:
         backend = _backend(attempt)
         with backend.platform_client(attempt.environment) as api:
-            view = validators.NamespaceView(api, backend.namespace(attempt.environment))
+            view = backend.namespace_view(api, attempt.environment)
             results = validators.run_check(objectives, view)
     except PERMANENT_ERRORS as exc:
         attempt_check_error(check_run=check_run, reason=str(exc))

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import yaml
 from kubernetes.client import ApiClient
 
+from challenges.backends.tenancy import PROTECTED_LABEL
 from challenges.kube import KubeError, rest
 from challenges.kube.apply import FIELD_MANAGER as CHALLENGE_FIELD_MANAGER
 from challenges.kube.apply import Discovery, ResourceType
@@ -46,7 +47,6 @@ EDITABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("apps/v1", "DaemonSet"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("networking.k8s.io/v1", "Ingress"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "Pod"),
@@ -60,7 +60,9 @@ EDITABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("policy/v1", "PodDisruptionBudget"),
 )
 API_VERSIONS = {kind: api_version for api_version, kind in EDITABLE_KINDS}
-# The platform's own objects in every environment: not the challenge's, so not offered.
+# The platform's own objects in every environment: not the challenge's, so not offered (nor is
+# anything labelled PROTECTED_LABEL, which the learner may not change). Ingress is not editable:
+# on the namespace backend the learner may only read Ingresses (see backends/namespace.py).
 PLATFORM_OBJECTS = {
     ("ServiceAccount", "default"),
     ("ServiceAccount", "learner"),
@@ -176,7 +178,11 @@ def editor_objects(*, attempt: Attempt) -> list[ObjectRef]:
                 metadata = item.get("metadata") or {}
                 name = str(metadata.get("name", ""))
                 # A controller's pods are changed through their controller.
-                if (kind, name) in PLATFORM_OBJECTS or (kind == "Pod" and metadata.get("ownerReferences")):
+                if (
+                    (kind, name) in PLATFORM_OBJECTS
+                    or PROTECTED_LABEL in (metadata.get("labels") or {})
+                    or (kind == "Pod" and metadata.get("ownerReferences"))
+                ):
                     continue
                 refs.append(ObjectRef(kind=kind, name=name))
     return refs

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from kubernetes.client import ApiClient
 
 from challenges.backends import NamespaceBackend
+from challenges.backends.tenancy import tenancy_remove
 from challenges.kube import rest
 from challenges.kube.kubeconfig import client_from_file, client_from_text
 from challenges.models import Attempt, CheckRun
@@ -138,4 +139,6 @@ def lifecycle_world(workers: Workers, cluster: Cluster, settings: Any, **env: st
         backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
         for environment in backend.list_environments():
             backend.destroy(environment)
+        # The prefix's tenancy policies are cluster-wide: leave none behind on a shared cluster.
+        tenancy_remove(api, prefix)
         api.close()

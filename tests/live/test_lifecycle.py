@@ -18,6 +18,7 @@ import pytest
 from challenges import tasks
 from challenges.backends import NamespaceBackend
 from challenges.backends.base import ATTEMPT_LABEL, INSTALLATION_LABEL, MANAGED_BY
+from challenges.backends.tenancy import tenancy_remove
 from challenges.kube import apply_documents, rest
 from challenges.kube.kubeconfig import client_from_file
 from challenges.models import Attempt, AttemptEvent, Status
@@ -362,3 +363,4 @@ def test_teardown_is_idempotent_and_never_removes_a_namespace_it_does_not_own(cl
             assert namespace_state(api, theirs) == "active"
         finally:
             rest.call(api, "DELETE", f"/api/v1/namespaces/{theirs}", what="clean up", missing_ok=True)
+            tenancy_remove(api, backend.prefix)
