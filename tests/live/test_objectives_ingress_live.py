@@ -90,7 +90,9 @@ def test_ingress_follows_the_route_to_ready_endpoints(api: ApiClient, views: Vie
     apply(api, namespace, ingress())
     passes("ingress", ROUTE, views, "the Ingress to reach the api pods")
     # The EndpointSlice controller may list the second ready pod a moment after the first.
-    expected = "Ingress shop routes shop.example.com/api/orders to Service api port 80, which has 2 ready endpoints."
+    expected = (
+        "Ingress shop routes shop.example.com/api/orders to Service api port 80, which has 2 ready endpoints."
+    )
 
     def both_endpoints() -> str | None:
         message = evaluate("ingress", ROUTE, views).message
