@@ -223,10 +223,15 @@ BREAKFIX_MAX_TTL_MINUTES = env.int("BREAKFIX_MAX_TTL_MINUTES", default=180)
 BREAKFIX_SOLVED_GRACE_SECONDS = env.int("BREAKFIX_SOLVED_GRACE_SECONDS", default=120)
 BREAKFIX_CHECK_INTERVAL_SECONDS = env.int("BREAKFIX_CHECK_INTERVAL_SECONDS", default=5)
 BREAKFIX_CONSOLE_TIMEOUT_SECONDS = env.int("BREAKFIX_CONSOLE_TIMEOUT_SECONDS", default=15)
+# In the page's terminal a command that watches (`get -w`, `logs -f`, `rollout status`, `wait`)
+# streams for this long at most; the plain form post keeps BREAKFIX_CONSOLE_TIMEOUT_SECONDS.
+BREAKFIX_CONSOLE_WATCH_SECONDS = env.int("BREAKFIX_CONSOLE_WATCH_SECONDS", default=120)
 BREAKFIX_CONSOLE_OUTPUT_LIMIT = env.int("BREAKFIX_CONSOLE_OUTPUT_LIMIT", default=64_000)
 # Fair use, counted in the shared cache: console commands per learner, log-ins per client address
 # and per user name, sign-ups per client address (django-ratelimit rates: N/s, N/m, N/h).
 BREAKFIX_CONSOLE_RATE = env.str("BREAKFIX_CONSOLE_RATE", default="30/m")
+# Tab completions per learner: one kubectl `__complete` each (when not answered from the cache).
+BREAKFIX_CONSOLE_COMPLETE_RATE = env.str("BREAKFIX_CONSOLE_COMPLETE_RATE", default="120/m")
 BREAKFIX_LOGIN_RATE = env.str("BREAKFIX_LOGIN_RATE", default="10/m")
 BREAKFIX_SIGNUP_RATE = env.str("BREAKFIX_SIGNUP_RATE", default="10/h")
 # The console runner (challenges.console.runnerd) runs every console command, sandboxed, in a
