@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
@@ -103,7 +103,7 @@ def _finish(
         console_unlock(attempt=prepared.attempt, token=token)
 
 
-async def console_stream(*, attempt: Attempt, line: str) -> AsyncIterator[StreamEvent]:
+async def console_stream(*, attempt: Attempt, line: str) -> AsyncGenerator[StreamEvent]:
     """Run `line` as the attempt's learner: Started, the output's Chunks, then Finished (or NotRun)."""
     try:
         prepared = await sync_to_async(console_prepare)(attempt=attempt, line=line)

@@ -8,6 +8,7 @@ gets a 404, as if the attempt did not exist.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -70,28 +71,33 @@ def _announce(event: streaming.Finished) -> str:
     return f"{summary} {command.output}" if len(command.output) <= 300 else summary
 
 
+def _render(event: streaming.StreamEvent) -> bytes:
+    """One event as the page reads it: a JSON object on a line; the last carries the stored entry."""
+    if isinstance(event, streaming.Chunk):
+        return _line("output", data=event.data)
+    if isinstance(event, streaming.Started):
+        return _line("started", id=event.command_id, seconds=event.seconds, watches=event.watches)
+    if isinstance(event, streaming.Finished):
+        html = render_to_string("challenges/_console.html#entry", {"command": event.command})
+        return _line(
+            "end",
+            html=html,
+            line=event.command.command,
+            exit_code=event.command.exit_code,
+            refused=event.command.refused,
+            announce=_announce(event),
+        )
+    html = render_to_string(
+        "challenges/_console.html#unavailable", {"line": event.line, "error": event.message}
+    )
+    return _line("end", html=html, line=event.line, refused=True, announce=f"Not run: {event.message}")
+
+
 async def _ndjson(attempt: Attempt, line: str) -> AsyncIterator[bytes]:
-    """The stream's events as the page reads them, one JSON object a line."""
-    async for event in streaming.console_stream(attempt=attempt, line=line):
-        if isinstance(event, streaming.Chunk):
-            yield _line("output", data=event.data)
-        elif isinstance(event, streaming.Started):
-            yield _line("started", id=event.command_id, seconds=event.seconds, watches=event.watches)
-        elif isinstance(event, streaming.Finished):
-            html = render_to_string("challenges/_console.html#entry", {"command": event.command})
-            yield _line(
-                "end",
-                html=html,
-                line=event.command.command,
-                exit_code=event.command.exit_code,
-                refused=event.command.refused,
-                announce=_announce(event),
-            )
-        else:
-            html = render_to_string(
-                "challenges/_console.html#unavailable", {"line": event.line, "error": event.message}
-            )
-            yield _line("end", html=html, line=event.line, refused=True, announce=f"Not run: {event.message}")
+    # aclosing: when the response's iterator is closed, the command's is too, at once.
+    async with contextlib.aclosing(streaming.console_stream(attempt=attempt, line=line)) as events:
+        async for event in events:
+            yield _render(event)
 
 
 @login_required
@@ -109,9 +115,7 @@ async def console_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
         request, group="console", rate=settings.BREAKFIX_CONSOLE_RATE, user_pk=user.pk
     )
     if limited:
-        html = render_to_string("challenges/_console.html#unavailable", {"line": line, "error": TOO_FAST})
-        body = _line("end", html=html, line=line, refused=True, announce=f"Not run: {TOO_FAST}")
-        return HttpResponse(body, content_type=NDJSON)
+        return HttpResponse(_render(streaming.NotRun(line=line, message=TOO_FAST)), content_type=NDJSON)
     response = StreamingHttpResponse(_ndjson(attempt, line), content_type=NDJSON)
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # a proxy in front (nginx) passes each line on at once
