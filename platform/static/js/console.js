@@ -56,6 +56,7 @@
     this.escaped = false;
     this.running = null;  // {entry, out, id, controller, stopWanted}
     this.completing = false;
+    this.placeholder = this.input.getAttribute("placeholder") || "";
   }
 
   Terminal.prototype.csrf = function () {
@@ -118,6 +119,7 @@
 
   Terminal.prototype.setRunning = function (on, text) {
     this.input.readOnly = on;  // still focused, still hears Ctrl-C
+    this.input.setAttribute("placeholder", on ? "Ctrl-C or Stop ends the command" : this.placeholder);
     this.runButton.disabled = on;
     this.stopButton.hidden = !on;
     this.tabButton.hidden = on;
