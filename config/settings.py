@@ -93,6 +93,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("BREAKFIX_TEST_SQLITE", default="") or str(BASE_DIR / "test-db.sqlite3")
     }
+# Under ASGI each concurrent request to a sync view runs in a thread of its own, so a burst of
+# requests opens as many PostgreSQL connections at once (a WSGI server's threads used to cap
+# them). A pool per process bounds them: requests beyond it wait their turn for a connection.
+# Compose's web service sets it; 0 (the default: make run, the tests) opens one per request.
+_pool_size = env.int("BREAKFIX_DB_POOL_SIZE", default=0)
+if _pool_size > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _pool_size,
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from challenges.console.runner import Exit, Output, RunnerError, output_with_notes
 from challenges.console.runner_async import akubectl_stream
@@ -79,6 +80,21 @@ def time_limit(prepared: Prepared) -> float:
     return float(settings.BREAKFIX_CONSOLE_TIMEOUT_SECONDS)
 
 
+def _begin(*, attempt: Attempt, line: str) -> Prepared | ConsoleCommand:
+    """Read the line; then give the thread's database connection back (sync).
+
+    A stream may stay open for minutes, and a connection is one of PostgreSQL's hundred: an
+    open stream holds none (the finished command opens one to be stored). A connection inside
+    a transaction (a test's) is left alone.
+    """
+    try:
+        return console_prepare(attempt=attempt, line=line)
+    finally:
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
+
+
 def _finish(
     prepared: Prepared, token: str, chunks: list[str], end: Exit | None, seconds: float, started: float
 ) -> ConsoleCommand:
@@ -106,7 +122,7 @@ def _finish(
 async def console_stream(*, attempt: Attempt, line: str) -> AsyncGenerator[StreamEvent]:
     """Run `line` as the attempt's learner: Started, the output's Chunks, then Finished (or NotRun)."""
     try:
-        prepared = await sync_to_async(console_prepare)(attempt=attempt, line=line)
+        prepared = await sync_to_async(_begin)(attempt=attempt, line=line)
     except ConsoleUnavailable as exc:
         yield NotRun(line=line, message=str(exc))
         return
