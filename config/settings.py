@@ -7,6 +7,7 @@ secret key.
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import django_stubs_ext
@@ -62,6 +63,14 @@ MIDDLEWARE = [
     # A view over its rate limit raises Ratelimited; this turns it into RATELIMIT_VIEW's 429.
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
+
+# Served through ASGI (uvicorn): WhiteNoise's static files and the CSV exports stream from sync
+# iterators, which Django's ASGI handler reads in a thread, as it should, with a warning each time.
+warnings.filterwarnings(
+    "ignore",
+    message="StreamingHttpResponse must consume synchronous iterators",
+    module="django.core.handlers.asgi",
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -81,6 +81,16 @@ def test_the_console_completes_streams_and_stops_like_a_terminal(
     line.press("Tab")
     expect(page.locator("#console-completions")).to_contain_text("Nothing to complete")
     expect(line).to_have_value("kubectl get pods --kubec")
+    line.fill("kubectl get pods --")
+    line.press("Tab")
+    listed = page.locator("#console-completions")
+    expect(listed).to_contain_text("--show-labels")
+    expect(listed).to_contain_text("--watch")
+    expect(listed).to_contain_text("After listing/getting the requested object, watch for changes")  # kubectl's words
+    for refused in ("--kubeconfig", "--token", "--as", "--server", "--all-namespaces", "--filename"):
+        expect(listed.locator("code", has_text=re.compile(f"^{refused}$"))).to_have_count(0)
+    screenshots.take(page, "console-flags")
+    line.press("Escape")
 
     # A watch streams: a pod changed through the API shows within a second.
     line.fill("kubectl get pods -w")

@@ -152,6 +152,10 @@
       .then(function (response) {
         if (response.status === 204) { entry.remove(); running.ended = true; return null; }
         if (!response.ok || !response.body) { throw new Error("the server answered " + response.status); }
+        if ((response.headers.get("Content-Type") || "").indexOf("ndjson") < 0) {
+          // A log-in page, after a redirect: the session has ended.
+          throw new Error("the answer was a page, not the command's output: has your session ended?");
+        }
         return self.read(response.body, running);
       })
       .catch(function (error) {
@@ -250,7 +254,10 @@
       var button = make("button", "console-completion");
       button.type = "button";
       button.appendChild(make("code", "", candidate.value));
-      if (candidate.description) { button.appendChild(make("span", "console-completion-about", candidate.description)); }
+      if (candidate.description) {
+        button.appendChild(make("span", "console-completion-about", candidate.description));
+        button.title = candidate.description;  // the whole of it, where the list cuts it short
+      }
       button.addEventListener("click", function () {
         self.setLine(base + candidate.value + (result.no_space ? "" : " "), after);
         self.hideCompletions();
