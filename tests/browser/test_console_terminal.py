@@ -86,7 +86,9 @@ def test_the_console_completes_streams_and_stops_like_a_terminal(
     listed = page.locator("#console-completions")
     expect(listed).to_contain_text("--show-labels")
     expect(listed).to_contain_text("--watch")
-    expect(listed).to_contain_text("After listing/getting the requested object, watch for changes")  # kubectl's words
+    expect(listed).to_contain_text(
+        "After listing/getting the requested object, watch for changes"
+    )  # kubectl's words
     for refused in ("--kubeconfig", "--token", "--as", "--server", "--all-namespaces", "--filename"):
         expect(listed.locator("code", has_text=re.compile(f"^{refused}$"))).to_have_count(0)
     screenshots.take(page, "console-flags")
