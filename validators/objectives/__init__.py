@@ -31,6 +31,8 @@ Each spec model's docstring documents its fields.
     reachability  from: {workload: name} | {labelSelector: {...}}, to: (same), port: 5678,
                   protocol: TCP, expect: allowed|blocked
                   # or checks: [{from, to, port, protocol, expect}, ...], every path must hold
+                  # a peer may also be {namespace: kube-system, labels: {k8s-app: kube-dns}} (a pod
+                  # described, judged by policy alone) or {address: 203.0.113.10} (outside the cluster)
 """
 
 from validators.objectives import (
