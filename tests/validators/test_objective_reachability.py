@@ -298,8 +298,8 @@ def test_a_dns_rule_admits_both_protocols_and_the_message_leaves_the_other_names
         assert result.passed, result.message
         assert "Ingress" not in result.message
         assert (
-            f"policy `allow-dns` lets app=frontend reach k8s-app=kube-dns in namespace kube-system on {protocol} 53"
-            in result.message
+            "policy `allow-dns` lets app=frontend reach k8s-app=kube-dns in namespace kube-system "
+            f"on {protocol} 53" in result.message
         )
 
 
