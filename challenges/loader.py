@@ -24,6 +24,8 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 GUARD_KINDS = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
 # Objects a challenge may not create: the namespace is the platform's, and cluster-wide RBAC or
 # nodes would reach beyond the learner's environment.
+# On an object of solution/: the reference fix deletes this object instead of applying it.
+SOLUTION_ACTION = "breakfix.dev/solution"
 FORBIDDEN_KINDS = {"Namespace", "ClusterRole", "ClusterRoleBinding", "Node", "CustomResourceDefinition"}
 
 
@@ -130,6 +132,15 @@ def _check_object(path: Path, doc: Any, node: yaml.Node | None, folder: str) -> 
         problems.append(problem(f"guards hold only {' and '.join(sorted(GUARD_KINDS))}, not {kind}", "kind"))
     if folder != "guards" and (kind in FORBIDDEN_KINDS or kind in GUARD_KINDS):
         problems.append(problem(f"a {kind} is not allowed in {folder}/", "kind"))
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if isinstance(annotations, dict) and SOLUTION_ACTION in annotations:
+        where = ("metadata", "annotations", SOLUTION_ACTION)
+        if folder != "solution":
+            problems.append(problem(f"{SOLUTION_ACTION} belongs on objects of solution/ only", *where))
+        elif annotations[SOLUTION_ACTION] != "delete":
+            problems.append(
+                problem(f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object)", *where)
+            )
     return problems
 
 

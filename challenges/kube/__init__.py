@@ -4,7 +4,13 @@ Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanen
 kubernetes client's exceptions.
 """
 
-from challenges.kube.apply import apply_documents, delete_guards, guarded_namespaces, scope_guards
+from challenges.kube.apply import (
+    apply_documents,
+    delete_documents,
+    delete_guards,
+    guarded_namespaces,
+    scope_guards,
+)
 from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
 
 __all__ = [
@@ -12,6 +18,7 @@ __all__ = [
     "KubeRejected",
     "KubeUnavailable",
     "apply_documents",
+    "delete_documents",
     "delete_guards",
     "guarded_namespaces",
     "scope_guards",

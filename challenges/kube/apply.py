@@ -121,6 +121,25 @@ def apply_documents(
     return applied
 
 
+def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[Mapping[str, Any]]) -> int:
+    """Delete each named object (in `namespace` when namespaced); one already gone is fine.
+
+    Returns how many existed. Dependents go in the background, as kubectl deletes them.
+    """
+    discovery = Discovery(api_client)
+    deleted = 0
+    options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+    for document in documents:
+        api_version, kind, name = _identity(document)
+        resource = discovery.resolve(api_version, kind)
+        path = f"{resource.collection(namespace)}/{quote(name, safe='')}"
+        gone = rest.call(
+            api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True
+        )
+        deleted += gone is not None
+    return deleted
+
+
 def scope_guards(
     documents: Iterable[Mapping[str, Any]], namespace: str, *, labels: Mapping[str, str] | None = None
 ) -> list[Obj]:

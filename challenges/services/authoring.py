@@ -18,9 +18,9 @@ from kubernetes.client import ApiClient
 
 import validators
 from challenges.kube import rest
-from challenges.kube.apply import apply_documents, delete_guards, scope_guards
+from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
 from challenges.kube.errors import KubeError
-from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 
 PROVE_LABEL = "breakfix.dev/prove"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -133,10 +133,20 @@ def challenge_apply(
 ) -> int:
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     if solution:
-        return len(apply_documents(api_client, namespace, _documents(challenge, "solution")))
+        documents = _documents(challenge, "solution")
+        removed = [doc for doc in documents if _solution_deletes(doc)]
+        applied = apply_documents(
+            api_client, namespace, [doc for doc in documents if not _solution_deletes(doc)]
+        )
+        return len(applied) + delete_documents(api_client, namespace, removed)
     applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
     guards = scope_guards(_documents(challenge, "guards"), namespace)
     return len(applied) + len(apply_documents(api_client, namespace, guards))
+
+
+def _solution_deletes(document: dict[str, Any]) -> bool:
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(SOLUTION_ACTION) == "delete"
 
 
 def challenge_check(
@@ -147,7 +157,9 @@ def challenge_check(
 
 
 def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
-    """Every Deployment of the broken state has all its replicas ready (the check may then judge it)."""
+    """Every Deployment of the broken state has settled, so the check may judge it: all its
+    replicas are ready, or the pods it has are ready and it reports ReplicaFailure (the API server
+    refuses the rest, as a ResourceQuota does: no more pods will come)."""
     for doc in _documents(challenge, "manifests"):
         if doc.get("kind") != "Deployment":
             continue
@@ -159,8 +171,18 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
             what=f"read Deployment {name}",
             missing_ok=True,
         )
+        if not body:
+            return False
         want = (doc.get("spec") or {}).get("replicas", 1)
-        if not body or (body.get("status") or {}).get("readyReplicas", 0) != want:
+        status = body.get("status") or {}
+        ready = status.get("readyReplicas", 0)
+        if ready == want:
+            continue
+        refused = any(
+            c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        )
+        if not (refused and ready == status.get("replicas", 0)):
             return False
     return True
 
