@@ -39,8 +39,6 @@ READ_VERBS = ["get", "list", "watch"]
 # effect reaches past it. Read only, on purpose:
 # - endpoints (and endpointslices): hand-made endpoints send a Service's traffic to any address,
 #   another tenant's pods or the node's own services included; the controllers keep them.
-# - ingresses: on a shared ingress controller an Ingress can claim any host name, the
-#   platform's own included, and controller annotations have been code execution more than once.
 # - resourcequotas, limitranges, pods/status, events: the platform's and the controllers'.
 LEARNER_RULES: list[Obj] = [
     {
@@ -81,7 +79,8 @@ LEARNER_RULES: list[Obj] = [
     },
     {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ALL_VERBS},
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ALL_VERBS},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": READ_VERBS},
+    # Ingresses: only hosts under .test and no controller annotations (tenancy-policies.yaml).
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": ALL_VERBS},
     {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": READ_VERBS},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
     {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ALL_VERBS},
@@ -121,6 +120,7 @@ QUOTA = {
     "count/roles.rbac.authorization.k8s.io": "20",
     "count/rolebindings.rbac.authorization.k8s.io": "20",
     "count/networkpolicies.networking.k8s.io": "30",
+    "count/ingresses.networking.k8s.io": "10",
     "count/horizontalpodautoscalers.autoscaling": "10",
     "count/poddisruptionbudgets.policy": "10",
 }
