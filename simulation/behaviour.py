@@ -9,7 +9,7 @@ for one carries on once it is there).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from simulation import images, quantity
@@ -81,8 +81,10 @@ def holds(condition: Condition, run: RunContext, facts: Facts) -> bool:
         return False
     if any(path not in run.files for path in condition.files):
         return False
-    if any(text not in run.files.get(path, "") or path not in run.files
-           for path, text in condition.file_contains.items()):
+    if any(
+        text not in run.files.get(path, "") or path not in run.files
+        for path, text in condition.file_contains.items()
+    ):
         return False
     if any(name not in facts.services for name in condition.services):
         return False
@@ -126,10 +128,15 @@ def _spread(texts: list[str], start: datetime, end: datetime, env: Mapping[str, 
     return [LogLine(start + step * i, expand_line(text, env)) for i, text in enumerate(texts)]
 
 
-def _crash_lines(texts: list[str], at: datetime, env: Mapping[str, str]) -> list[LogLine]:
-    """A crashing application's last words, written in the moments before it exits."""
-    n = len(texts)
-    return [LogLine(at - timedelta(milliseconds=10 * (n - 1 - i)), expand_line(t, env)) for i, t in enumerate(texts)]
+def _crash_lines(texts: list[str], start: datetime, end: datetime, env: Mapping[str, str]) -> list[LogLine]:
+    """A crashing application's output: what it prints as it starts, and its last words as it exits."""
+    if not texts:
+        return []
+    *early, last = texts
+    lines = [
+        LogLine(start + timedelta(milliseconds=10 * i), expand_line(t, env)) for i, t in enumerate(early)
+    ]
+    return [*lines, LogLine(end, expand_line(last, env))]
 
 
 def plan_run(
@@ -150,35 +157,49 @@ def plan_run(
     if behaviour is None:
         ends = started_at + timedelta(seconds=1) if completes_by_default else None
         return RunPlan(started_at=started_at, serving_from=started_at, ends_at=ends)
-    listens = tuple(behaviour.listens) if behaviour.listens is not None else None
-    paths = tuple(behaviour.http_paths) if behaviour.http_paths is not None else None
-    common = {"started_at": started_at, "listens": listens, "http_paths": paths}
-
+    base_plan = RunPlan(
+        started_at=started_at,
+        listens=tuple(behaviour.listens) if behaviour.listens is not None else None,
+        http_paths=tuple(behaviour.http_paths) if behaviour.http_paths is not None else None,
+    )
     failure = next((f for f in behaviour.failures if triggered(f, run, facts)), None)
     if failure is not None and not failure.waits:
         assert failure.exit_code is not None
         ends = started_at + timedelta(seconds=failure.after_seconds)
-        lines = tuple(_crash_lines(failure.logs, ends, run.env))
-        return RunPlan(ends_at=ends, exit_code=failure.exit_code, reason="Error", lines=lines, **common)
+        return replace(
+            base_plan,
+            ends_at=ends,
+            exit_code=failure.exit_code,
+            reason="Error",
+            lines=tuple(_crash_lines(failure.logs, started_at, ends, run.env)),
+        )
     if failure is not None and released_at is None:
         lines = tuple(_spread(failure.logs, started_at, started_at, run.env))
-        return RunPlan(lines=lines, waiting_for=failure, **common)
+        return replace(base_plan, lines=lines, waiting_for=failure)
 
     base = released_at or started_at
     serving = base + timedelta(seconds=behaviour.start_seconds)
-    lines = _spread(behaviour.logs, base, serving, run.env)
+    healthy = tuple(_spread(behaviour.logs, base, serving, run.env))
     need = behaviour.memory_bytes()
     limit = quantity.parse(memory_limit) if memory_limit else None
     if need is not None and limit is not None and limit < need:
         killed = base + timedelta(seconds=max(1.0, behaviour.start_seconds))
-        kept = tuple(line for line in lines if line.at < killed)
-        served = serving if serving < killed else None
-        return RunPlan(serving_from=served, ends_at=killed, exit_code=OOM_EXIT_CODE, reason="OOMKilled",
-                       lines=kept, **common)
+        return replace(
+            base_plan,
+            serving_from=serving if serving < killed else None,
+            ends_at=killed,
+            exit_code=OOM_EXIT_CODE,
+            reason="OOMKilled",
+            lines=tuple(line for line in healthy if line.at < killed),
+        )
     completion = behaviour.completes or (Completion() if completes_by_default else None)
     if completion is None:
-        return RunPlan(serving_from=serving, lines=tuple(lines), **common)
-    ends = serving + timedelta(seconds=completion.after_seconds)
-    reason = "Completed" if completion.exit_code == 0 else "Error"
-    return RunPlan(serving_from=serving, ends_at=ends, exit_code=completion.exit_code, reason=reason,
-                   lines=tuple(lines), **common)
+        return replace(base_plan, serving_from=serving, lines=healthy)
+    return replace(
+        base_plan,
+        serving_from=serving,
+        ends_at=serving + timedelta(seconds=completion.after_seconds),
+        exit_code=completion.exit_code,
+        reason="Completed" if completion.exit_code == 0 else "Error",
+        lines=healthy,
+    )

@@ -89,8 +89,16 @@ class Step:
             self.wake_at = at
 
 
-def waiting(name: str, image: str, reason: str, message: str = "", *, restarts: int = 0,
-            last: Obj | None = None, image_id: str = "") -> Obj:
+def waiting(
+    name: str,
+    image: str,
+    reason: str,
+    message: str = "",
+    *,
+    restarts: int = 0,
+    last: Obj | None = None,
+    image_id: str = "",
+) -> Obj:
     state: Obj = {"reason": reason}
     if message:
         state["message"] = message

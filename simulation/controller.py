@@ -124,7 +124,9 @@ class Controller:
         elif change.resource == "nodes" and change.kind == "LISTED":
             self.dirty.update(self._pod_keys())
         if change.resource == "pods" and change.kind == "LISTED":
-            live = {(str(p["metadata"].get("namespace")), str(p["metadata"].get("uid"))) for p in change.items}
+            live = {
+                (str(p["metadata"].get("namespace")), str(p["metadata"].get("uid"))) for p in change.items
+            }
             self.logs.sweep(live)
 
     def _namespace_changed(self, namespace: str) -> None:
@@ -159,20 +161,26 @@ class Controller:
             return
         namespace = key[0]
         around = Surroundings(
-            objects=resolve.Objects(namespace, self.cache.in_namespace("configmaps", namespace),
-                                    self.cache.in_namespace("secrets", namespace)),
+            objects=resolve.Objects(
+                namespace,
+                self.cache.in_namespace("configmaps", namespace),
+                self.cache.in_namespace("secrets", namespace),
+            ),
             facts=self._facts(namespace),
             simulation=self.simulations.for_namespace(namespace),
             images_on_node=self._images_on(node_name),
         )
         host_ip = _internal_ip(node)
         uid = str(pod["metadata"].get("uid"))
-        result = kubelet.sync(pod, around, kubelet.Node(host_ip, lambda: self._allocate(uid, node)), self.memory)
+        result = kubelet.sync(
+            pod, around, kubelet.Node(host_ip, lambda: self._allocate(uid, node)), self.memory
+        )
+        # Logs first: what a container prints is there before the kubelet reports it running.
+        self._write_logs(pod, result.logs)
         if result.status is not None and not self._patch(pod, result.status):
             return  # it changed meanwhile: its watch event brings it back with the new version
         for event in result.events:
             self.recorder.record(pod, event, node=node_name)
-        self._write_logs(pod, result.logs)
         if result.wake_at is not None:
             heapq.heappush(self.timers, (result.wake_at, key))
 
@@ -182,17 +190,26 @@ class Controller:
         # The whole status, conditions and container lists included, replaces the old one.
         body = {"metadata": {"resourceVersion": meta.get("resourceVersion")}, "status": status}
         try:
-            code, answer = self.kube.request("PATCH", path, body=body, content_type="application/merge-patch+json")
+            code, answer = self.kube.request(
+                "PATCH", path, body=body, content_type="application/merge-patch+json"
+            )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             logger.warning("status of %s/%s not written: %s", meta["namespace"], meta["name"], exc)
-            heapq.heappush(self.timers, (datetime.now(UTC) + timedelta(seconds=1), (meta["namespace"], meta["name"])))
+            heapq.heappush(
+                self.timers, (datetime.now(UTC) + timedelta(seconds=1), (meta["namespace"], meta["name"]))
+            )
             return False
         if code == 200:
             self.cache.put("pods", answer)
             return True
         if code not in (404, 409):
-            logger.warning("status of %s/%s refused: HTTP %s %s", meta["namespace"], meta["name"], code,
-                           answer.get("message"))
+            logger.warning(
+                "status of %s/%s refused: HTTP %s %s",
+                meta["namespace"],
+                meta["name"],
+                code,
+                answer.get("message"),
+            )
         return False
 
     def _note_stopping(self, pod: Obj, node: str) -> None:
@@ -203,8 +220,12 @@ class Controller:
         for status in (pod.get("status") or {}).get("containerStatuses") or []:
             if state_of(status)[0] == "running":
                 name = str(status.get("name"))
-                event = Event("Killing", f"Stopping container {name}", field_path=f"spec.containers{{{name}}}",
-                              at=datetime.now(UTC))
+                event = Event(
+                    "Killing",
+                    f"Stopping container {name}",
+                    field_path=f"spec.containers{{{name}}}",
+                    at=datetime.now(UTC),
+                )
                 self.recorder.record(pod, event, node=node)
 
     def _facts(self, namespace: str) -> Facts:
@@ -213,7 +234,11 @@ class Controller:
         for piece in self.cache.in_namespace("endpointslices", namespace).values():
             owner = ((piece.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name")
             for endpoint in piece.get("endpoints") or []:
-                if owner and endpoint.get("addresses") and (endpoint.get("conditions") or {}).get("ready") is not False:
+                if (
+                    owner
+                    and endpoint.get("addresses")
+                    and (endpoint.get("conditions") or {}).get("ready") is not False
+                ):
                     ready.add(str(owner))
         return Facts(services=services, endpoints=frozenset(ready))
 
@@ -223,7 +248,10 @@ class Controller:
             if (pod.get("spec") or {}).get("nodeName") != node:
                 continue
             status = pod.get("status") or {}
-            for item in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
+            for item in [
+                *(status.get("containerStatuses") or []),
+                *(status.get("initContainerStatuses") or []),
+            ]:
                 if item.get("imageID"):
                     found.add(str(item.get("image")))
         return frozenset(found)
@@ -235,7 +263,10 @@ class Controller:
         used = {ip for n, ip in self.assigned.values() if n == node_name}
         for pod in self.cache.all("pods"):
             status = pod.get("status") or {}
-            if (pod.get("spec") or {}).get("nodeName") == node_name and status.get("phase") not in ("Succeeded", "Failed"):
+            if (pod.get("spec") or {}).get("nodeName") == node_name and status.get("phase") not in (
+                "Succeeded",
+                "Failed",
+            ):
                 used.add(str(status.get("podIP") or ""))
         for cidr in (node.get("spec") or {}).get("podCIDRs") or [(node.get("spec") or {}).get("podCIDR")]:
             if not cidr:
@@ -262,15 +293,26 @@ class Controller:
         path = f"/apis/kwok.x-k8s.io/v1alpha1/namespaces/{namespace}/logs/{meta.get('name')}"
         document = self.logs.logs_object(pod, listed)
         try:
-            code, answer = self.kube.request("PATCH", path, body=document, query=[("fieldManager", "breakfix-simulation"),
-                                             ("force", "true")], content_type="application/apply-patch+yaml")
+            code, answer = self.kube.request(
+                "PATCH",
+                path,
+                body=document,
+                query=[("fieldManager", "breakfix-simulation"), ("force", "true")],
+                content_type="application/apply-patch+yaml",
+            )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             logger.warning("logs of %s/%s not served: %s", namespace, meta.get("name"), exc)
             return
         if 200 <= code < 300:
             self.logs_listed[uid] = listed
         elif code != 403:
-            logger.warning("logs of %s/%s not served: HTTP %s %s", namespace, meta.get("name"), code, answer.get("message"))
+            logger.warning(
+                "logs of %s/%s not served: HTTP %s %s",
+                namespace,
+                meta.get("name"),
+                code,
+                answer.get("message"),
+            )
 
     def _renew_lease(self, now: datetime) -> None:
         path = f"/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases/{LEASE_NAME}"
@@ -279,11 +321,20 @@ class Controller:
             "apiVersion": "coordination.k8s.io/v1",
             "kind": "Lease",
             "metadata": {"name": LEASE_NAME, "namespace": LEASE_NAMESPACE},
-            "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": LEASE_SECONDS, "renewTime": micro},
+            "spec": {
+                "holderIdentity": self.identity,
+                "leaseDurationSeconds": LEASE_SECONDS,
+                "renewTime": micro,
+            },
         }
         try:
-            self.kube.request("PATCH", path, body=document, query=[("fieldManager", "breakfix-simulation"),
-                              ("force", "true")], content_type="application/apply-patch+yaml")
+            self.kube.request(
+                "PATCH",
+                path,
+                body=document,
+                query=[("fieldManager", "breakfix-simulation"), ("force", "true")],
+                content_type="application/apply-patch+yaml",
+            )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             logger.warning("lease not renewed: %s", exc)
 

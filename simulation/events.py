@@ -95,8 +95,12 @@ class Recorder:
         now = datetime.now(UTC)
         for item in answer.get("items") or [] if status == 200 else []:
             involved = item.get("involvedObject") or {}
-            key = (str(item.get("reason")), str(item.get("message")), str(involved.get("fieldPath") or ""),
-                   str(item.get("type")))
+            key = (
+                str(item.get("reason")),
+                str(item.get("message")),
+                str(involved.get("fieldPath") or ""),
+                str(item.get("type")),
+            )
             name = str((item.get("metadata") or {}).get("name"))
             known[key] = Seen(name, int(item.get("count") or 1), _parse(item.get("firstTimestamp"), now))
         self.pods[uid] = known
@@ -126,8 +130,9 @@ class Recorder:
                 status, answer = self.kube.request("POST", path, body=document)
             else:
                 patch = {"count": count, "lastTimestamp": document["lastTimestamp"]}
-                status, answer = self.kube.request("PATCH", f"{path}/{name}", body=patch,
-                                                   content_type="application/merge-patch+json")
+                status, answer = self.kube.request(
+                    "PATCH", f"{path}/{name}", body=patch, content_type="application/merge-patch+json"
+                )
                 if status == 404:
                     status, answer = self.kube.request("POST", path, body=document)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -138,7 +143,9 @@ class Recorder:
             if event.count is not None:
                 self.per_run[(uid, key, event.run)] = event.count
         elif status != 403:  # a namespace on its way out refuses new events
-            logger.warning("event %s/%s not recorded: HTTP %s %s", namespace, name, status, answer.get("message"))
+            logger.warning(
+                "event %s/%s not recorded: HTTP %s %s", namespace, name, status, answer.get("message")
+            )
 
     def forget(self, uid: str) -> None:
         self.pods.pop(uid, None)

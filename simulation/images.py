@@ -10,7 +10,7 @@ DEFAULT_REGISTRY = "docker.io"
 
 def normalize(reference: str) -> str:
     """`nginx:1.27` → `docker.io/library/nginx:1.27`, as the runtime resolves it; untagged means :latest."""
-    name, digest = (reference.split("@", 1) + [""])[:2]
+    name, digest = [*reference.split("@", 1), ""][:2]
     first, _, rest = name.partition("/")
     if not rest:
         name = f"{DEFAULT_REGISTRY}/library/{name}"

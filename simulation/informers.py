@@ -42,7 +42,9 @@ def key_of(obj: Obj) -> tuple[str, str]:
 
 
 class Informer(threading.Thread):
-    def __init__(self, kube: Kube, resource: str, changes: queue.Queue[Change], stop: threading.Event) -> None:
+    def __init__(
+        self, kube: Kube, resource: str, changes: queue.Queue[Change], stop: threading.Event
+    ) -> None:
         super().__init__(name=f"watch-{resource}", daemon=True)
         self.kube, self.resource, self.changes, self.stop = kube, resource, changes, stop
         self.listed = threading.Event()

@@ -35,25 +35,41 @@ class Kube:
     def close(self) -> None:
         self.api.close()
 
-    def _prepare(self, method: str, path: str, query: list[tuple[str, str]] | None,
-                 body: Obj | None, content_type: str) -> tuple[str, str, dict[str, str], Any]:
+    def _prepare(
+        self, method: str, path: str, query: list[tuple[str, str]] | None, body: Obj | None, content_type: str
+    ) -> tuple[str, str, dict[str, str], Any]:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = content_type
         method, url, headers, serialized, _ = self.api.param_serialize(
-            method=method, resource_path=path, query_params=query or [], header_params=headers, body=body,
+            method=method,
+            resource_path=path,
+            query_params=query or [],
+            header_params=headers,
+            body=body,
             auth_settings=["BearerToken"],
         )
         return method, url, headers, serialized
 
-    def request(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
-                body: Obj | None = None, content_type: str = "application/json",
-                timeout: float = 10.0) -> tuple[int, Obj]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        body: Obj | None = None,
+        content_type: str = "application/json",
+        timeout: float = 10.0,
+    ) -> tuple[int, Obj]:
         """(status, decoded body) for any HTTP answer; urllib3 errors propagate when none came."""
         method, url, headers, serialized = self._prepare(method, path, query, body, content_type)
         response = self.api.rest_client.pool_manager.request(
-            method, url, headers=headers, body=json.dumps(serialized) if serialized is not None else None,
-            timeout=urllib3.Timeout(total=timeout), preload_content=True,
+            method,
+            url,
+            headers=headers,
+            body=json.dumps(serialized) if serialized is not None else None,
+            timeout=urllib3.Timeout(total=timeout),
+            preload_content=True,
         )
         try:
             decoded = json.loads(response.data or b"{}")
@@ -81,7 +97,10 @@ class Kube:
         ]
         method, url, headers, _ = self._prepare("GET", path, query, None, "")
         response = self.api.rest_client.pool_manager.request(
-            method, url, headers=headers, preload_content=False,
+            method,
+            url,
+            headers=headers,
+            preload_content=False,
             timeout=urllib3.Timeout(connect=5.0, read=WATCH_SECONDS + 30),
         )
         try:

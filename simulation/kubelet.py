@@ -61,7 +61,11 @@ def _mount_failed(pod: Obj, error: resolve.MountError, memory: Memory, now: date
 def sync(pod: Obj, around: Surroundings, node: Node, memory: Memory, now: datetime | None = None) -> PodSync:
     meta, spec, old = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
     result = PodSync()
-    if meta.get("deletionTimestamp") or not spec.get("nodeName") or old.get("phase") in ("Succeeded", "Failed"):
+    if (
+        meta.get("deletionTimestamp")
+        or not spec.get("nodeName")
+        or old.get("phase") in ("Succeeded", "Failed")
+    ):
         return result
     # The API keeps whole seconds: work in them, so a restarted controller reads the same times.
     now = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -82,14 +86,20 @@ def sync(pod: Obj, around: Surroundings, node: Node, memory: Memory, now: dateti
     statuses = status.get("containerStatuses") or []
     initialized = podstatus.initialized_condition(spec, init_statuses, statuses, "Pending")
     is_terminal = podstatus.terminal(spec, init_statuses, statuses)
-    phase = podstatus.phase(spec, init_statuses, statuses, is_terminal=is_terminal,
-                            initialized=initialized["status"] == "True")
+    phase = podstatus.phase(
+        spec, init_statuses, statuses, is_terminal=is_terminal, initialized=initialized["status"] == "True"
+    )
     initialized = podstatus.initialized_condition(spec, init_statuses, statuses, phase)
     containers_ready, ready = podstatus.ready_conditions(pod, init_statuses, statuses, phase)
-    to_start = {"type": "PodReadyToStartContainers", "status": "True" if sandbox and not is_terminal else "False"}
+    to_start = {
+        "type": "PodReadyToStartContainers",
+        "status": "True" if sandbox and not is_terminal else "False",
+    }
     generation = meta.get("generation")
     status["conditions"] = podstatus.merge_conditions(
-        old.get("conditions") or [], [to_start, initialized, ready, containers_ready], now=stamp(now),
+        old.get("conditions") or [],
+        [to_start, initialized, ready, containers_ready],
+        now=stamp(now),
         generation=int(generation) if generation is not None else None,
     )
     status["phase"] = phase
@@ -116,15 +126,24 @@ def _sandbox(pod: Obj, node: Node, status: Obj) -> None:
         status["podIPs"] = [{"ip": ip}]
 
 
-def _containers(pod: Obj, around: Surroundings, memory: Memory, now: datetime,
-                mounted: dict[str, dict[str, str] | None], status: Obj, result: PodSync) -> None:
+def _containers(
+    pod: Obj,
+    around: Surroundings,
+    memory: Memory,
+    now: datetime,
+    mounted: dict[str, dict[str, str] | None],
+    status: Obj,
+    result: PodSync,
+) -> None:
     spec = pod["spec"]
     old_init = {s.get("name"): s for s in status.get("initContainerStatuses") or []}
     old_main = {s.get("name"): s for s in status.get("containerStatuses") or []}
     pod_ip = str(status.get("podIP") or "")
 
     def advance(container: Obj, init: bool, table: dict[Any, Obj]) -> Obj:
-        c = Container(pod, container, init, table.get(container.get("name")), around, memory, now, pod_ip, mounted)
+        c = Container(
+            pod, container, init, table.get(container.get("name")), around, memory, now, pod_ip, mounted
+        )
         moved: Step = step(c)
         result.events.extend(moved.events)
         result.wake(moved.wake_at)
@@ -156,7 +175,8 @@ def _containers(pod: Obj, around: Surroundings, memory: Memory, now: datetime,
         status["containerStatuses"] = [advance(c, False, old_main) for c in spec.get("containers") or []]
     else:
         status["containerStatuses"] = [
-            old_main.get(c.get("name")) or _placeholder(c, "PodInitializing") for c in spec.get("containers") or []
+            old_main.get(c.get("name")) or _placeholder(c, "PodInitializing")
+            for c in spec.get("containers") or []
         ]
 
 

@@ -124,7 +124,9 @@ class Container:
         return any(o.get("kind") == "Job" for o in self.pod["metadata"].get("ownerReferences") or [])
 
     def image_changed(self) -> bool:
-        return bool(self.old) and images.normalize(self.image) != images.normalize(str(self.old.get("image")))
+        if not self.old:
+            return False
+        return images.normalize(self.image) != images.normalize(str(self.old.get("image")))
 
     def context(self, env: dict[str, str]) -> RunContext:
         words = [*(self.spec.get("command") or []), *(self.spec.get("args") or [])]
@@ -145,7 +147,10 @@ def _pull_events(c: Container) -> list[Event]:
     took = "812ms (812ms including waiting)"
     return [
         c.event("Pulling", f'Pulling image "{image}"'),
-        c.event("Pulled", f'Successfully pulled image "{image}" in {took}. Image size: {_image_size(image)} bytes.'),
+        c.event(
+            "Pulled",
+            f'Successfully pulled image "{image}" in {took}. Image size: {_image_size(image)} bytes.',
+        ),
     ]
 
 
@@ -177,14 +182,24 @@ def start(c: Container, last: Obj | None) -> Step:
         env = resolve.environment(c.pod, c.spec, c.around.objects)
     except resolve.ConfigError as error:
         c.memory.retries[c.key] = c.now
-        status = waiting(c.name, image, "CreateContainerConfigError", str(error), restarts=kept, last=last,
-                         image_id=image_id)
+        status = waiting(
+            c.name,
+            image,
+            "CreateContainerConfigError",
+            str(error),
+            restarts=kept,
+            last=last,
+            image_id=image_id,
+        )
         step = Step(status, [*events, c.event("Failed", f"Error: {error}", "Warning")], log_run=log_run)
         step.wake(c.now + CONFIG_RETRY)
         return step
     record = RunRecord(new_container_id(), c.context(env))
     c.memory.runs[c.key] = record
-    events += [c.event("Created", f"Created container: {c.name}"), c.event("Started", f"Started container {c.name}")]
+    events += [
+        c.event("Created", f"Created container: {c.name}"),
+        c.event("Started", f"Started container {c.name}"),
+    ]
     c.old = {
         "name": c.name,
         "image": images.normalize(image),
@@ -221,9 +236,15 @@ def running(c: Container) -> Step:
     limit = ((c.spec.get("resources") or {}).get("limits") or {}).get("memory")
 
     def plan_now() -> Any:
-        return plan_run(behaviour=behaviour, run=record.context, facts=c.around.facts, started_at=started_at,
-                        completes_by_default=c.completes_by_default(), memory_limit=limit,
-                        released_at=record.released_at)
+        return plan_run(
+            behaviour=behaviour,
+            run=record.context,
+            facts=c.around.facts,
+            started_at=started_at,
+            completes_by_default=c.completes_by_default(),
+            memory_limit=limit,
+            released_at=record.released_at,
+        )
 
     run = plan_now()
     if run.waiting_for is not None and not triggered(run.waiting_for, record.context, c.around.facts):
@@ -235,8 +256,18 @@ def running(c: Container) -> Step:
     step = Step(status, log_run=int(status.get("restartCount") or 0))
     for unhealthy in probes.unhealthy:
         message = f"{unhealthy.kind.capitalize()} probe failed: {unhealthy.message}"
-        step.events.append(Event("Unhealthy", message, "Warning", field_path(c.name, c.init), unhealthy.last,
-                                 unhealthy.count, unhealthy.first, run=record.container_id))
+        step.events.append(
+            Event(
+                "Unhealthy",
+                message,
+                "Warning",
+                field_path(c.name, c.init),
+                unhealthy.last,
+                unhealthy.count,
+                unhealthy.first,
+                run=record.container_id,
+            )
+        )
     step.log_lines = [(line.at, line.text) for line in run.logs_until(end or c.now)]
     if end is None:
         # An init container is ready only once it has completed.
@@ -292,8 +323,15 @@ def exited(c: Container) -> Step:
         step.wake(visible)
         return step
     message = f"back-off {go_duration(delay)} restarting failed container={c.name} pod={c.pod_ref()}"
-    back = waiting(c.name, str(c.old.get("image")), "CrashLoopBackOff", message, restarts=restarts, last=ended,
-                   image_id=str(c.old.get("imageID") or ""))
+    back = waiting(
+        c.name,
+        str(c.old.get("image")),
+        "CrashLoopBackOff",
+        message,
+        restarts=restarts,
+        last=ended,
+        image_id=str(c.old.get("imageID") or ""),
+    )
     back["containerID"] = c.old.get("containerID")
     step.status = back
     message = f"Back-off restarting failed container {c.name} in pod {c.pod_ref()}"
@@ -316,8 +354,14 @@ def _pull_backoff(c: Container, reason: str, last: Obj | None, step: Step) -> St
     if reason == "ErrImagePull":
         error = images.pull_error(c.image)
         message = f'Back-off pulling image "{c.image}": ErrImagePull: {error}'
-        step.status = waiting(c.name, c.image, "ImagePullBackOff", message,
-                              restarts=int(c.old.get("restartCount") or 0) if c.old else 0, last=last)
+        step.status = waiting(
+            c.name,
+            c.image,
+            "ImagePullBackOff",
+            message,
+            restarts=int(c.old.get("restartCount") or 0) if c.old else 0,
+            last=last,
+        )
         step.events += [
             c.event("BackOff", f'Back-off pulling image "{c.image}"'),
             c.event("Failed", "Error: ImagePullBackOff", "Warning"),

@@ -9,7 +9,7 @@ as the kubelet reads the newest container and the one it replaced. Before any re
 
 from __future__ import annotations
 
-import os
+import contextlib
 import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -32,16 +32,16 @@ def render(lines: Iterable[tuple[datetime, str]]) -> str:
 def _replace(path: Path, content: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(content, encoding="utf-8")
-    os.replace(temporary, path)
+    temporary.replace(path)
 
 
 def _link(path: Path, target: str) -> None:
-    if path.is_symlink() and os.readlink(path) == target:
+    if path.is_symlink() and str(path.readlink()) == target:
         return
     temporary = path.with_name(f".{path.name}.link")
     temporary.unlink(missing_ok=True)
     temporary.symlink_to(target)
-    os.replace(temporary, path)
+    temporary.replace(path)
 
 
 class LogStore:
@@ -57,8 +57,9 @@ class LogStore:
     def previous(self, namespace: str, uid: str, container: str) -> Path:
         return self.pod_dir(namespace, uid) / container / "previous.log"
 
-    def write(self, namespace: str, uid: str, container: str, run: int,
-              lines: list[tuple[datetime, str]] | None) -> None:
+    def write(
+        self, namespace: str, uid: str, container: str, run: int, lines: list[tuple[datetime, str]] | None
+    ) -> None:
         """Make `run` the container's current log (with `lines`, when the run is live)."""
         folder = self.pod_dir(namespace, uid) / container
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,6 +83,8 @@ class LogStore:
 
     def remove(self, namespace: str, uid: str) -> None:
         shutil.rmtree(self.pod_dir(namespace, uid), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / namespace).rmdir()  # the namespace's last pod
 
     def sweep(self, live: set[tuple[str, str]]) -> None:
         """Remove the logs of every pod that is not in `live` (namespace, uid)."""

@@ -45,8 +45,9 @@ def terminal(spec: Obj, init_statuses: list[Obj], statuses: list[Obj]) -> bool:
     return False
 
 
-def phase(spec: Obj, init_statuses: list[Obj], statuses: list[Obj], *, is_terminal: bool,
-          initialized: bool) -> str:
+def phase(
+    spec: Obj, init_statuses: list[Obj], statuses: list[Obj], *, is_terminal: bool, initialized: bool
+) -> str:
     init = _by_name(init_statuses)
     pending_init = failed_init = pending_sidecars = 0
     for container in spec.get("initContainers") or []:
@@ -54,7 +55,11 @@ def phase(spec: Obj, init_statuses: list[Obj], statuses: list[Obj], *, is_termin
         state = (status or {}).get("state") or {}
         last = ((status or {}).get("lastState") or {}).get("terminated")
         if is_sidecar(container):
-            if status is None or "waiting" in state and not last or ("running" in state and not status.get("started")):
+            if (
+                status is None
+                or ("waiting" in state and not last)
+                or ("running" in state and not status.get("started"))
+            ):
                 pending_sidecars += 1
             continue
         if status is None or "running" in state:
@@ -82,7 +87,7 @@ def phase(spec: Obj, init_statuses: list[Obj], statuses: list[Obj], *, is_termin
             stopped += 1
             succeeded += state["terminated"].get("exitCode") == 0
         elif "waiting" in state:
-            if ((status.get("lastState") or {}).get("terminated")):
+            if (status.get("lastState") or {}).get("terminated"):
                 stopped += 1
             else:
                 waiting += 1
@@ -145,7 +150,9 @@ def initialized_condition(spec: Obj, init_statuses: list[Obj], statuses: list[Ob
     return _condition("Initialized", True)
 
 
-def ready_conditions(pod: Obj, init_statuses: list[Obj], statuses: list[Obj], pod_phase: str) -> tuple[Obj, Obj]:
+def ready_conditions(
+    pod: Obj, init_statuses: list[Obj], statuses: list[Obj], pod_phase: str
+) -> tuple[Obj, Obj]:
     """(ContainersReady, Ready)."""
     spec = pod.get("spec") or {}
     if pod_phase in ("Succeeded", "Failed"):
@@ -155,7 +162,10 @@ def ready_conditions(pod: Obj, init_statuses: list[Obj], statuses: list[Obj], po
     init = _by_name(init_statuses)
     found = _by_name(statuses)
     sidecars = [c for c in spec.get("initContainers") or [] if is_sidecar(c)]
-    for container, table in [*((c, init) for c in sidecars), *((c, found) for c in spec.get("containers") or [])]:
+    for container, table in [
+        *((c, init) for c in sidecars),
+        *((c, found) for c in spec.get("containers") or []),
+    ]:
         name = str(container.get("name"))
         status = table.get(name)
         if status is None:
@@ -177,9 +187,13 @@ def ready_conditions(pod: Obj, init_statuses: list[Obj], statuses: list[Obj], po
         if kind not in existing:
             gates.append(f'corresponding condition of pod readiness gate "{kind}" does not exist.')
         elif existing[kind].get("status") != "True":
-            gates.append(f'the status of pod readiness gate "{kind}" is not "True", but {existing[kind].get("status")}')
+            gates.append(
+                f'the status of pod readiness gate "{kind}" is not "True", but {existing[kind].get("status")}'
+            )
     if gates:
-        return _condition("ContainersReady", True), _condition("Ready", False, "ReadinessGatesNotReady", ", ".join(gates))
+        return _condition("ContainersReady", True), _condition(
+            "Ready", False, "ReadinessGatesNotReady", ", ".join(gates)
+        )
     return _condition("ContainersReady", True), _condition("Ready", True)
 
 

@@ -111,8 +111,9 @@ class ProbeOutcome:
     next_change: datetime | None = None  # the next tick that changes what the status or events say
 
 
-def _run(probe: Probe, plan: RunPlan, start: datetime, until: datetime, pod_ip: str,
-         outcome: ProbeOutcome) -> tuple[datetime | None, datetime | None]:
+def _run(
+    probe: Probe, plan: RunPlan, start: datetime, until: datetime, pod_ip: str, outcome: ProbeOutcome
+) -> tuple[datetime | None, datetime | None]:
     """Probe from `start` to `until`: (when it first succeeded enough, when it failed enough)."""
     failures = successes = 0
     seen: Counter[str] = Counter()
@@ -143,8 +144,13 @@ def _run(probe: Probe, plan: RunPlan, start: datetime, until: datetime, pod_ip: 
     return None, None
 
 
-def _record(outcome: ProbeOutcome, probe: Probe, seen: Counter[str], first: dict[str, datetime],
-            last: dict[str, datetime]) -> None:
+def _record(
+    outcome: ProbeOutcome,
+    probe: Probe,
+    seen: Counter[str],
+    first: dict[str, datetime],
+    last: dict[str, datetime],
+) -> None:
     for output, count in seen.items():
         outcome.unhealthy.append(Unhealthy(probe.kind, output, count, first[output], last[output]))
 

@@ -193,7 +193,9 @@ def _volume_files(volume: Obj, objects: Objects) -> dict[str, str] | None:
     files: dict[str, str] = {}
     for kind, ref in sources:
         object_name = str(ref.get("name" if kind == "configMap" else "secretName", "") or ref.get("name", ""))
-        data = objects.configmap_data(object_name) if kind == "configMap" else objects.secret_data(object_name)
+        data = (
+            objects.configmap_data(object_name) if kind == "configMap" else objects.secret_data(object_name)
+        )
         what = "configmap" if kind == "configMap" else "secret"
         if data is None:
             if _optional(ref):

@@ -29,7 +29,11 @@ def parse(obj: Obj) -> tuple[str, SimulationSpec | None, str]:
     try:
         return namespace, SimulationSpec.model_validate(spec), ""
     except ValidationError as error:
-        return namespace, None, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return (
+            namespace,
+            None,
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()),
+        )
 
 
 class Simulations:
@@ -55,7 +59,9 @@ class Simulations:
             namespace: SimulationSpec(
                 missing_images=[image for s in specs for image in s.missing_images],
                 containers=[c for s in specs for c in s.containers],
-            ) if len(specs) > 1 else specs[0]
+            )
+            if len(specs) > 1
+            else specs[0]
             for namespace, specs in merged.items()
         }
 
@@ -68,7 +74,9 @@ class Simulations:
         status: Obj = {"observedGeneration": generation, "problem": problem}
         try:
             code, answer = self.kube.request(
-                "PATCH", f"{PATH}/{name}/status", body={"status": status},
+                "PATCH",
+                f"{PATH}/{name}/status",
+                body={"status": status},
                 content_type="application/merge-patch+json",
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -42,7 +42,9 @@ class Condition(Spec):
     """Facts about one run of a container; every fact given must hold for the condition to hold."""
 
     env: list[str] = Field(default_factory=list, description="variables that are set and not empty")
-    env_equals: dict[str, str] = Field(default_factory=dict, description="variables with exactly these values")
+    env_equals: dict[str, str] = Field(
+        default_factory=dict, description="variables with exactly these values"
+    )
     files: list[str] = Field(default_factory=list, description="paths that exist in the container")
     file_contains: dict[str, str] = Field(default_factory=dict, description="files holding this text")
     services: list[str] = Field(default_factory=list, description="Services that exist in the namespace")
@@ -66,8 +68,10 @@ class Condition(Spec):
                 self.image,
             )
         ):
-            raise ValueError("a condition needs at least one of env, envEquals, files, fileContains, "
-                             "services, endpoints, argv, argvIncludes, image")
+            raise ValueError(
+                "a condition needs at least one of env, envEquals, files, fileContains, "
+                "services, endpoints, argv, argvIncludes, image"
+            )
         for name in [*self.env, *self.env_equals]:
             if not ENV_NAME.match(name):
                 raise ValueError(f"{name!r} is not an environment variable name")

@@ -23,7 +23,7 @@ from challenges.backends.base import (
     ClusterBackend,
     Obj,
 )
-from challenges.kube import delete_guards, guarded_namespaces, rest
+from challenges.kube import delete_guards, delete_simulations, guarded_namespaces, rest, simulated_namespaces
 from challenges.kube.kubeconfig import client_from_file
 
 ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
@@ -158,8 +158,9 @@ class NamespaceBackend(ClusterBackend):
         namespace = self.namespace(environment)
         path = f"/api/v1/namespaces/{quote(namespace)}"
         with self.platform_client(environment) as api:
-            # Guards are cluster-scoped: deleting the namespace would leave them behind.
+            # Guards and simulations are cluster-scoped: deleting the namespace would leave them.
             delete_guards(api, namespace)
+            delete_simulations(api, namespace)
             existing = rest.call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
             if existing is None:
                 return
@@ -197,4 +198,5 @@ class NamespaceBackend(ClusterBackend):
                 if not item["metadata"].get("deletionTimestamp")
             }
             found |= guarded_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
+            found |= simulated_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
         return {name for name in found if self.owns(name)}

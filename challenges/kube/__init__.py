@@ -1,4 +1,4 @@
-"""The platform's side of the Kubernetes API: server-side apply, guard scoping, credentials.
+"""The platform's side of the Kubernetes API: server-side apply, guard scoping, simulations, credentials.
 
 Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanent), never the
 kubernetes client's exceptions.
@@ -6,13 +6,17 @@ kubernetes client's exceptions.
 
 from challenges.kube.apply import apply_documents, delete_guards, guarded_namespaces, scope_guards
 from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
+from challenges.kube.simulation import apply_simulation, delete_simulations, simulated_namespaces
 
 __all__ = [
     "KubeError",
     "KubeRejected",
     "KubeUnavailable",
     "apply_documents",
+    "apply_simulation",
     "delete_guards",
+    "delete_simulations",
     "guarded_namespaces",
     "scope_guards",
+    "simulated_namespaces",
 ]

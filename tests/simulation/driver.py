@@ -18,21 +18,40 @@ Obj = dict[str, Any]
 T0 = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
 
 
-def pod(name: str = "web", *, containers: list[Obj] | None = None, init: list[Obj] | None = None,
-        restart_policy: str | None = None, labels: dict[str, str] | None = None, owner: str | None = None,
-        volumes: list[Obj] | None = None) -> Obj:
-    spec: Obj = {"nodeName": "kwok-node-0", "containers": containers or [{"name": "app", "image": "nginx:1.27"}]}
+def pod(
+    name: str = "web",
+    *,
+    containers: list[Obj] | None = None,
+    init: list[Obj] | None = None,
+    restart_policy: str | None = None,
+    labels: dict[str, str] | None = None,
+    owner: str | None = None,
+    volumes: list[Obj] | None = None,
+) -> Obj:
+    spec: Obj = {
+        "nodeName": "kwok-node-0",
+        "containers": containers or [{"name": "app", "image": "nginx:1.27"}],
+    }
     if init:
         spec["initContainers"] = init
     if restart_policy:
         spec["restartPolicy"] = restart_policy
     if volumes:
         spec["volumes"] = volumes
-    meta: Obj = {"name": name, "namespace": "shop", "uid": f"uid-{name}", "labels": labels or {}, "generation": 1}
+    meta: Obj = {
+        "name": name,
+        "namespace": "shop",
+        "uid": f"uid-{name}",
+        "labels": labels or {},
+        "generation": 1,
+    }
     if owner:
         meta["ownerReferences"] = [{"kind": owner, "name": "owner", "uid": "o"}]
-    return {"metadata": meta, "spec": spec, "status": {"phase": "Pending", "conditions": [
-        {"type": "PodScheduled", "status": "True"}]}}
+    return {
+        "metadata": meta,
+        "spec": spec,
+        "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]},
+    }
 
 
 @dataclass
@@ -83,8 +102,13 @@ class Run:
         return next(s for s in self.pod["status"].get(key) or [] if s["name"] == name)
 
 
-def world(simulation: Obj | None = None, *, configmaps: dict[str, Obj] | None = None,
-          secrets: dict[str, Obj] | None = None, services: frozenset[str] = frozenset()) -> Surroundings:
+def world(
+    simulation: Obj | None = None,
+    *,
+    configmaps: dict[str, Obj] | None = None,
+    secrets: dict[str, Obj] | None = None,
+    services: frozenset[str] = frozenset(),
+) -> Surroundings:
     return Surroundings(
         objects=resolve.Objects("shop", configmaps or {}, secrets or {}),
         facts=Facts(services=services, endpoints=services),

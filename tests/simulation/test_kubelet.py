@@ -14,8 +14,12 @@ CRASH_UNLESS_DB = {
             "startSeconds": 2,
             "logs": ["starting", "connected to ${DATABASE_URL}", "listening on :8080"],
             "failures": [
-                {"unless": {"env": ["DATABASE_URL"]}, "exitCode": 1, "afterSeconds": 1,
-                 "logs": ["starting", "FATAL: DATABASE_URL is not set"]},
+                {
+                    "unless": {"env": ["DATABASE_URL"]},
+                    "exitCode": 1,
+                    "afterSeconds": 1,
+                    "logs": ["starting", "FATAL: DATABASE_URL is not set"],
+                },
             ],
         }
     ]
@@ -123,12 +127,18 @@ def test_a_running_container_keeps_the_environment_it_was_started_with() -> None
 
 
 def test_an_image_that_does_not_exist_alternates_err_image_pull_and_image_pull_back_off() -> None:
-    run = Run(pod(containers=[{"name": "app", "image": "nginx:1.27-alpinee"}]),
-              world({"missingImages": ["docker.io/library/nginx:1.27-alpinee"]}))
+    run = Run(
+        pod(containers=[{"name": "app", "image": "nginx:1.27-alpinee"}]),
+        world({"missingImages": ["docker.io/library/nginx:1.27-alpinee"]}),
+    )
     run.until(40)
     seen = [state(s["containerStatuses"][0]) for _, s in run.history]
-    assert seen[:4] == ["waiting:ErrImagePull", "waiting:ImagePullBackOff", "waiting:ErrImagePull",
-                        "waiting:ImagePullBackOff"]
+    assert seen[:4] == [
+        "waiting:ErrImagePull",
+        "waiting:ImagePullBackOff",
+        "waiting:ErrImagePull",
+        "waiting:ImagePullBackOff",
+    ]
     assert run.pod["status"]["phase"] == "Pending"
     messages = [e.message for _, e in run.events]
     assert 'Pulling image "nginx:1.27-alpinee"' in messages
@@ -139,8 +149,11 @@ def test_an_image_that_does_not_exist_alternates_err_image_pull_and_image_pull_b
 
 
 def test_a_missing_configmap_key_is_create_container_config_error_until_it_exists() -> None:
-    container = {"name": "app", "image": "nginx:1.27",
-                 "env": [{"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "api", "key": "level"}}}]}
+    container = {
+        "name": "app",
+        "image": "nginx:1.27",
+        "env": [{"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "api", "key": "level"}}}],
+    }
     run = Run(pod(containers=[container]), world(configmaps={"api": {"data": {}}}))
     run.until(5)
     assert state(run.container()) == "waiting:CreateContainerConfigError"
@@ -153,7 +166,11 @@ def test_a_missing_configmap_key_is_create_container_config_error_until_it_exist
 
 def test_a_missing_secret_volume_keeps_the_pod_container_creating_with_failed_mount() -> None:
     volumes = [{"name": "creds", "secret": {"secretName": "db"}}]
-    container = {"name": "app", "image": "nginx:1.27", "volumeMounts": [{"name": "creds", "mountPath": "/creds"}]}
+    container = {
+        "name": "app",
+        "image": "nginx:1.27",
+        "volumeMounts": [{"name": "creds", "mountPath": "/creds"}],
+    }
     run = Run(pod(containers=[container], volumes=volumes), world())
     run.until(20)
     assert state(run.container()) == "waiting:ContainerCreating"
@@ -170,8 +187,11 @@ def test_a_memory_limit_below_what_the_app_needs_is_oom_killed_137() -> None:
     container = {"name": "app", "image": "shop/cache:2", "resources": {"limits": {"memory": "128Mi"}}}
     run = Run(pod(containers=[container]), world(simulation))
     run.until(4)
-    ended = next(s["containerStatuses"][0]["state"]["terminated"] for _, s in run.history
-                 if "terminated" in s["containerStatuses"][0]["state"])
+    ended = next(
+        s["containerStatuses"][0]["state"]["terminated"]
+        for _, s in run.history
+        if "terminated" in s["containerStatuses"][0]["state"]
+    )
     assert ended["reason"] == "OOMKilled" and ended["exitCode"] == 137
     enough = {"name": "app", "image": "shop/cache:2", "resources": {"limits": {"memory": "512Mi"}}}
     healthy = Run(pod(containers=[enough]), world(simulation))
@@ -182,7 +202,9 @@ def test_a_memory_limit_below_what_the_app_needs_is_oom_killed_137() -> None:
 def test_a_readiness_probe_on_a_port_nothing_listens_on_never_passes() -> None:
     simulation = {"containers": [{"name": "app", "listens": [8080]}]}
     probe = {"httpGet": {"path": "/healthz", "port": 8081}, "periodSeconds": 5}
-    run = Run(pod(containers=[{"name": "app", "image": "nginx:1.27", "readinessProbe": probe}]), world(simulation))
+    run = Run(
+        pod(containers=[{"name": "app", "image": "nginx:1.27", "readinessProbe": probe}]), world(simulation)
+    )
     run.until(30)
     assert state(run.container()) == "running" and run.container()["ready"] is False
     assert condition(run.pod["status"], "Ready") == "False"
@@ -197,7 +219,9 @@ def test_a_readiness_probe_on_a_port_nothing_listens_on_never_passes() -> None:
 def test_a_readiness_probe_on_the_right_port_passes_once_the_app_has_started() -> None:
     simulation = {"containers": [{"name": "app", "listens": [8080], "startSeconds": 7}]}
     probe = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 5}
-    run = Run(pod(containers=[{"name": "app", "image": "nginx:1.27", "readinessProbe": probe}]), world(simulation))
+    run = Run(
+        pod(containers=[{"name": "app", "image": "nginx:1.27", "readinessProbe": probe}]), world(simulation)
+    )
     run.until(30)
     ready_at = next(at for at, s in run.history if s["containerStatuses"][0]["ready"])
     assert (ready_at - run.history[0][0]).total_seconds() == 10
@@ -206,8 +230,10 @@ def test_a_readiness_probe_on_the_right_port_passes_once_the_app_has_started() -
 def test_a_liveness_probe_kills_a_slow_starter_and_a_startup_probe_saves_it() -> None:
     simulation = {"containers": [{"name": "app", "listens": [8080], "startSeconds": 45}]}
     liveness = {"httpGet": {"path": "/", "port": 8080}, "initialDelaySeconds": 10, "periodSeconds": 10}
-    killed = Run(pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": liveness}]),
-                 world(simulation))
+    killed = Run(
+        pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": liveness}]),
+        world(simulation),
+    )
     killed.until(40)
     assert killed.container()["restartCount"] >= 1
     last = killed.container()["lastState"]["terminated"]
@@ -215,16 +241,29 @@ def test_a_liveness_probe_kills_a_slow_starter_and_a_startup_probe_saves_it() ->
     assert "Container app failed liveness probe, will be restarted" in [e.message for _, e in killed.events]
 
     startup = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 10, "failureThreshold": 10}
-    saved = Run(pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": liveness,
-                                 "startupProbe": startup}]), world(simulation))
+    saved = Run(
+        pod(
+            containers=[
+                {"name": "app", "image": "shop/slow:1", "livenessProbe": liveness, "startupProbe": startup}
+            ]
+        ),
+        world(simulation),
+    )
     saved.until(120)
     assert saved.container()["restartCount"] == 0 and saved.container()["started"] is True
     assert saved.container()["ready"] is True
 
 
 def test_an_init_container_waiting_for_a_service_holds_the_pod_until_the_service_exists() -> None:
-    simulation = {"containers": [{"name": "wait-db", "logs": ["db is up"], "failures": [
-        {"unless": {"services": ["db"]}, "waits": True, "logs": ["waiting for db"]}]}]}
+    simulation = {
+        "containers": [
+            {
+                "name": "wait-db",
+                "logs": ["db is up"],
+                "failures": [{"unless": {"services": ["db"]}, "waits": True, "logs": ["waiting for db"]}],
+            }
+        ]
+    }
     run = Run(pod(init=[{"name": "wait-db", "image": "busybox:1.36"}]), world(simulation))
     run.until(20)
     assert state(run.container("wait-db", init=True)) == "running"
@@ -238,8 +277,20 @@ def test_an_init_container_waiting_for_a_service_holds_the_pod_until_the_service
 
 
 def test_a_failing_init_container_crash_loops_and_fails_the_pod_with_restart_policy_never() -> None:
-    simulation = {"containers": [{"name": "migrate", "failures": [
-        {"when": {"argvIncludes": ["migrat"]}, "exitCode": 2, "logs": ["Unknown command: 'migrat'"]}]}]}
+    simulation = {
+        "containers": [
+            {
+                "name": "migrate",
+                "failures": [
+                    {
+                        "when": {"argvIncludes": ["migrat"]},
+                        "exitCode": 2,
+                        "logs": ["Unknown command: 'migrat'"],
+                    }
+                ],
+            }
+        ]
+    }
     init = [{"name": "migrate", "image": "shop/api:1", "command": ["python", "manage.py", "migrat"]}]
     looping = Run(pod(init=init), world(simulation))
     looping.until(20)
@@ -255,11 +306,28 @@ def test_job_pods_complete_by_default_and_fail_when_their_command_is_wrong() -> 
     ok.until(5)
     assert ok.pod["status"]["phase"] == "Succeeded"
     assert ok.container()["state"]["terminated"]["reason"] == "Completed"
-    simulation = {"containers": [{"name": "app", "failures": [
-        {"unless": {"argv": ["python", "manage.py", "migrate"]}, "exitCode": 1, "logs": ["bad command"]}]}]}
-    failing = Run(pod(restart_policy="Never", owner="Job",
-                      containers=[{"name": "app", "image": "shop/api:1", "command": ["python", "migrat"]}]),
-                  world(simulation))
+    simulation = {
+        "containers": [
+            {
+                "name": "app",
+                "failures": [
+                    {
+                        "unless": {"argv": ["python", "manage.py", "migrate"]},
+                        "exitCode": 1,
+                        "logs": ["bad command"],
+                    }
+                ],
+            }
+        ]
+    }
+    failing = Run(
+        pod(
+            restart_policy="Never",
+            owner="Job",
+            containers=[{"name": "app", "image": "shop/api:1", "command": ["python", "migrat"]}],
+        ),
+        world(simulation),
+    )
     failing.until(5)
     assert failing.pod["status"]["phase"] == "Failed"
     assert condition(failing.pod["status"], "Ready") == "False"
