@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from kubernetes.client import ApiClient
@@ -32,6 +33,7 @@ from tests.live.simulated import (
 )
 
 pytestmark = pytest.mark.live
+Obj = dict[str, Any]
 
 CRASH = {
     "containers": [
@@ -57,6 +59,16 @@ def api(cluster: Cluster) -> Iterator[ApiClient]:
         yield client
 
 
+def pod_when(api: ApiClient, namespace: str, name: str, holds: Callable[[Obj], bool]) -> Obj | None:
+    found = pod(api, namespace, name)
+    return found if found and holds(found) else None
+
+
+def logs_when(cluster: Cluster, namespace: str, text: str, *args: str) -> str | None:
+    logs = kubectl(cluster.kubeconfig, namespace, "logs", *args).stdout
+    return logs if text in logs else None
+
+
 def configmap(name: str, data: dict[str, str]) -> dict[str, object]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
 
@@ -71,12 +83,11 @@ def test_a_container_that_exits_crash_loops_with_its_error_in_the_previous_logs_
     started = time.monotonic()
 
     looping = eventually(
-        lambda: (
-            (p := pod(api, namespace, "api"))
-            and state(container(p)) == "waiting:CrashLoopBackOff"
-            and container(p)["restartCount"] >= 1
-            and p
-            or None
+        lambda: pod_when(
+            api,
+            namespace,
+            "api",
+            lambda p: state(container(p)) == "waiting:CrashLoopBackOff" and container(p)["restartCount"] >= 1,
         ),
         "CrashLoopBackOff",
         timeout=20,
@@ -106,11 +117,7 @@ def test_a_container_that_exits_crash_loops_with_its_error_in_the_previous_logs_
     # Without a readiness probe a crashing run is Ready for the second it lives: wait for the
     # run that starts with the variable set, which says so in its log.
     logs = eventually(
-        lambda: (
-            "connected to" in (text := kubectl(cluster.kubeconfig, namespace, "logs", "api").stdout)
-            and text
-            or None
-        ),
+        lambda: logs_when(cluster, namespace, "connected to", "api"),
         "the pod to start cleanly at its next restart",
         timeout=50,
     )
@@ -121,7 +128,8 @@ def test_a_container_that_exits_crash_loops_with_its_error_in_the_previous_logs_
     assert state(container(healthy)) == "running" and condition(healthy, "Ready") == "True"
     assert "FATAL" in kubectl(cluster.kubeconfig, namespace, "logs", "api", "--previous").stdout
     print(
-        f"CrashLoopBackOff after {seconds_to_crash_loop:.1f}s; healthy {seconds_to_recover:.1f}s after the fix"
+        f"CrashLoopBackOff after {seconds_to_crash_loop:.1f}s; "
+        f"healthy {seconds_to_recover:.1f}s after the fix"
     )
 
 
@@ -159,11 +167,8 @@ def test_a_missing_configmap_key_is_create_container_config_error_until_the_key_
     apply(api, namespace, configmap("settings", {"mode": "strict"}))
     apply(api, namespace, pod_doc("app", [{"name": "app", "image": "nginx:1.27", "env": env}]))
     stuck = eventually(
-        lambda: (
-            (p := pod(api, namespace, "app"))
-            and state(container(p)) == "waiting:CreateContainerConfigError"
-            and p
-            or None
+        lambda: pod_when(
+            api, namespace, "app", lambda p: state(container(p)) == "waiting:CreateContainerConfigError"
         ),
         "CreateContainerConfigError",
         timeout=15,
@@ -314,10 +319,14 @@ def test_a_failing_init_container_holds_the_pod_until_what_it_waits_for_exists(
     init = [{"name": "wait-db", "image": "busybox:1.36", "command": ["sh", "-c", "nc -z db 5432"]}]
     apply(api, namespace, pod_doc("app", [{"name": "app", "image": "nginx:1.27"}], initContainers=init))
     eventually(
-        lambda: (
-            "Init:" in kubectl(cluster.kubeconfig, namespace, "get", "pod", "app").stdout
-            and container(pod(api, namespace, "app"), "wait-db", init=True).get("restartCount")
-            or None
+        lambda: pod_when(
+            api,
+            namespace,
+            "app",
+            lambda p: (
+                bool(container(p, "wait-db", init=True).get("restartCount"))
+                and "Init:" in kubectl(cluster.kubeconfig, namespace, "get", "pod", "app").stdout
+            ),
         ),
         "the init container to crash-loop",
         timeout=20,
