@@ -3,7 +3,7 @@
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from challenges.models import Attempt, Status
+from challenges.models import Attempt, Challenge, Status
 from tests.base import BaseTestCase
 
 
@@ -11,10 +11,10 @@ class CatalogTestCase(BaseTestCase):
     def slugs(self, response: object) -> list[str]:
         return [challenge.slug for challenge, _ in response.context["cards"]]  # type: ignore[attr-defined]
 
-    def test_it_lists_the_three_launch_challenges_to_anyone(self) -> None:
+    def test_it_lists_the_launch_challenges_to_anyone(self) -> None:
         r = self.client_for(None).get(reverse("catalog"))
         self.assertEqual(r.status_code, 200)
-        self.assertEqual(sorted(self.slugs(r)), ["expose-internally", "partial-outage", "wrong-selector"])
+        self.assertLessEqual({"expose-internally", "partial-outage", "wrong-selector"}, set(self.slugs(r)))
         self.assertContains(r, "Wrong Selector")
         self.assertContains(r, "About 10 min")
 
@@ -35,7 +35,7 @@ class CatalogTestCase(BaseTestCase):
 
     def test_it_ignores_unknown_filter_values(self) -> None:
         r = self.client_for(None).get(reverse("catalog"), {"difficulty": "<script>", "theme": "x"})
-        self.assertEqual(len(self.slugs(r)), 3)
+        self.assertEqual(len(self.slugs(r)), Challenge.objects.filter(published=True).count())
         self.assertNotContains(r, "<script>")
 
     def test_an_htmx_request_gets_only_the_cards(self) -> None:
