@@ -42,6 +42,7 @@ RENEW_EVERY = timedelta(seconds=3)
 # Every pod is looked at again this often, whatever happened: a missed event costs no more.
 RESYNC = timedelta(seconds=60)
 NAMESPACED_INPUTS = ("configmaps", "secrets", "services", "endpointslices")
+RETRY_FAILED = timedelta(seconds=5)
 
 
 class Controller:
@@ -51,7 +52,7 @@ class Controller:
         self.changes: queue.Queue[Change] = queue.Queue()
         self.stop = threading.Event()
         self.memory = Memory()
-        self.recorder = Recorder(kube)
+        self.recorder = Recorder(kube, started=datetime.now(UTC))
         self.logs = LogStore(state_dir / "logs")
         self.simulations = Simulations(kube)
         self.timers: list[tuple[datetime, PodKey]] = []
@@ -82,7 +83,14 @@ class Controller:
                 continue  # judge no pod before its namespace's objects are known
             for key in sorted(self.dirty):
                 self.dirty.discard(key)
-                self._sync(key)
+                try:
+                    self._sync(key)
+                except Exception:
+                    # One pod the simulation gets wrong must not stop the kubelet of all the others.
+                    logger.exception(
+                        "syncing pod %s/%s failed; trying again in %ss", *key, RETRY_FAILED.seconds
+                    )
+                    heapq.heappush(self.timers, (datetime.now(UTC) + RETRY_FAILED, key))
             if now >= self.next_renew:
                 self.next_renew = now + RENEW_EVERY
                 self._renew_lease(now)

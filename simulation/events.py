@@ -75,8 +75,9 @@ class Seen:
 
 
 class Recorder:
-    def __init__(self, kube: Kube) -> None:
+    def __init__(self, kube: Kube, *, started: datetime) -> None:
         self.kube = kube
+        self.started = started  # pods made since have no events of ours yet: no need to look
         self.pods: dict[str, dict[Key, Seen]] = {}  # pod uid → what was recorded about it
         self.per_run: dict[tuple[str, Key, str], int] = {}  # (uid, key, run) → count reached in that run
 
@@ -86,6 +87,10 @@ class Recorder:
         if uid in self.pods:
             return self.pods[uid]
         known: dict[Key, Seen] = {}
+        self.pods[uid] = known
+        created = _parse(meta.get("creationTimestamp"), self.started)
+        if created > self.started:
+            return known
         path = f"/api/v1/namespaces/{meta.get('namespace')}/events"
         query = [("fieldSelector", f"involvedObject.uid={uid},source={COMPONENT}")]
         try:

@@ -9,9 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import urllib3
-
-from simulation.kube import ApiError, Gone, Kube
+from simulation.kube import Gone, Kube
 
 Obj = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -67,8 +65,9 @@ class Informer(threading.Thread):
                         self.changes.put(Change(self.resource, kind, obj))
             except Gone:
                 continue
-            except (ApiError, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-                # The API server restarts or a CRD is not installed yet: keep trying, a little slower.
+            except Exception as exc:
+                # Whatever ended the watch (the API server restarting, a CRD not installed yet, an
+                # answer not understood), the cache must come back: keep trying, a little slower.
                 pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
                 failures += 1
                 if failures in (1, 10) or failures % 60 == 0:

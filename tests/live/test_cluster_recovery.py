@@ -132,6 +132,22 @@ def test_up_brings_back_a_cluster_whose_component_died(dedicated: str, component
     assert "already running and healthy" in healthy.stderr
 
 
+def test_up_replaces_a_simulation_controller_that_is_stuck(dedicated: str) -> None:
+    pid = int(pid_file("simulation").read_text())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        # Its Lease goes stale after 15 s; `up` replaces a controller 30 s old with a stale Lease.
+        time.sleep(17)
+        revived = script("up", dedicated)
+        assert revived.returncode == 0, revived.stderr
+        assert "stopped renewing its Lease" in revived.stderr
+        assert int(pid_file("simulation").read_text()) != pid
+        works("after-stuck-simulation")
+    finally:
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_down_cleans_up_a_cluster_that_is_half_broken(dedicated: str) -> None:
     # A dead API server and a lost pid file: kwokctl cannot delete it on its own any more.
     os.kill(int(pid_file("kube-apiserver").read_text()), signal.SIGKILL)
