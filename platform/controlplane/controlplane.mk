@@ -13,7 +13,7 @@ controlplane:
 	@$(CONTROLPLANE_DIR)/build
 
 ## cluster-up: start the local cluster and print its kubeconfig path
-cluster-up: controlplane
+cluster-up: controlplane python
 	@$(CONTROLPLANE_DIR)/up $(CLUSTER)
 
 ## cluster-down: stop the local cluster and remove its state
