@@ -27,8 +27,9 @@ from simulation.containers import Event, stamp, state_of
 from simulation.events import Recorder
 from simulation.informers import RESOURCES, Cache, Change, Informer
 from simulation.kube import Kube
-from simulation.lifecycle import Memory, Surroundings
+from simulation.lifecycle import Surroundings
 from simulation.logfiles import LogStore
+from simulation.memory import Memory
 from simulation.simulations import Simulations
 
 Obj = dict[str, Any]

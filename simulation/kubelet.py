@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from simulation import podstatus, resolve
 from simulation.containers import CONFIG_RETRY, Event, Step, stamp, waiting
-from simulation.lifecycle import Container, Memory, Surroundings, step
+from simulation.lifecycle import Container, Surroundings, step
+from simulation.memory import Memory
 
 Obj = dict[str, Any]
 
@@ -178,10 +179,3 @@ def _containers(
             old_main.get(c.get("name")) or _placeholder(c, "PodInitializing")
             for c in spec.get("containers") or []
         ]
-
-
-def age(pod: Obj, now: datetime) -> timedelta:
-    created = (pod.get("metadata") or {}).get("creationTimestamp")
-    if not created:
-        return timedelta(0)
-    return now - datetime.fromisoformat(str(created).replace("Z", "+00:00"))

@@ -31,38 +31,12 @@ from simulation.containers import (
     state_of,
     waiting,
 )
+from simulation.memory import Key, Memory, PullRecord, RunRecord
 from simulation.probes import evaluate
 from simulation.spec import SimulationSpec
 
 Obj = dict[str, Any]
-Key = tuple[str, str]  # (pod uid, container name)
 KILLED_EXIT_CODE = 137
-
-
-@dataclass
-class RunRecord:
-    container_id: str
-    context: RunContext
-    released_at: datetime | None = None
-
-
-@dataclass
-class PullRecord:
-    image: str
-    attempts: int
-    last: datetime
-
-
-@dataclass
-class Memory:
-    runs: dict[Key, RunRecord] = field(default_factory=dict)
-    pulls: dict[Key, PullRecord] = field(default_factory=dict)
-    retries: dict[Key, datetime] = field(default_factory=dict)
-
-    def forget(self, uid: str) -> None:
-        for table in (self.runs, self.pulls, self.retries):
-            for key in [k for k in table if k[0] == uid]:
-                del table[key]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import Any
 from simulation import kubelet, resolve
 from simulation.behaviour import Facts
 from simulation.containers import Event
-from simulation.lifecycle import Memory, Surroundings
+from simulation.lifecycle import Surroundings
+from simulation.memory import Memory
 from simulation.spec import SimulationSpec
 
 Obj = dict[str, Any]
