@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import validators
+from simulation.spec import SimulationSpec
 
 KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
@@ -60,6 +61,9 @@ class ChallengeFile(BaseModel):
     initial_situation: str = Field(alias="initialSituation", min_length=10)
     objectives: list[ObjectiveDef] = Field(min_length=1)
     hints: list[str] = Field(default_factory=list)
+    # What the applications of the manifests do, for a cluster that runs no containers (the local
+    # control plane); a real cluster runs the containers themselves.
+    simulation: SimulationSpec | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> ChallengeFile:

@@ -28,7 +28,13 @@ from challenges.backends.base import (
     Obj,
 )
 from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
-from challenges.kube import delete_guards, guarded_namespaces, rest
+from challenges.kube import (
+    delete_guards,
+    delete_simulations,
+    guarded_namespaces,
+    rest,
+    simulated_namespaces,
+)
 from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
 from challenges.kube.kubeconfig import client_from_file
 
@@ -210,8 +216,9 @@ class NamespaceBackend(ClusterBackend):
         namespace = self.namespace(environment)
         path = f"/api/v1/namespaces/{quote(namespace)}"
         with self.platform_client(environment) as api:
-            # Guards are cluster-scoped: deleting the namespace would leave them behind.
+            # Guards and simulations are cluster-scoped: deleting the namespace would leave them.
             delete_guards(api, namespace)
+            delete_simulations(api, namespace)
             existing = rest.call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
             if existing is None:
                 return
@@ -284,4 +291,5 @@ class NamespaceBackend(ClusterBackend):
                 or self._terminating_seconds(item["metadata"]) >= self.terminating_retry_seconds
             }
             found |= guarded_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
+            found |= simulated_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
         return {name for name in found if self.owns(name)}

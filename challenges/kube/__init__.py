@@ -1,4 +1,4 @@
-"""The platform's side of the Kubernetes API: server-side apply, guard scoping, credentials.
+"""The platform's side of the Kubernetes API: server-side apply, guard scoping, simulations, credentials.
 
 Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanent), never the
 kubernetes client's exceptions.
@@ -12,14 +12,18 @@ from challenges.kube.apply import (
     scope_guards,
 )
 from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
+from challenges.kube.simulation import apply_simulation, delete_simulations, simulated_namespaces
 
 __all__ = [
     "KubeError",
     "KubeRejected",
     "KubeUnavailable",
     "apply_documents",
+    "apply_simulation",
     "delete_documents",
     "delete_guards",
+    "delete_simulations",
     "guarded_namespaces",
     "scope_guards",
+    "simulated_namespaces",
 ]

@@ -25,7 +25,7 @@ import validators
 from challenges import secrets
 from challenges.backends import BackendFailed, BackendUnavailable, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import KubeRejected, KubeUnavailable, apply_documents, scope_guards
+from challenges.kube import KubeRejected, KubeUnavailable, apply_documents, apply_simulation, scope_guards
 from challenges.models import (
     FINISHED_STATUSES,
     LIVE_STATUSES,
@@ -236,6 +236,9 @@ def attempt_provision(*, attempt: Attempt) -> None:
     try:
         backend.create(environment, attempt_id=attempt.pk)
         with backend.platform_client(environment) as api:
+            # Before the workloads: their first pods already behave as the challenge says.
+            simulation = (attempt.version.definition.get("challenge") or {}).get("simulation")
+            apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: backend.prefix})
             apply_documents(api, namespace, attempt.version.documents("manifests"))
             guards = scope_guards(
                 attempt.version.documents("guards"), namespace, labels={INSTALLATION_LABEL: backend.prefix}

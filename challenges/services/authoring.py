@@ -20,6 +20,7 @@ import validators
 from challenges.kube import rest
 from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
 from challenges.kube.errors import KubeError
+from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 
 PROVE_LABEL = "breakfix.dev/prove"
@@ -115,7 +116,28 @@ def challenge_lint(*, challenge: LoadedChallenge) -> list[str]:
                     f"{challenge.slug}: objective {objective.key!r} names {kind} {name!r}, "
                     "which neither manifests/ nor solution/ creates"
                 )
+    containers = {
+        str(container.get("name"))
+        for folder in ("manifests", "solution")
+        for doc in _documents(challenge, folder)
+        for container in _pod_containers(doc)
+    }
+    for behaviour in challenge.spec.simulation.containers if challenge.spec.simulation else []:
+        if behaviour.name not in containers:
+            problems.append(
+                f"{challenge.slug}: simulation describes container {behaviour.name!r}, "
+                "which no pod of manifests/ or solution/ has"
+            )
     return problems
+
+
+def _pod_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers and init containers of a Pod, or of the pod template of a workload."""
+    spec = doc.get("spec") or {}
+    if doc.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    pod = spec if doc.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+    return [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]
 
 
 def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
@@ -125,6 +147,7 @@ def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]
 
 def namespace_delete(api_client: ApiClient, *, name: str) -> None:
     delete_guards(api_client, name)
+    delete_simulations(api_client, name)
     rest.call(api_client, "DELETE", f"/api/v1/namespaces/{name}", what=f"delete {name}", missing_ok=True)
 
 
@@ -139,6 +162,8 @@ def challenge_apply(
             api_client, namespace, [doc for doc in documents if not _solution_deletes(doc)]
         )
         return len(applied) + delete_documents(api_client, namespace, removed)
+    simulation = (challenge.definition.get("challenge") or {}).get("simulation")
+    apply_simulation(api_client, namespace, simulation)
     applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
     guards = scope_guards(_documents(challenge, "guards"), namespace)
     return len(applied) + len(apply_documents(api_client, namespace, guards))
@@ -187,6 +212,61 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
     return True
 
 
+# A container that is not running for one of these reasons is still on its way up.
+STARTING = {"ContainerCreating", "PodInitializing"}
+
+
+def _pod_settled(pod: dict[str, Any], warned: set[str]) -> bool:
+    """The pod is ready, or shows what keeps it from being ready, as a kubelet or scheduler would."""
+    status = pod.get("status") or {}
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    if conditions.get("Ready") == "True" or conditions.get("PodScheduled") == "False":
+        return True
+    if status.get("phase") in ("Succeeded", "Failed") or (pod.get("metadata") or {}).get("uid") in warned:
+        return True
+    for container in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
+        state = container.get("state") or {}
+        waiting = (state.get("waiting") or {}).get("reason")
+        ended = state.get("terminated") or {}
+        if container.get("restartCount") or (waiting and waiting not in STARTING) or ended.get("exitCode"):
+            return True
+    return False
+
+
+def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
+    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not.
+
+    A broken state may be broken on purpose at the pod level (a crash loop, an image that cannot
+    be pulled, a probe that never passes): it is judged once that shows, not when it is ready.
+    """
+    events = rest.call(api_client, "GET", f"/api/v1/namespaces/{namespace}/events", what="list events") or {}
+    warned = {
+        str((e.get("involvedObject") or {}).get("uid"))
+        for e in events.get("items") or []
+        if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("kind") == "Pod"
+    }
+    for doc in _documents(challenge, "manifests"):
+        if doc.get("kind") != "Deployment":
+            continue
+        spec = doc.get("spec") or {}
+        labels = (spec.get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in labels.items())
+        found = (
+            rest.call(
+                api_client,
+                "GET",
+                f"/api/v1/namespaces/{namespace}/pods",
+                what="list pods",
+                query=[("labelSelector", selector)],
+            )
+            or {}
+        )
+        pods = [p for p in found.get("items") or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
+        if len(pods) < spec.get("replicas", 1) or not all(_pod_settled(p, warned) for p in pods):
+            return False
+    return True
+
+
 def _wait(condition: Callable[[], bool], *, timeout: float, interval: float = 0.25) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -231,11 +311,11 @@ def challenge_prove(
             with scratch_namespace(api_client, slug=challenge.slug) as namespace:
                 challenge_apply(api_client=api_client, challenge=challenge, namespace=namespace)
 
-                def ready(ns: str = namespace) -> bool:
-                    return workloads_ready(api_client=api_client, challenge=challenge, namespace=ns)
+                def settled(ns: str = namespace) -> bool:
+                    return workloads_settled(api_client=api_client, challenge=challenge, namespace=ns)
 
-                if not _wait(ready, timeout=settle_seconds):
-                    proof.error = f"round {round_}: the broken state's workloads never became ready"
+                if not _wait(settled, timeout=settle_seconds):
+                    proof.error = f"round {round_}: the broken state's workloads never settled"
                     return proof
                 broken = challenge_check(api_client=api_client, challenge=challenge, namespace=namespace)
                 proof.steps.append(ProofStep(round_, "broken", broken, _broken_problems(challenge, broken)))

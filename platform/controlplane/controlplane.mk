@@ -17,7 +17,7 @@ kubectl-table:
 	@$(CONTROLPLANE_DIR)/kubectl-table
 
 ## cluster-up: start the local cluster and print its kubeconfig path
-cluster-up: controlplane
+cluster-up: controlplane python
 	@$(CONTROLPLANE_DIR)/up $(CLUSTER)
 
 ## cluster-down: stop the local cluster and remove its state
