@@ -14,13 +14,12 @@ from django.core.cache import cache
 from challenges.console.parser import Refused, Scope, parse, printable
 from challenges.console.runner import RunnerBusy, RunnerError, kubectl_run
 from challenges.console.table import TableMissing
-from challenges.models import Attempt, ConsoleCommand, Status
+from challenges.models import Attempt, ConsoleCommand
 from challenges.secrets import SecretUnreadable
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_STATUSES = (Status.READY, Status.SOLVED)
 # What is kept of a refused line: enough to recognise it, not a place to store essays.
 MAX_STORED_LINE = 4000
 
@@ -73,7 +72,7 @@ def console_scope(*, attempt: Attempt) -> Scope:
 
 def console_run(*, attempt: Attempt, line: str) -> ConsoleCommand:
     """Run one console line as the attempt's learner; refused lines are stored too."""
-    if attempt.status not in CONSOLE_STATUSES or not attempt.environment:
+    if not attempt.is_workspace_open or not attempt.environment:
         raise ConsoleUnavailable(
             "Your environment is not running, so there is nothing to run commands against."
         )

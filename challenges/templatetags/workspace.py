@@ -1,7 +1,6 @@
-"""What the workspace's tool panels need, for the includes in challenges/attempt.html.
+"""How the workspace's panels word what the attempt page's view hands them (challenges.workspace).
 
-Each panel's template loads its own data here, so the attempt page's view stays unaware of
-the tools it shows.
+Filters only: nothing here reads the database or a secret.
 """
 
 from __future__ import annotations
@@ -12,31 +11,9 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from challenges import panels
 from challenges.console.rules import KUBECTL_NAMES
-from challenges.console.services import console_history
-from challenges.models import Attempt, ConsoleCommand
 
 register = template.Library()
-
-
-# The page shows the latest commands; every command stays stored with the attempt.
-SHOWN_COMMANDS = 50
-
-
-@register.simple_tag
-def console_commands(attempt: Attempt) -> list[ConsoleCommand]:
-    return console_history(attempt=attempt, limit=SHOWN_COMMANDS)
-
-
-@register.simple_tag
-def hints_panel(attempt: Attempt) -> dict[str, object]:
-    return panels.hints_context(attempt)
-
-
-@register.simple_tag
-def kubeconfig_panel(attempt: Attempt) -> dict[str, object]:
-    return panels.kubeconfig_context(attempt)
 
 
 @register.filter
