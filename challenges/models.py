@@ -1,10 +1,10 @@
-"""Challenges, their content versions, learners' attempts and what happened in them."""
+"""Challenges, their content versions, learners' attempts, their hints and console commands.
+
+An attempt's check runs and events are in challenges/records.py, imported here with the rest.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,8 +13,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-
-from validators import ObjectiveResult
 
 
 class Difficulty(models.TextChoices):
@@ -220,10 +218,8 @@ class Attempt(models.Model):
         return bool(changed)
 
     def record(self, kind: str, message: str = "", actor: AbstractBaseUser | None = None) -> None:
-        """Note what happened; `actor` is the person who acted, when a person did."""
-        AttemptEvent.objects.create(
-            attempt=self, kind=kind, message=message, actor_id=actor.pk if actor is not None else None
-        )
+        """Note what happened (an AttemptEvent); `actor` is the person who acted, when one did."""
+        self.events.create(kind=kind, message=message, actor_id=actor.pk if actor is not None else None)
 
     # -- the rules, by name ----------------------------------------------------------------
 
@@ -303,93 +299,6 @@ class Attempt(models.Model):
         return max(0, int((self.expires_at - (now or timezone.now())).total_seconds()))
 
 
-class CheckRun(models.Model):
-    """One press of Check: the per-objective results, as the validators returned them."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        ERROR = "error", "Error"
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="check_runs")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    passed = models.BooleanField(default=False)
-    passed_count = models.PositiveSmallIntegerField(default=0)
-    total = models.PositiveSmallIntegerField(default=0)
-    # [{"key", "title", "passed", "message", "details"}]
-    results = models.JSONField(default=list)
-    # The keys of the objectives a finished run found failing, in the challenge's order: stored
-    # once, when the run finishes, so that the dashboard counts failures in SQL instead of
-    # decoding every run's results on every poll.
-    failed_objectives = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True, help_text="Why it could not run, written for the learner.")
-    error_detail = models.TextField(blank=True, help_text="What the cluster said, for staff.")
-    # Delivery, as on Attempt: the time by which its task must have run it (None: no task carries
-    # it), and how often the sweep sent it again because that time passed.
-    task_deadline = models.DateTimeField(null=True, blank=True)
-    resent = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"check #{self.pk} of attempt {self.attempt_id}: {self.passed_count}/{self.total}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == CheckRun.State.PENDING
-
-    @property
-    def is_done(self) -> bool:
-        return self.state == CheckRun.State.DONE
-
-    @property
-    def has_error(self) -> bool:
-        return self.state == CheckRun.State.ERROR
-
-    @property
-    def is_kept(self) -> bool:
-        """Pending while the broker could not take its task (or its worker stopped)."""
-        return self.is_pending and (self.task_deadline is None or self.task_deadline < timezone.now())
-
-    def finish(self, results: Sequence[ObjectiveResult]) -> bool:
-        """Store the validators' results, once: False when the run had finished already (a second
-        delivery of its task). The keys of the failing objectives are stored with them."""
-        rows = [json.loads(json.dumps(asdict(result), default=str)) for result in results]
-        passed_count = sum(1 for result in results if result.passed)
-        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
-            state=CheckRun.State.DONE,
-            passed=bool(results) and passed_count == len(results),
-            passed_count=passed_count,
-            total=len(results),
-            results=rows,
-            failed_objectives=[result.key for result in results if not result.passed],
-            finished_at=timezone.now(),
-            task_deadline=None,
-        )
-        if changed:
-            self.refresh_from_db()
-        return bool(changed)
-
-    def fail(self, reason: str, detail: str = "") -> bool:
-        """End a pending run in error; False when it had finished already."""
-        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
-            state=CheckRun.State.ERROR,
-            error=reason,
-            error_detail=detail,
-            finished_at=timezone.now(),
-            task_deadline=None,
-        )
-        if changed:
-            self.refresh_from_db()
-        return bool(changed)
-
-
 class HintUnlock(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="hint_unlocks")
     index = models.PositiveSmallIntegerField()
@@ -421,38 +330,26 @@ class ConsoleCommand(models.Model):
         return self.command
 
 
-class AttemptEvent(models.Model):
-    """Something that happened to an attempt's environment, and who did it when a person did."""
+# Imported here so that Django finds them with the app's models (and callers with the rest).
+from challenges.records import AttemptEvent, CheckRun  # noqa: E402
 
-    class Kind(models.TextChoices):
-        # The labels are what an instructor's timeline calls them.
-        REQUESTED = "requested", "Environment requested"
-        PROVISIONING = "provisioning", "Provisioning started"
-        REQUEUED = "requeued", "Provisioning started again"
-        READY = "ready", "Environment ready"
-        FAILED = "failed", "Environment failed"
-        CHECK_REQUESTED = "check_requested", "Check requested"
-        CHECKED = "checked", "Checked"
-        CHECK_FAILED = "check_failed", "Check could not run"
-        SOLVED = "solved", "Solved"
-        HINT = "hint", "Hint unlocked"
-        EDITOR_APPLY = "editor_apply", "Applied from the editor"
-        EXTENDED = "extended", "Time extended"
-        ENDED = "ended", "Environment ended"
-        EXPIRED = "expired", "Time ran out"
-        RESET = "reset", "Fresh environment (reset)"
-        DESTROYED = "destroyed", "Environment removed"
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40, choices=Kind.choices)
-    message = models.TextField(blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.message}"
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FINISHED_STATUSES",
+    "LIVE_STATUSES",
+    "RUNNING_STATUSES",
+    "WAITING_STATUSES",
+    "Attempt",
+    "AttemptEvent",
+    "AttemptQuerySet",
+    "Challenge",
+    "ChallengeType",
+    "ChallengeVersion",
+    "CheckRun",
+    "ConsoleCommand",
+    "Difficulty",
+    "HintUnlock",
+    "Outcome",
+    "Status",
+    "Theme",
+]

@@ -1,8 +1,10 @@
-"""The attempt page's reads: one context for the view, built here, that the templates only render.
+"""The attempt page's reads: who reaches an attempt, and one context for the view, built here,
+that the templates only render.
 
-`attempt_page` is the whole page: the status, the objectives with the latest check, and, while
-the environment runs, each tool's panel (console history, hints and progress, the kubeconfig).
-The polled parts and the tools' own views take the piece they show.
+`own_attempt` is the one access rule of the learner's views. `attempt_page` is the whole page:
+the status, the objectives with the latest check, and, while the environment runs, each tool's
+panel (console history, hints and progress, the kubeconfig). The polled parts and the tools'
+own views take the piece they show.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from challenges import selectors
 from challenges.console.services import console_history
@@ -23,6 +27,14 @@ from challenges.services.attempts import AttemptError, attempt_learner_kubeconfi
 
 # The page shows the latest commands; every command stays stored with the attempt.
 SHOWN_COMMANDS = 50
+
+
+def own_attempt(request: HttpRequest, pk: int) -> Attempt:
+    """The signed-in learner's own attempt; anyone else's is a 404, as if it did not exist
+    (instructors act through the classroom's views, under classroom.access)."""
+    return get_object_or_404(
+        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=request.user.pk
+    )
 
 
 def attempt_page(*, attempt: Attempt) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from challenges.http import HtmxHttpRequest, signed_in
 from challenges.models import Challenge, Status
 from challenges.services import attempts as services
 from challenges.services import checks
-from challenges.views.access import own_attempt
 
 
 @login_required
@@ -39,7 +38,7 @@ def attempt_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     return render(request, "challenges/attempt.html", workspace.attempt_page(attempt=item))
 
 
@@ -48,7 +47,7 @@ def attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The status panel, polled by htmx. When the status moved on since the page was drawn, the
     page reloads to show what the new status brings (the workspace, or the summary)."""
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     seen = request.GET.get("seen", "")
     if seen and seen != item.status:
         return HttpResponseClientRefresh()
@@ -60,7 +59,7 @@ def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The objectives and the latest check's results, polled while a check runs."""
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     context = workspace.checks_context(item)
     check = context["check"]
     if check is not None and check.is_pending:
@@ -73,7 +72,7 @@ def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     error = ""
     try:
         checks.attempt_check_request(attempt=item, requested_by=signed_in(request))
@@ -91,7 +90,7 @@ def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_extend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     if services.attempt_extend(attempt=item, actor=signed_in(request)):
         messages.success(request, "Your environment got more time.")
     else:
@@ -102,7 +101,7 @@ def attempt_extend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     if services.attempt_end(attempt=item, actor=signed_in(request), message="Ended by the learner."):
         messages.success(request, "Your environment is being removed.")
     return redirect(item)
@@ -112,7 +111,7 @@ def attempt_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attempt_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Start over with a fresh environment; also the Retry of a failed attempt."""
-    item = own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     try:
         fresh = services.attempt_reset(attempt=item, actor=signed_in(request))
     except services.AttemptError as exc:

@@ -24,7 +24,6 @@ from challenges.secrets import SecretUnreadable
 from challenges.selectors import Progress
 from challenges.services import editor, hints
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
-from challenges.views.access import own_attempt
 
 
 def _back(attempt: Attempt, anchor: str) -> HttpResponse:
@@ -38,7 +37,7 @@ def _back(attempt: Attempt, anchor: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def console(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the history. POST: run one line; htmx gets the new entry to append."""
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     if request.method == "GET":
         return render(
             request,
@@ -78,7 +77,7 @@ def console(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def editor_objects(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     try:
         refs = editor.editor_objects(attempt=attempt)
         error = ""
@@ -90,7 +89,7 @@ def editor_objects(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def editor_load(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     value = request.GET.get("ref", "")
     try:
         ref = editor.parse_ref(value)
@@ -103,7 +102,7 @@ def editor_load(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def editor_diff(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     try:
         changes = editor.editor_diff(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
@@ -114,7 +113,7 @@ def editor_diff(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def editor_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     try:
         changes = editor.editor_apply(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
@@ -136,7 +135,7 @@ def editor_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def hint_unlock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     error = ""
     try:
         hints.hint_unlock(attempt=attempt)
@@ -157,7 +156,7 @@ def hint_unlock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def solution(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     try:
         files = hints.solution_files(attempt=attempt)
     except hints.HintError as exc:
@@ -172,7 +171,7 @@ def solution(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def kubeconfig(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     if settings.BREAKFIX_KUBECONFIG_DOWNLOAD == "off":
         messages.error(request, "This installation's clusters are reachable through the console only.")
         return _back(attempt, "kubeconfig")

@@ -9,6 +9,8 @@ are the times a learner would.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,7 +146,16 @@ def test_a_worker_killed_mid_provisioning_costs_seconds_not_minutes(world: Lifec
 
 
 def dead_kubeconfig(cluster: Cluster, folder: Path) -> Path:
-    """The test cluster's kubeconfig, pointing at a port where no API server listens any more."""
+    """A kubeconfig whose API server is dead: by default the test cluster's, pointing at a port
+    where nothing listens any more (the shared cluster must live on). With
+    BREAKFIX_TEST_KILL_API_SERVER=<name>, the kube-apiserver of that cluster of one's own
+    (platform/controlplane/up <name>, as BREAKFIX_TEST_KUBECONFIG) is SIGKILLed for real."""
+    victim = os.environ.get("BREAKFIX_TEST_KILL_API_SERVER", "")
+    if victim:
+        assert victim != "breakfix-test", "never kill the shared test cluster's API server"
+        pids = Path.home() / ".cache" / "breakfix" / "kwok" / "clusters" / victim / "pids"
+        os.kill(int((pids / "kube-apiserver.pid").read_text()), signal.SIGKILL)
+        return cluster.kubeconfig
     config = yaml.safe_load(cluster.kubeconfig.read_text())
     config["clusters"][0]["cluster"]["server"] = f"https://127.0.0.1:{_free_port()}"
     path = folder / "dead-kubeconfig"
