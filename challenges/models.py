@@ -1,10 +1,14 @@
-"""Challenges, their content versions, learners' attempts, their hints and console commands.
+"""Challenges, their content versions, learners' attempts, their check runs and console commands.
 
-An attempt's check runs and events are in challenges/records.py, imported here with the rest.
+What happened to an attempt (its events, the hints it unlocked) is in challenges/records.py,
+imported here with the rest.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +17,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from challenges.lifecycle import ACTIVE_STATUSES as ACTIVE_STATUSES
+from challenges.lifecycle import FINISHED_STATUSES as FINISHED_STATUSES
+from challenges.lifecycle import LIVE_STATUSES as LIVE_STATUSES
+from challenges.lifecycle import RUNNING_STATUSES as RUNNING_STATUSES
+from challenges.lifecycle import WAITING_STATUSES as WAITING_STATUSES
+from challenges.lifecycle import Outcome as Outcome
+from challenges.lifecycle import Status as Status
+from validators import ObjectiveResult
 
 
 class Difficulty(models.TextChoices):
@@ -90,41 +103,6 @@ class ChallengeVersion(models.Model):
     def documents(self, folder: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of `manifests`, `guards` or `solution`, in file-name order."""
         return [doc for file in self.definition.get(folder, []) for doc in file["documents"]]
-
-
-class Status(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    PROVISIONING = "provisioning", "Provisioning"
-    READY = "ready", "Ready"
-    SOLVED = "solved", "Solved"
-    ENDED = "ended", "Ended"
-    EXPIRED = "expired", "Expired"
-    FAILED = "failed", "Failed"
-    DESTROYED = "destroyed", "Destroyed"
-
-
-class Outcome(models.TextChoices):
-    """How an attempt came out, set by the transition that decided it and kept after teardown."""
-
-    SOLVED = "solved", "Solved"
-    ENDED_BY_LEARNER = "ended_by_learner", "Ended by the learner"
-    ENDED_BY_INSTRUCTOR = "ended_by_instructor", "Ended by an instructor"
-    EXPIRED = "expired", "Time ran out"
-    FAILED = "failed", "Failed"
-
-
-# The groups of statuses the rules speak of, each defined here once; the predicates and the
-# queryset methods of Attempt are how the rest of the code asks.
-# On its way: a worker is (or is about to be) making the environment.
-WAITING_STATUSES = (Status.REQUESTED, Status.PROVISIONING)
-# Counts against the learner's limit, may be extended. A solved one makes way for the next.
-ACTIVE_STATUSES = (*WAITING_STATUSES, Status.READY)
-# Holds (or is about to hold) an environment: counts against the installation's capacity.
-LIVE_STATUSES = (*ACTIVE_STATUSES, Status.SOLVED)
-# The environment is up: the workspace (console, editor, kubeconfig) is open.
-RUNNING_STATUSES = (Status.READY, Status.SOLVED)
-# Over, and the environment still has to be torn down.
-FINISHED_STATUSES = (Status.ENDED, Status.EXPIRED, Status.FAILED)
 
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):
@@ -299,17 +277,91 @@ class Attempt(models.Model):
         return max(0, int((self.expires_at - (now or timezone.now())).total_seconds()))
 
 
-class HintUnlock(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="hint_unlocks")
-    index = models.PositiveSmallIntegerField()
+class CheckRun(models.Model):
+    """One press of Check: the per-objective results, as the validators returned them."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        ERROR = "error", "Error"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="check_runs")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    passed = models.BooleanField(default=False)
+    passed_count = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveSmallIntegerField(default=0)
+    # [{"key", "title", "passed", "message", "details"}]
+    results = models.JSONField(default=list)
+    # The keys of the objectives a finished run found failing, in the challenge's order: stored
+    # once, when the run finishes, so that the dashboard counts failures in SQL instead of
+    # decoding every run's results on every poll.
+    failed_objectives = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why it could not run, written for the learner.")
+    error_detail = models.TextField(blank=True, help_text="What the cluster said, for staff.")
+    # Delivery, as on Attempt: the time by which its task must have run it (None: no task carries
+    # it), and how often the sweep sent it again because that time passed.
+    task_deadline = models.DateTimeField(null=True, blank=True)
+    resent = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["index"]
-        constraints = [models.UniqueConstraint(fields=["attempt", "index"], name="unique_hint_unlock")]
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"hint {self.index + 1} of attempt {self.attempt_id}"
+        return f"check #{self.pk} of attempt {self.attempt_id}: {self.passed_count}/{self.total}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == CheckRun.State.PENDING
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == CheckRun.State.DONE
+
+    @property
+    def has_error(self) -> bool:
+        return self.state == CheckRun.State.ERROR
+
+    @property
+    def is_kept(self) -> bool:
+        """Pending while the broker could not take its task (or its worker stopped)."""
+        return self.is_pending and (self.task_deadline is None or self.task_deadline < timezone.now())
+
+    def finish(self, results: Sequence[ObjectiveResult]) -> bool:
+        """Store the validators' results, once: False when the run had finished already (a second
+        delivery of its task). The keys of the failing objectives are stored with them."""
+        rows = [json.loads(json.dumps(asdict(result), default=str)) for result in results]
+        passed_count = sum(1 for result in results if result.passed)
+        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
+            state=CheckRun.State.DONE,
+            passed=bool(results) and passed_count == len(results),
+            passed_count=passed_count,
+            total=len(results),
+            results=rows,
+            failed_objectives=[result.key for result in results if not result.passed],
+            finished_at=timezone.now(),
+            task_deadline=None,
+        )
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
+
+    def fail(self, reason: str, detail: str = "") -> bool:
+        """End a pending run in error; False when it had finished already."""
+        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
+            state=CheckRun.State.ERROR,
+            error=reason,
+            error_detail=detail,
+            finished_at=timezone.now(),
+            task_deadline=None,
+        )
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
 
 
 class ConsoleCommand(models.Model):
@@ -331,25 +383,5 @@ class ConsoleCommand(models.Model):
 
 
 # Imported here so that Django finds them with the app's models (and callers with the rest).
-from challenges.records import AttemptEvent, CheckRun  # noqa: E402
-
-__all__ = [
-    "ACTIVE_STATUSES",
-    "FINISHED_STATUSES",
-    "LIVE_STATUSES",
-    "RUNNING_STATUSES",
-    "WAITING_STATUSES",
-    "Attempt",
-    "AttemptEvent",
-    "AttemptQuerySet",
-    "Challenge",
-    "ChallengeType",
-    "ChallengeVersion",
-    "CheckRun",
-    "ConsoleCommand",
-    "Difficulty",
-    "HintUnlock",
-    "Outcome",
-    "Status",
-    "Theme",
-]
+from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import HintUnlock as HintUnlock  # noqa: E402

@@ -168,7 +168,12 @@ def test_a_dead_api_server_fails_the_attempt_with_a_reason_written_for_the_learn
 ) -> None:
     dead = dead_kubeconfig(cluster, tmp_path)
     with lifecycle_world(
-        celery_workers, cluster, settings, BREAKFIX_KUBECONFIG=str(dead), BREAKFIX_TASK_RETRIES="1"
+        celery_workers,
+        cluster,
+        settings,
+        cluster_alive=lambda: not os.environ.get("BREAKFIX_TEST_KILL_API_SERVER"),
+        BREAKFIX_KUBECONFIG=str(dead),
+        BREAKFIX_TASK_RETRIES="1",
     ) as world:
         erin = world.learner("erin")
         world.workers.start()
