@@ -85,11 +85,11 @@ def _take_turns() -> None:
     On SQLite (development only) a write takes the database's single write lock, which does the
     same: the no-op update below is that write.
     """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STARTS_LOCK])
-        else:
-            Attempt.objects.filter(pk=-1).update(status=Status.REQUESTED)
+    else:
+        Attempt.objects.filter(pk=-1).update(status=Status.REQUESTED)
 
 
 def _check_limits(learner: AbstractBaseUser) -> None:
