@@ -4,6 +4,9 @@ A pure library (no Django, no Celery): give it objective specs and a read-only
 NamespaceView, get results back.
 """
 
+# The objective modules register themselves with the registry as they load: loaded here, by the
+# package, so that the registry need not import them back.
+import validators.objectives  # noqa: F401
 from validators import errors
 from validators.check import Objective, ObjectiveResult, run_check
 from validators.errors import ClusterUnavailable, ObjectInvalid, SpecInvalid, ValidatorError

@@ -39,9 +39,7 @@ def register[SpecT: BaseModel](
 
 
 def _entries() -> dict[str, _Entry]:
-    # The objective modules register themselves on import.
-    import validators.objectives  # noqa: F401
-
+    # The objective modules register themselves when the package loads (validators/__init__.py).
     return _REGISTRY
 
 

@@ -30,14 +30,13 @@ from challenges.kube import KubeError, rest
 from challenges.kube.apply import FIELD_MANAGER as CHALLENGE_FIELD_MANAGER
 from challenges.kube.apply import Discovery, ResourceType
 from challenges.kube.kubeconfig import client_from_text
-from challenges.models import Attempt, AttemptEvent, Status
+from challenges.models import Attempt, AttemptEvent
 from challenges.secrets import SecretUnreadable
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
 
 Obj = dict[str, Any]
 
 FIELD_MANAGER = CHALLENGE_FIELD_MANAGER
-EDITOR_STATUSES = (Status.READY, Status.SOLVED)
 MAX_TEXT = 200_000
 
 # What the object picker lists, in this order: (apiVersion, kind).
@@ -108,7 +107,7 @@ def _kubeconfig(attempt: Attempt) -> str:
 
 @contextmanager
 def _learner_api(attempt: Attempt) -> Iterator[ApiClient]:
-    if attempt.status not in EDITOR_STATUSES:
+    if not attempt.is_workspace_open:
         raise EditorError("Your environment is not running.")
     try:
         with client_from_text(_kubeconfig(attempt)) as api:
@@ -322,5 +321,5 @@ def editor_apply(*, attempt: Attempt, text: str) -> list[Change]:
             after = _apply_one(api, discovery, namespace, doc, dry_run=False)
             changes.append(_change(doc, before, after))
     summary = ", ".join(f"{c.kind}/{c.name} {c.action}" for c in changes)
-    AttemptEvent.objects.create(attempt=attempt, kind="editor-apply", message=summary, actor=attempt.learner)
+    attempt.record(AttemptEvent.Kind.EDITOR_APPLY, summary, attempt.learner)
     return changes

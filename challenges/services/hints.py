@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from challenges.models import LIVE_STATUSES, Attempt, AttemptEvent, HintUnlock, Status
+from challenges.models import Attempt, AttemptEvent, HintUnlock
 
 
 class HintError(Exception):
@@ -35,7 +35,7 @@ def hint_unlock(*, attempt: Attempt) -> str:
     The counter moves by a conditional update, so two quick presses unlock two hints, never
     the same one twice, and never more than the challenge has.
     """
-    if attempt.status not in LIVE_STATUSES or attempt.status == Status.SOLVED:
+    if not attempt.can_take_hints:
         raise HintError("Hints open while your environment is running.")
     hints = hints_of(attempt=attempt)
     index = attempt.hints_unlocked
@@ -51,7 +51,7 @@ def hint_unlock(*, attempt: Attempt) -> str:
             raise HintError("That hint was just unlocked: reload the page to see it.") from exc
         AttemptEvent.objects.create(
             attempt=attempt,
-            kind="hint",
+            kind=AttemptEvent.Kind.HINT,
             message=f"Hint {index + 1} of {len(hints)} unlocked",
             actor=attempt.learner,
         )

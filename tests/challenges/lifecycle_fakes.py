@@ -63,7 +63,9 @@ def fake_backend(backend: FakeBackend | None = None) -> Iterator[FakeBackend]:
     """Route the attempt services to a FakeBackend; kube calls on its fake ApiClient do nothing."""
     backend = backend or FakeBackend()
     with (
-        mock.patch("challenges.services.attempts.get_backend", return_value=backend),
-        mock.patch("challenges.services.attempts.apply_documents", return_value=[]),
+        mock.patch("challenges.services.provisioning.get_backend", return_value=backend),
+        mock.patch("challenges.services.checks.get_backend", return_value=backend),
+        mock.patch("challenges.services.sweeping.get_backend", return_value=backend),
+        mock.patch("challenges.services.provisioning.apply_documents", return_value=[]),
     ):
         yield backend

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Attempt, AttemptEvent, ConsoleCommand, HintUnlock, Status
+from challenges.models import Attempt, AttemptEvent, ConsoleCommand, HintUnlock, Outcome, Status
 from tests.classroom.base import ClassroomTestCase
 
 
@@ -51,7 +51,12 @@ class TimelineTestCase(ClassroomTestCase):
 
     def test_it_shows_each_attempt_newest_first(self) -> None:
         first = self.attempt_at(
-            self.alice, "wrong-selector", Status.DESTROYED, started=timedelta(hours=1), error="quota"
+            self.alice,
+            "wrong-selector",
+            Status.DESTROYED,
+            started=timedelta(hours=1),
+            error="quota",
+            outcome=Outcome.FAILED,
         )
         second = self.attempt_at(self.alice, "wrong-selector")
         body = self.client_for(self.ivy).get(self.url()).content.decode()
@@ -70,7 +75,7 @@ class TimelineTestCase(ClassroomTestCase):
     def test_it_names_no_actor_when_the_learner_acted(self) -> None:
         attempt = self.attempt_at(self.alice, "wrong-selector")
         AttemptEvent.objects.create(
-            attempt=attempt, kind="editor-apply", message="Service/frontend", actor=self.alice
+            attempt=attempt, kind=AttemptEvent.Kind.EDITOR_APPLY, message="Service/frontend", actor=self.alice
         )
         r = self.client_for(self.ivy).get(self.url())
         self.assertContains(r, "Applied from the editor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -115,9 +115,16 @@ class Lifecycle:
 
 
 @contextmanager
-def lifecycle_world(workers: Workers, cluster: Cluster, settings: Any, **env: str) -> Iterator[Lifecycle]:
+def lifecycle_world(
+    workers: Workers,
+    cluster: Cluster,
+    settings: Any,
+    cluster_alive: Callable[[], bool] = lambda: True,
+    **env: str,
+) -> Iterator[Lifecycle]:
     """Point this process and the workers at the test cluster under a prefix of this test's own, so
-    reap never sees another test's (or a developer's) environments; clean up whatever is left."""
+    reap never sees another test's (or a developer's) environments; clean up whatever is left
+    (unless `cluster_alive` says a test killed the cluster of its own on purpose)."""
     prefix = f"bft{secrets.token_hex(3)}"
     env = {
         "BREAKFIX_BACKEND": "namespace",
@@ -136,9 +143,10 @@ def lifecycle_world(workers: Workers, cluster: Cluster, settings: Any, **env: st
         yield Lifecycle(cluster=cluster, workers=workers, prefix=prefix, api=api)
     finally:
         workers.stop_all()
-        backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
-        for environment in backend.list_environments():
-            backend.destroy(environment)
-        # The prefix's tenancy policies are cluster-wide: leave none behind on a shared cluster.
-        tenancy_remove(api, prefix)
+        if cluster_alive():
+            backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
+            for environment in backend.list_environments():
+                backend.destroy(environment)
+            # The prefix's tenancy policies are cluster-wide: leave none behind on a shared cluster.
+            tenancy_remove(api, prefix)
         api.close()

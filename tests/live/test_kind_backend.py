@@ -22,6 +22,7 @@ from challenges.backends import KindBackend, KindCommandError
 from challenges.kube import rest
 from challenges.models import Status
 from challenges.services import attempts as services
+from challenges.services import checks
 from tests.fixtures.cluster import REPO, Cluster, binaries_dir, require_real
 from tests.fixtures.worker import Workers
 from tests.live.lifecycle import Lifecycle, lifecycle_world, wait_for_check, wait_for_status
@@ -89,7 +90,7 @@ def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server(kind_worl
         # It is not the platform's shared cluster: the test namespace of this session is not there.
         assert rest.request(api, "GET", f"/api/v1/namespaces/{kind_world.prefix}-0", what="read")[0] == 404
 
-    run = wait_for_check(services.attempt_check_request(attempt=attempt, requested_by=None))
+    run = wait_for_check(checks.attempt_check_request(attempt=attempt, requested_by=None))
     assert run.state == "done" and not run.passed, run.error
 
     services.attempt_end(attempt=attempt, actor=learner)

@@ -23,6 +23,7 @@ from challenges.kube import apply_documents, rest
 from challenges.kube.kubeconfig import client_from_file
 from challenges.models import Attempt, AttemptEvent, Status
 from challenges.services import attempts as services
+from challenges.services import checks
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
 from tests.live.lifecycle import (
@@ -51,7 +52,7 @@ def check_until(attempt: Attempt, *, passed: bool, timeout: float = 40.0) -> lis
     deadline = time.monotonic() + timeout
     while True:
         run = wait_for_check(
-            services.attempt_check_request(attempt=Attempt.objects.get(pk=attempt.pk), requested_by=None)
+            checks.attempt_check_request(attempt=Attempt.objects.get(pk=attempt.pk), requested_by=None)
         )
         assert run.state == "done", run.error
         if run.passed == passed or time.monotonic() > deadline:
