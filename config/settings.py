@@ -194,6 +194,10 @@ CACHES = {
 # django-ratelimit counts in that cache. Behind a proxy, the client's address is in a header the
 # proxy sets; unset, REMOTE_ADDR (the proxy itself would then be one client for everyone).
 RATELIMIT_USE_CACHE = "default"
+# django-ratelimit names django-redis as its supported Redis cache; Django's own RedisCache gives
+# it what it needs as well (an atomic add and incr), which tests/live/test_fair_use_processes.py
+# shows across processes.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 RATELIMIT_VIEW = "challenges.views.accounts.rate_limited"
 _client_ip_header = env.str("BREAKFIX_CLIENT_IP_HEADER", default="")
 if _client_ip_header:
