@@ -54,6 +54,8 @@ class LoadedChallenge:
     spec: ChallengeFile
     definition: dict[str, Any]
     content_hash: str
+    # It creates cluster-scoped objects, so it runs only where an attempt gets a whole cluster.
+    needs_cluster: bool = False
     problems: list[ContentProblem] = field(default_factory=list)
 
 

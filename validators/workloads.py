@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from validators import selectors
-from validators.namespace_view import NamespaceView
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -39,7 +39,7 @@ def is_live(pod: Obj) -> bool:
     return not is_deleting(pod) and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
-def workload_pods(view: NamespaceView, workload: Obj) -> list[Obj]:
+def workload_pods(view: View, workload: Obj) -> list[Obj]:
     """The workload's pods, including ones not ready yet; sorted by name."""
     spec = workload.get("spec") or {}
     selector = spec.get("selector") or {}

@@ -1,18 +1,11 @@
-"""The platform's side of the Kubernetes API: server-side apply, guard scoping, credentials.
+"""The platform's side of the Kubernetes API: server-side apply, guard scoping, discovery,
+finalizers and the learner's credentials.
 
-Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanent), never the
-kubernetes client's exceptions.
+Everything goes through validators.kube, the one transport both sides share, and raises its
+errors: `ClusterUnavailable` (temporary) or `ObjectInvalid` (permanent), never the kubernetes
+client's exceptions.
 """
 
 from challenges.kube.apply import apply_documents, delete_guards, guarded_namespaces, scope_guards
-from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
 
-__all__ = [
-    "KubeError",
-    "KubeRejected",
-    "KubeUnavailable",
-    "apply_documents",
-    "delete_guards",
-    "guarded_namespaces",
-    "scope_guards",
-]
+__all__ = ["apply_documents", "delete_guards", "guarded_namespaces", "scope_guards"]

@@ -25,7 +25,7 @@ import validators
 from challenges import secrets
 from challenges.backends import BackendFailed, BackendUnavailable, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import KubeRejected, KubeUnavailable, apply_documents, scope_guards
+from challenges.kube import apply_documents, scope_guards
 from challenges.models import (
     FINISHED_STATUSES,
     LIVE_STATUSES,
@@ -39,15 +39,10 @@ from challenges.models import (
 logger = logging.getLogger(__name__)
 
 # Worth retrying: the cluster is down, slow or busy.
-TEMPORARY_ERRORS: tuple[type[Exception], ...] = (
-    BackendUnavailable,
-    KubeUnavailable,
-    validators.ClusterUnavailable,
-)
+TEMPORARY_ERRORS: tuple[type[Exception], ...] = (BackendUnavailable, validators.ClusterUnavailable)
 # Retrying gives the same answer: the attempt fails (or the check errs) with the message.
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     BackendFailed,
-    KubeRejected,
     validators.ObjectInvalid,
     validators.SpecInvalid,
     secrets.SecretUnreadable,
@@ -231,16 +226,16 @@ def attempt_provision(*, attempt: Attempt) -> None:
     if attempt.status != Status.PROVISIONING:
         return  # already ready, or ended while it waited: nothing to do
 
-    environment = attempt.environment
-    namespace = backend.namespace(environment)
+    environment = namespace = attempt.environment
     try:
         backend.create(environment, attempt_id=attempt.pk)
         with backend.platform_client(environment) as api:
-            apply_documents(api, namespace, attempt.version.documents("manifests"))
+            manifests = attempt.version.documents("manifests")
+            apply_documents(api, namespace, manifests, cluster_scoped=backend.whole_cluster)
             guards = scope_guards(
                 attempt.version.documents("guards"), namespace, labels={INSTALLATION_LABEL: backend.prefix}
             )
-            apply_documents(api, namespace, guards)
+            apply_documents(api, namespace, guards, cluster_scoped=True)
         kubeconfig = backend.learner_kubeconfig(environment, seconds=_token_seconds())
     except PERMANENT_ERRORS as exc:
         attempt_fail(attempt=attempt, reason=str(exc))

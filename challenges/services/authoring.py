@@ -17,11 +17,12 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube import rest
 from challenges.kube.apply import apply_documents, delete_guards, scope_guards
-from challenges.kube.errors import KubeError
 from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+from validators.kube import Resource, call
 
+NAMESPACES = Resource("v1", "namespaces", namespaced=False)
+DEPLOYMENTS = Resource("apps/v1", "deployments")
 PROVE_LABEL = "breakfix.dev/prove"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
@@ -120,23 +121,28 @@ def challenge_lint(*, challenge: LoadedChallenge) -> list[str]:
 
 def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-    apply_documents(api_client, name, [body])
+    apply_documents(api_client, name, [body], cluster_scoped=True)
 
 
 def namespace_delete(api_client: ApiClient, *, name: str) -> None:
     delete_guards(api_client, name)
-    rest.call(api_client, "DELETE", f"/api/v1/namespaces/{name}", what=f"delete {name}", missing_ok=True)
+    call(api_client, "DELETE", NAMESPACES.item(name), what=f"delete {name}", missing_ok=True)
 
 
 def challenge_apply(
     *, api_client: ApiClient, challenge: LoadedChallenge, namespace: str, solution: bool = False
 ) -> int:
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
+    whole = challenge.needs_cluster
     if solution:
-        return len(apply_documents(api_client, namespace, _documents(challenge, "solution")))
-    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
+        solved = apply_documents(
+            api_client, namespace, _documents(challenge, "solution"), cluster_scoped=whole
+        )
+        return len(solved)
+    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"), cluster_scoped=whole)
+    # Guards are cluster-scoped copies that police this one namespace (see kube/apply.py).
     guards = scope_guards(_documents(challenge, "guards"), namespace)
-    return len(applied) + len(apply_documents(api_client, namespace, guards))
+    return len(applied) + len(apply_documents(api_client, namespace, guards, cluster_scoped=True))
 
 
 def challenge_check(
@@ -152,10 +158,10 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
         if doc.get("kind") != "Deployment":
             continue
         name = doc["metadata"]["name"]
-        body = rest.call(
+        body = call(
             api_client,
             "GET",
-            f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
+            DEPLOYMENTS.item(name, namespace),
             what=f"read Deployment {name}",
             missing_ok=True,
         )
@@ -233,6 +239,6 @@ def challenge_prove(
                     f"{r.key}: still fails after the solution: {r.message}" for r in solved if not r.passed
                 ]
                 proof.steps.append(ProofStep(round_, "solved", solved, failing))
-    except (KubeError, validators.ValidatorError) as error:
+    except validators.ValidatorError as error:
         proof.error = str(error)
     return proof

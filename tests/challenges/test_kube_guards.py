@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from challenges.kube import KubeRejected, scope_guards
+from challenges.kube import scope_guards
 from challenges.kube.apply import DNS_SUBDOMAIN, GUARD_NAMESPACE, MANAGED_BY
 from challenges.loader import load_folder
+from validators.errors import ObjectInvalid
 
 POLICY = {
     "apiVersion": "admissionregistration.k8s.io/v1",
@@ -67,7 +68,7 @@ def test_it_leaves_the_challenge_content_untouched() -> None:
 
 
 def test_it_refuses_anything_but_guards() -> None:
-    with pytest.raises(KubeRejected, match="not ConfigMap"):
+    with pytest.raises(ObjectInvalid, match="not ConfigMap"):
         scope_guards([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}], "breakfix-12")
 
 

@@ -27,7 +27,7 @@ from tests.live.test_validators_live import (
     passes,
     ready_pods,
 )
-from validators import NamespaceView, api_client_from_kubeconfig
+from validators import NamespaceView, client_from_file
 from validators.namespace_view import KINDS
 
 pytestmark = pytest.mark.live
@@ -36,7 +36,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 

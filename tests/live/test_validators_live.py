@@ -16,7 +16,7 @@ from kubernetes.client import ApiClient
 
 import validators
 from tests.fixtures.cluster import Cluster, eventually
-from validators import NamespaceView, Objective, Result, api_client_from_kubeconfig, run_check
+from validators import NamespaceView, Objective, Result, client_from_file, run_check
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS
 from validators.workloads import is_ready
@@ -33,7 +33,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import View
 
 
 class RbacCheck(Spec):
@@ -39,7 +39,7 @@ class RbacSpec(Spec):
 
 
 @register("rbac", RbacSpec)
-def check_rbac(spec: RbacSpec, view: NamespaceView) -> Result:
+def check_rbac(spec: RbacSpec, view: View) -> Result:
     account = spec.service_account
     if view.get("ServiceAccount", account) is None:
         return Result.fail(f"There is no ServiceAccount named {account} yet.")

@@ -11,11 +11,11 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from validators import netpol, selectors
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import name_of
+from validators.view import View
 from validators.workloads import is_live, workload_pods
 
 Obj = dict[str, Any]
@@ -67,7 +67,7 @@ class ReachabilitySpec(Spec):
         return data
 
 
-def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
+def _pods(peer: Peer, view: View) -> tuple[list[Obj], str, str | None]:
     """The peer's live pods, how messages name them, and why there are none (None when there are)."""
     if peer.label_selector is not None:
         pods = [pod for pod in view.pods(peer.label_selector) if is_live(pod)]
@@ -83,7 +83,7 @@ def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
 
 
 @register("reachability", ReachabilitySpec)
-def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
+def check_reachability(spec: ReachabilitySpec, view: View) -> Result:
     policies = view.network_policies()
     namespaces = {view.namespace: view.namespace_labels()}
     results = [_check_path(path, view, policies, namespaces) for path in spec.checks]
@@ -99,7 +99,7 @@ def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
 
 
 def _check_path(
-    spec: PathSpec, view: NamespaceView, policies: list[Obj], namespaces: dict[str, dict[str, str]]
+    spec: PathSpec, view: View, policies: list[Obj], namespaces: dict[str, dict[str, str]]
 ) -> Result:
     sources, source_label, why_none = _pods(spec.source, view)
     if why_none:

@@ -10,10 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import validators
-from challenges.kube.errors import KubeError
-from challenges.kube.kubeconfig import client_from_file
 from challenges.loader import ContentError, LoadedChallenge, load_all
 from challenges.services import authoring
+from validators.kube import client_from_file
 
 
 class Command(BaseCommand):
@@ -49,7 +48,7 @@ class Command(BaseCommand):
             getattr(self, f"do_{action}")(**options)
         except (authoring.ChallengeNotFound, authoring.ChallengeInvalid, ContentError) as error:
             raise CommandError(str(error), returncode=2) from error
-        except (KubeError, validators.ValidatorError) as error:
+        except validators.ValidatorError as error:
             raise CommandError(f"the cluster answered: {error}", returncode=2) from error
 
     def load(self, slug: str) -> LoadedChallenge:

@@ -1,0 +1,62 @@
+"""What a check may ask of the namespace it judges: the one interface every objective is written to.
+
+`NamespaceView` implements it against the API server; the tests' in-memory FakeView implements it
+too, and mypy holds both to this one definition, so the fake cannot drift from the real thing.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+Obj = dict[str, Any]
+LabelSelector = Mapping[str, str] | str | None
+
+
+class View(Protocol):
+    """Read-only access to one namespace: objects, one Secret value, logs, and access reviews."""
+
+    @property
+    def namespace(self) -> str: ...
+
+    def fresh(self) -> View:
+        """The same namespace with nothing read yet, to see how things changed."""
+        ...
+
+    def get(self, kind: str, name: str) -> Obj | None: ...
+
+    def list(self, kind: str, label_selector: LabelSelector = None) -> builtins.list[Obj]: ...
+
+    def secret_value(self, name: str, key: str) -> bytes | None: ...
+
+    def pods(self, label_selector: LabelSelector = None) -> builtins.list[Obj]: ...
+
+    def network_policies(self) -> builtins.list[Obj]: ...
+
+    def events(self) -> builtins.list[Obj]: ...
+
+    def namespace_labels(self, name: str | None = None) -> dict[str, str]: ...
+
+    def pod_logs(
+        self,
+        pod: str,
+        *,
+        container: str | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
+        tail_lines: int | None = None,
+    ) -> str: ...
+
+    def subject_access_review(
+        self,
+        *,
+        user: str,
+        groups: builtins.list[str],
+        verb: str,
+        resource: str,
+        group: str = "",
+        subresource: str = "",
+        name: str = "",
+        namespace: str | None = None,
+    ) -> Obj: ...
