@@ -61,8 +61,9 @@ def apply_documents(
     Idempotent: applying the same objects again changes nothing. Conflicts are forced, so the
     field manager takes over fields another manager set. Namespaced objects always land in
     `namespace`, whatever they say. A cluster-scoped object reaches past any one namespace, so it
-    is refused (ObjectInvalid, before anything of it is sent) unless the caller says
-    `cluster_scoped`: the platform's own policies, or a challenge on a cluster of its own.
+    is refused (ObjectInvalid, before anything of it is sent) unless it is a guard copy that
+    scope_guards made for `namespace`, or the caller says `cluster_scoped`: the platform's own
+    policies, or a challenge on a cluster of its own.
     Not kubernetes.dynamic's server_side_apply: it needs that module's discoverer (see
     discovery.py); this is the same PATCH, through the one transport.
     """
@@ -74,7 +75,7 @@ def apply_documents(
     for document in documents:
         api_version, kind, name = _identity(document)
         resource = discovery.resolve(api_version, kind)
-        if not resource.namespaced and not cluster_scoped:
+        if not resource.namespaced and not cluster_scoped and not _polices_only(document, namespace):
             raise ObjectInvalid(
                 f"{kind} {name} is cluster-scoped: it would reach past this environment's namespace, "
                 "so it is not applied here. Only a challenge whose environment is a whole cluster "
@@ -97,6 +98,17 @@ def apply_documents(
         )
         applied.append(result or {})
     return applied
+
+
+def _polices_only(document: Mapping[str, Any], namespace: str) -> bool:
+    """Whether `document` is a guard copy that scope_guards bound to `namespace` alone."""
+    labels = (document.get("metadata") or {}).get("labels") or {}
+    return (
+        document.get("kind") in GUARD_RESOURCES
+        and bool(namespace)
+        and labels.get(GUARD_NAMESPACE) == namespace
+        and labels.get(MANAGED_BY) == FIELD_MANAGER
+    )
 
 
 def scope_guards(

@@ -235,7 +235,7 @@ def attempt_provision(*, attempt: Attempt) -> None:
             guards = scope_guards(
                 attempt.version.documents("guards"), namespace, labels={INSTALLATION_LABEL: backend.prefix}
             )
-            apply_documents(api, namespace, guards, cluster_scoped=True)
+            apply_documents(api, namespace, guards)
         kubeconfig = backend.learner_kubeconfig(environment, seconds=_token_seconds())
     except PERMANENT_ERRORS as exc:
         attempt_fail(attempt=attempt, reason=str(exc))

@@ -46,11 +46,11 @@ class Proof:
         return not self.error and bool(self.steps) and all(not step.problems for step in self.steps)
 
 
-def challenge_load(*, content_dir: Path, slug: str) -> LoadedChallenge:
+def challenge_load(*, content_dir: Path, slug: str, whole_cluster: bool = False) -> LoadedChallenge:
     folder = content_dir / slug
     if not folder.is_dir():
         raise ChallengeNotFound(f"There is no challenge {slug!r} in {content_dir}.")
-    result = load_folder(folder)
+    result = load_folder(folder, whole_cluster=whole_cluster)
     if isinstance(result, list):
         raise ChallengeInvalid(result)
     return result
@@ -140,9 +140,8 @@ def challenge_apply(
         )
         return len(solved)
     applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"), cluster_scoped=whole)
-    # Guards are cluster-scoped copies that police this one namespace (see kube/apply.py).
     guards = scope_guards(_documents(challenge, "guards"), namespace)
-    return len(applied) + len(apply_documents(api_client, namespace, guards, cluster_scoped=True))
+    return len(applied) + len(apply_documents(api_client, namespace, guards))
 
 
 def challenge_check(

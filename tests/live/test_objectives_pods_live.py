@@ -67,7 +67,7 @@ def write_status(api: ApiClient, namespace: str, pod: Obj, containers: list[Obj]
         {"type": "ContainersReady", "status": flag, "lastTransitionTime": now},
         {"type": "Ready", "status": flag, "lastTransitionTime": now},
     ]
-    path = f"{KINDS['Pod'].collection_path(namespace)}/{pod['metadata']['name']}/status"
+    path = f"{KINDS['Pod'].collection(namespace)}/{pod['metadata']['name']}/status"
     body = {"status": {"conditions": conditions, "containerStatuses": containers}}
     status, data = _send(api, "PATCH", path, body=body, content_type="application/merge-patch+json")
     assert status == 200, data.decode()

@@ -71,7 +71,7 @@ def apply(api: ApiClient, namespace: str, *manifests: Obj) -> None:
     """Server-side apply, as `kubectl apply --server-side` does."""
     for manifest in manifests:
         resource = KINDS[manifest["kind"]]
-        path = f"{resource.collection_path(namespace)}/{manifest['metadata']['name']}"
+        path = f"{resource.collection(namespace)}/{manifest['metadata']['name']}"
         status, data = _send(
             api,
             "PATCH",
@@ -84,7 +84,7 @@ def apply(api: ApiClient, namespace: str, *manifests: Obj) -> None:
 
 
 def delete(api: ApiClient, namespace: str, kind: str, name: str) -> None:
-    path = f"{KINDS[kind].collection_path(namespace)}/{name}"
+    path = f"{KINDS[kind].collection(namespace)}/{name}"
     status, data = _send(api, "DELETE", path, query=[("gracePeriodSeconds", "0")])
     assert status in (200, 202, 404), data.decode()
 

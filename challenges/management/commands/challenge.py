@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import validators
+from challenges.backends import BACKENDS, gives_whole_cluster
 from challenges.loader import ContentError, LoadedChallenge, load_all
 from challenges.services import authoring
 from validators.kube import client_from_file
@@ -21,6 +22,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kubeconfig", default=None, help="default: BREAKFIX_KUBECONFIG")
         parser.add_argument("--content-dir", type=Path, default=None, help="default: BREAKFIX_CONTENT_DIR")
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=None,
+            help="judge content for this backend (default: BREAKFIX_BACKEND); only kind gives each "
+            "attempt a whole cluster, where cluster-scoped objects are allowed",
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         lint = sub.add_parser("lint", help="schema, manifests, guards, solution and objective references")
         lint.add_argument("slugs", nargs="*")
@@ -43,6 +51,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.content_dir: Path = options["content_dir"] or settings.BREAKFIX_CONTENT_DIR
         self.kubeconfig: str = options["kubeconfig"] or settings.BREAKFIX_KUBECONFIG
+        self.whole_cluster = gives_whole_cluster(options["backend"])
         action = options["action"]
         try:
             getattr(self, f"do_{action}")(**options)
@@ -52,14 +61,16 @@ class Command(BaseCommand):
             raise CommandError(f"the cluster answered: {error}", returncode=2) from error
 
     def load(self, slug: str) -> LoadedChallenge:
-        return authoring.challenge_load(content_dir=self.content_dir, slug=slug)
+        return authoring.challenge_load(
+            content_dir=self.content_dir, slug=slug, whole_cluster=self.whole_cluster
+        )
 
     def selected(self, slugs: list[str], *, every: bool = True) -> list[LoadedChallenge]:
         if slugs:
             return [self.load(slug) for slug in slugs]
         if not every:
             raise CommandError("name at least one challenge, or pass --all", returncode=2)
-        return load_all(self.content_dir)
+        return load_all(self.content_dir, whole_cluster=self.whole_cluster)
 
     def do_lint(self, *, slugs: list[str], **_: Any) -> None:
         challenges = self.selected(slugs)
