@@ -80,8 +80,10 @@ def _files_problems(folder: Path) -> list[ContentProblem]:
                     )
                 )
             elif stat.S_ISREG(mode):
-                count += 1
-                total += path.lstat().st_size
+                size = path.lstat().st_size
+                count, total = count + 1, total + size
+                if size > yaml_strict.MAX_FILE_BYTES:
+                    problems.append(yaml_strict.too_large(path, size))
             elif not stat.S_ISDIR(mode):
                 problems.append(ContentProblem(path, "is not a plain file: remove it"))
     if count > MAX_FILES:
@@ -126,8 +128,8 @@ def _check_object(
     api_version, kind = str(doc["apiVersion"]), str(doc["kind"])
     refused = kinds.refusal(api_version, kind, folder=folder)
     if refused:
-        wrong_version = any(k == kind for _, k in kinds.EVERY)
-        return [problem(refused, "apiVersion" if wrong_version else "kind")], False
+        at_field, why = refused
+        return [problem(why, at_field)], False
     problems += [problem(message, *loc) for loc, message in openapi.check(doc)]
     if folder == "guards":
         return problems, False

@@ -84,25 +84,28 @@ NEVER = {
 }
 
 
-def refusal(api_version: str, kind: str, *, folder: str) -> str | None:
-    """Why `kind` in `api_version` may not be in `folder` at all, or None when it may be (maybe
-    only on a whole cluster: see needs_whole_cluster)."""
+def refusal(api_version: str, kind: str, *, folder: str) -> tuple[str, str] | None:
+    """(the field at fault, why) when `kind` in `api_version` may not be in `folder` at all; None
+    when it may be (maybe only on a whole cluster: see needs_whole_cluster)."""
     allowed = GUARDS if folder == "guards" else NAMESPACED | WHOLE_CLUSTER
     if (api_version, kind) in allowed:
         return None
     versions = sorted(v for v, k in allowed if k == kind)
     if versions:
+        served = " or ".join(versions)
         return (
-            f"{kind} is served as {' or '.join(versions)}, not {api_version}: write apiVersion: {versions[0]}"
+            "apiVersion",
+            f"{kind} is served as {served}, not {api_version}: write apiVersion: {versions[0]}",
         )
     if folder == "guards":
-        return (
+        return "kind", (
             "guards/ holds only ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding "
             f"objects, not {kind}"
         )
     if kind in NEVER:
-        return f"a {kind} may not be created by a challenge: {NEVER[kind]}"
-    return f"{kind} is not a kind a challenge may create{_did_you_mean(kind, (k for _, k in allowed))}"
+        return "kind", f"a {kind} may not be created by a challenge: {NEVER[kind]}"
+    known = (k for _, k in allowed)
+    return "kind", f"{kind} is not a kind a challenge may create{_did_you_mean(kind, known)}"
 
 
 def needs_whole_cluster(api_version: str, kind: str) -> bool:

@@ -35,6 +35,14 @@ class Parsed:
     text: str
 
 
+def too_large(path: Path, size: int) -> ContentProblem:
+    return ContentProblem(
+        path,
+        f"is {size:,} bytes; a challenge file may hold at most {MAX_FILE_BYTES:,}: keep manifests to "
+        "what the scenario needs (large data does not belong in a challenge)",
+    )
+
+
 def decode(path: Path, data: bytes) -> tuple[str | None, ContentProblem | None]:
     try:
         return data.decode("utf-8"), None
@@ -51,13 +59,7 @@ def read(path: Path, *, many: bool) -> tuple[Parsed | None, list[ContentProblem]
     """The file's documents, or the problems that keep it from being read."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        return None, [
-            ContentProblem(
-                path,
-                f"is {size:,} bytes; a challenge file may hold at most {MAX_FILE_BYTES:,}. Keep manifests "
-                "to what the scenario needs (large data does not belong in a challenge)",
-            )
-        ]
+        return None, [too_large(path, size)]
     text, problem = decode(path, path.read_bytes())
     if problem or text is None:
         return None, [problem] if problem else []
