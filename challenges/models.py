@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,28 +11,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+import validators
 
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
-
-
-class ChallengeType(models.TextChoices):
-    FIX = "fix", "Fix"
-    BUILD = "build", "Build"
-
-
-class Theme(models.TextChoices):
-    PODS = "pods-containers", "Pods & containers"
-    NETWORKING = "networking", "Networking"
-    RESOURCES = "resources-scaling", "Resources & scaling"
-    STORAGE = "volumes-secrets", "Volumes & secrets"
-    RBAC = "rbac-security", "RBAC & security"
-    SCHEDULING = "scheduling-affinity", "Scheduling"
-    JOBS = "jobs-cronjobs", "Jobs & CronJobs"
-    INGRESS = "ingress-tls", "Ingress & TLS"
-    MONITORING = "monitoring-debugging", "Monitoring & debugging"
+# Defined in challenges.choices, which challenge.yaml's schema shares; importable from here too.
+from challenges.choices import ChallengeType, Difficulty, Theme
 
 
 class Challenge(models.Model):
@@ -53,7 +36,8 @@ class Challenge(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["difficulty", "title"]
+        # The catalog's order: easy, medium, hard, then by title.
+        ordering = [Difficulty.rank(), "title"]
 
     def __str__(self) -> str:
         return self.title
@@ -83,9 +67,52 @@ class ChallengeVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.challenge.slug}@{self.content_hash[:12]}"
 
+    # The stored definition is read here and nowhere else: {"challenge": the parsed challenge.yaml,
+    # "manifests" | "guards" | "solution": [{"file", "text", "documents": [objects]}]}.
+
+    def _challenge(self) -> dict[str, Any]:
+        return dict(self.definition.get("challenge") or {})
+
+    def _files(self, folder: str) -> list[dict[str, Any]]:
+        return list(self.definition.get(folder) or [])
+
     def documents(self, folder: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of `manifests`, `guards` or `solution`, in file-name order."""
-        return [doc for file in self.definition.get(folder, []) for doc in file["documents"]]
+        return [doc for file in self._files(folder) for doc in file["documents"]]
+
+    def objectives(self) -> list[validators.Objective]:
+        """The objectives this version checks, in order."""
+        return [
+            validators.Objective(
+                key=str(item["key"]),
+                title=str(item.get("title", item["key"])),
+                type=str(item["type"]),
+                spec=item.get("spec") or {},
+                failure_message=str(item.get("failureMessage", "")),
+            )
+            for item in self._challenge().get("objectives") or []
+        ]
+
+    def hints(self) -> list[str]:
+        """This version's hints, in the order they unlock."""
+        return [str(hint) for hint in self._challenge().get("hints") or []]
+
+    def initial_situation(self) -> str:
+        """What this version tells the learner they will find (Markdown)."""
+        return str(self._challenge().get("initialSituation") or self.challenge.initial_situation)
+
+    def solution_files(self) -> list[SolutionFile]:
+        """This version's reference solution, file by file as written."""
+        return [
+            SolutionFile(name=str(item.get("file", "")), text=str(item.get("text", "")))
+            for item in self._files("solution")
+        ]
+
+
+@dataclass(frozen=True)
+class SolutionFile:
+    name: str
+    text: str
 
 
 class Status(models.TextChoices):

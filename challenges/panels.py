@@ -16,7 +16,7 @@ from challenges.services.attempts import AttemptError, attempt_learner_kubeconfi
 
 
 def hints_context(attempt: Attempt) -> dict[str, object]:
-    every = hints.hints_of(attempt=attempt)
+    every = attempt.version.hints()
     context: dict[str, object] = {
         "attempt": attempt,
         "hints": every[: attempt.hints_unlocked],

@@ -141,21 +141,6 @@ def _token_seconds() -> int:
     return settings.BREAKFIX_MAX_TTL_MINUTES * 60 + TOKEN_MARGIN_SECONDS
 
 
-def _objectives(attempt: Attempt) -> list[validators.Objective]:
-    """The objectives of the content version the attempt runs, not of whatever is current."""
-    spec = attempt.version.definition.get("challenge") or {}
-    return [
-        validators.Objective(
-            key=str(item["key"]),
-            title=str(item.get("title", item["key"])),
-            type=str(item["type"]),
-            spec=item.get("spec") or {},
-            failure_message=str(item.get("failureMessage", "")),
-        )
-        for item in spec.get("objectives") or []
-    ]
-
-
 # --- start ---------------------------------------------------------------------------------------
 
 
@@ -284,7 +269,7 @@ def attempt_check_request(*, attempt: Attempt, requested_by: AbstractBaseUser | 
     check_run = CheckRun.objects.create(
         attempt=attempt,
         requested_by_id=requested_by.pk if requested_by else None,
-        total=len(_objectives(attempt)),
+        total=len(attempt.version.objectives()),
     )
     _record(attempt, "check_requested", "", requested_by)
     from challenges import tasks
@@ -305,7 +290,7 @@ def attempt_check_run(*, check_run: CheckRun) -> None:
     if attempt.status not in (Status.READY, Status.SOLVED):
         attempt_check_error(check_run=check_run, reason="The environment is no longer running.")
         return
-    objectives = _objectives(attempt)
+    objectives = attempt.version.objectives()
     try:
         backend = _backend(attempt)
         with backend.platform_client(attempt.environment) as api:

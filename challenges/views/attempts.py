@@ -43,14 +43,16 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _context(attempt: Attempt) -> dict[str, object]:
     latest_check = attempt.check_runs.first()
     results = {row.get("key"): row for row in (latest_check.results if latest_check else [])}
+    # The version the attempt runs, not whatever the challenge is now.
     objectives = [
-        {"key": item.get("key"), "title": item.get("title"), "result": results.get(item.get("key"))}
-        for item in (attempt.version.definition.get("challenge") or {}).get("objectives") or []
+        {"key": item.key, "title": item.title, "result": results.get(item.key)}
+        for item in attempt.version.objectives()
     ]
     return {
         "attempt": attempt,
         "challenge": attempt.challenge,
         "objectives": objectives,
+        "situation": attempt.version.initial_situation(),
         "check": latest_check,
         "waiting": attempt.status in WAITING,
         "live": attempt.status in LIVE_STATUSES,
