@@ -20,6 +20,12 @@ def solution_text(slug: str, file: str) -> str:
 class BaseTestCase(TestCase):
     """alice and bob are learners, ivy and ian instructors, sam is staff."""
 
+    alice: User
+    bob: User
+    ivy: User
+    ian: User
+    sam: User
+
     @classmethod
     def setUpTestData(cls) -> None:
         challenges_sync(content_dir=settings.BREAKFIX_CONTENT_DIR)

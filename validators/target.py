@@ -22,10 +22,6 @@ def plural(kind: str) -> str:
     return kind + "s"
 
 
-def counted(n: int, kind: str) -> str:
-    return f"{n} {kind if n == 1 else plural(kind)}"
-
-
 def name_of(obj: Obj) -> str:
     return str((obj.get("metadata") or {}).get("name", "?"))
 

@@ -56,9 +56,3 @@ def workload_pods(view: View, workload: Obj) -> list[Obj]:
         }
     pods = [pod for pod in view.list("Pod", query) if controller_uid(pod) in owners]
     return sorted(pods, key=lambda pod: pod["metadata"]["name"])
-
-
-def template_ports(workload: Obj) -> list[Obj]:
-    """The container ports declared in the workload's pod template."""
-    template = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return [port for container in template.get("containers") or [] for port in container.get("ports") or []]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -13,13 +14,13 @@ from challenges.kube.apply import DNS_SUBDOMAIN, GUARD_NAMESPACE, MANAGED_BY
 from challenges.loader import load_folder
 from validators.errors import ObjectInvalid
 
-POLICY = {
+POLICY: dict[str, Any] = {
     "apiVersion": "admissionregistration.k8s.io/v1",
     "kind": "ValidatingAdmissionPolicy",
     "metadata": {"name": "keep-frontend"},
     "spec": {"validations": [{"expression": "false"}]},
 }
-BINDING = {
+BINDING: dict[str, Any] = {
     "apiVersion": "admissionregistration.k8s.io/v1",
     "kind": "ValidatingAdmissionPolicyBinding",
     "metadata": {"name": "keep-frontend"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -48,7 +49,7 @@ def test_an_answer_the_client_raised_is_read_whatever_its_body_type(
 ) -> None:
     api = client_from_config(kubeconfig_for("http://127.0.0.1:9"))
     raised = ApiException(status=429, reason="Too Many Requests")
-    raised.body = body.decode() if (body is not None and as_text) else body
+    raised.body = body.decode() if (body is not None and as_text) else body  # type: ignore[assignment]  # the client sets bytes too
     with mock.patch.object(api, "call_api", side_effect=raised):
         status, data = request(api, "GET", PODS, what="list pods")
         assert (status, data) == (429, body or b"")
@@ -114,7 +115,7 @@ def test_a_refusal_carries_the_apis_status_and_reason(server: tuple[str, Script]
 
 def test_a_connection_cut_under_a_read_is_sent_once_more(server: tuple[str, Script]) -> None:
     host, script = server
-    answers = iter([(HANG_UP, None), (200, {"metadata": {}, "items": []})])
+    answers: Iterator[Answer] = iter([(HANG_UP, None), (200, {"metadata": {}, "items": []})])
 
     def cut_once(query: dict[str, list[str]], body: Any) -> Answer:
         return next(answers)

@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, network_policy, pod, workload
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("reachability", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("reachability", spec, view)
 
 
 def frontend_to_backend(expect: str = "allowed", port: int = 5678) -> dict[str, Any]:
