@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import urllib3
 from kubernetes.client import ApiClient
@@ -96,36 +96,35 @@ def _unreachable(what: str, cause: object) -> ClusterUnavailable:
     return ClusterUnavailable(f"Could not {what}: the Kubernetes API is unreachable ({how}).")
 
 
-def request(
-    api: ApiClient,
-    method: str,
-    path: str,
-    *,
-    what: str,
-    query: Query | None = None,
-    body: Obj | list[Any] | None = None,
-    content_type: str = JSON,
-    accept: str = JSON,
-    timeout: float | tuple[float, float] | None = None,
-) -> Answer:
-    """Send one request and return the answer, whatever its status; ClusterUnavailable when none came.
+class Options(TypedDict, total=False):
+    """What a request may carry besides its method and path."""
 
-    `body` is sent as JSON, which every content type the API takes for objects and patches
-    (application/json, apply-patch+yaml, json-patch+json, merge-patch+json) accepts.
-    """
-    headers = {"Accept": accept}
+    query: Query | None
+    # Sent as JSON, which every content type the API takes for objects and patches accepts
+    # (application/json, apply-patch+yaml, json-patch+json, merge-patch+json).
+    body: Obj | list[Any] | None
+    content_type: str
+    accept: str
+    # Seconds, or (connect, read); TIMEOUT when not given.
+    timeout: float | tuple[float, float] | None
+
+
+def request(api: ApiClient, method: str, path: str, *, what: str, **options: Unpack[Options]) -> Answer:
+    """Send one request and return the answer, whatever its status; ClusterUnavailable when none came."""
+    body = options.get("body")
+    headers = {"Accept": options.get("accept", JSON)}
     if body is not None:
-        headers["Content-Type"] = content_type
+        headers["Content-Type"] = options.get("content_type", JSON)
     try:
         prepared = api.param_serialize(
             method=method,
             resource_path=path,
-            query_params=list(query or []),
+            query_params=list(options.get("query") or []),
             header_params=headers,
             body=body,
             auth_settings=["BearerToken"],
         )
-        response = api.call_api(*prepared, _request_timeout=timeout or TIMEOUT)
+        response = api.call_api(*prepared, _request_timeout=options.get("timeout") or TIMEOUT)
         data = response.read()
     except ApiException as exc:
         # The client raises status 0 for TLS failures; a status for an answer it read itself.
@@ -138,30 +137,10 @@ def request(
 
 
 def call(
-    api: ApiClient,
-    method: str,
-    path: str,
-    *,
-    what: str,
-    query: Query | None = None,
-    body: Obj | list[Any] | None = None,
-    content_type: str = JSON,
-    accept: str = JSON,
-    missing_ok: bool = False,
-    timeout: float | tuple[float, float] | None = None,
+    api: ApiClient, method: str, path: str, *, what: str, missing_ok: bool = False, **options: Unpack[Options]
 ) -> Obj | None:
     """A request whose answer must be a successful JSON object; None for a 404 when `missing_ok`."""
-    answer = request(
-        api,
-        method,
-        path,
-        what=what,
-        query=query,
-        body=body,
-        content_type=content_type,
-        accept=accept,
-        timeout=timeout,
-    )
+    answer = request(api, method, path, what=what, **options)
     if answer.status == 404 and missing_ok:
         return None
     if not answer.ok:
