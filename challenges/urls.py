@@ -1,6 +1,6 @@
 from django.urls import path
 
-from challenges.views import accounts, attempts, catalog, workspace
+from challenges.views import accounts, attempts, catalog, console, workspace
 
 urlpatterns = [
     path("", catalog.catalog, name="catalog"),
@@ -15,6 +15,12 @@ urlpatterns = [
     path("attempts/<int:pk>/reset/", attempts.attempt_reset, name="attempt_reset"),
     # The learner's tools in the workspace (views/workspace.py)
     path("attempts/<int:pk>/console/", workspace.console, name="attempt_console"),
+    # The page's terminal (views/console.py): a streamed command, Ctrl-C, Tab
+    path("attempts/<int:pk>/console/stream/", console.console_stream, name="attempt_console_stream"),
+    path("attempts/<int:pk>/console/stop/", console.console_stop_view, name="attempt_console_stop"),
+    path(
+        "attempts/<int:pk>/console/complete/", console.console_complete_view, name="attempt_console_complete"
+    ),
     path("attempts/<int:pk>/editor/objects/", workspace.editor_objects, name="attempt_editor_objects"),
     path("attempts/<int:pk>/editor/load/", workspace.editor_load, name="attempt_editor_load"),
     path("attempts/<int:pk>/editor/diff/", workspace.editor_diff, name="attempt_editor_diff"),

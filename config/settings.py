@@ -7,6 +7,7 @@ secret key.
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import django_stubs_ext
@@ -63,6 +64,14 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
+# Served through ASGI (uvicorn): WhiteNoise's static files and the CSV exports stream from sync
+# iterators, which Django's ASGI handler reads in a thread, as it should, with a warning each time.
+warnings.filterwarnings(
+    "ignore",
+    message="StreamingHttpResponse must consume synchronous iterators",
+    module="django.core.handlers.asgi",
+)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -92,6 +101,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that Celery workers started by the tests see the test database.
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("BREAKFIX_TEST_SQLITE", default="") or str(BASE_DIR / "test-db.sqlite3")
+    }
+# Under ASGI each concurrent request to a sync view runs in a thread of its own, so a burst of
+# requests opens as many PostgreSQL connections at once (a WSGI server's threads used to cap
+# them). A pool per process bounds them: requests beyond it wait their turn for a connection.
+# Compose's web service sets it; 0 (the default: make run, the tests) opens one per request.
+_pool_size = env.int("BREAKFIX_DB_POOL_SIZE", default=0)
+if _pool_size > 0 and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _pool_size,
+        "timeout": 30,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -226,10 +246,15 @@ BREAKFIX_MAX_TTL_MINUTES = env.int("BREAKFIX_MAX_TTL_MINUTES", default=180)
 BREAKFIX_SOLVED_GRACE_SECONDS = env.int("BREAKFIX_SOLVED_GRACE_SECONDS", default=120)
 BREAKFIX_CHECK_INTERVAL_SECONDS = env.int("BREAKFIX_CHECK_INTERVAL_SECONDS", default=5)
 BREAKFIX_CONSOLE_TIMEOUT_SECONDS = env.int("BREAKFIX_CONSOLE_TIMEOUT_SECONDS", default=15)
+# In the page's terminal a command that watches (`get -w`, `logs -f`, `rollout status`, `wait`)
+# streams for this long at most; the plain form post keeps BREAKFIX_CONSOLE_TIMEOUT_SECONDS.
+BREAKFIX_CONSOLE_WATCH_SECONDS = env.int("BREAKFIX_CONSOLE_WATCH_SECONDS", default=120)
 BREAKFIX_CONSOLE_OUTPUT_LIMIT = env.int("BREAKFIX_CONSOLE_OUTPUT_LIMIT", default=64_000)
 # Fair use, counted in the shared cache: console commands per learner, log-ins per client address
 # and per user name, sign-ups per client address (django-ratelimit rates: N/s, N/m, N/h).
 BREAKFIX_CONSOLE_RATE = env.str("BREAKFIX_CONSOLE_RATE", default="30/m")
+# Tab completions per learner: one kubectl `__complete` each (when not answered from the cache).
+BREAKFIX_CONSOLE_COMPLETE_RATE = env.str("BREAKFIX_CONSOLE_COMPLETE_RATE", default="120/m")
 BREAKFIX_LOGIN_RATE = env.str("BREAKFIX_LOGIN_RATE", default="10/m")
 BREAKFIX_SIGNUP_RATE = env.str("BREAKFIX_SIGNUP_RATE", default="10/h")
 # The console runner (challenges.console.runnerd) runs every console command, sandboxed, in a

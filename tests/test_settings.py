@@ -139,3 +139,24 @@ def test_the_cache_every_web_process_shares_is_redis_apart_from_the_broker() -> 
     values = json.loads(result.stdout)
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["cache_url"].endswith("/1")
+
+
+def test_a_pool_bounds_a_web_processs_postgresql_connections() -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tests.fixtures.cluster import require_real
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        require_real("PostgreSQL", "DATABASE_URL names no PostgreSQL (platform/scripts/test starts one)")
+    server = urlunsplit(urlsplit(url)._replace(path="/postgres"))  # the server's own database: no test data
+    probe = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.ensure_connection(); print(connection.pool.max_size, connection.pool.min_size)"
+    )
+    env = {**os.environ, "DATABASE_URL": server, "DJANGO_DEBUG": "1", "BREAKFIX_DB_POOL_SIZE": "7"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["7", "1"]

@@ -31,6 +31,7 @@ class Command:
     all_namespaces: bool = False
     path: tuple[str, ...] = ()  # the command kubectl runs: ("rollout", "status")
     container_command: tuple[str, ...] = ()  # exec/run: what runs in the container, after `--`
+    watches: bool = False  # `get -w`, `logs -f`, `rollout status`…: runs until stopped or done
 
 
 def kubectl_words(line: str) -> tuple[list[str], bool]:
@@ -66,4 +67,5 @@ def parse(line: str, *, scope: Scope) -> Command:
         all_namespaces=facts.all_namespaces,
         path=path,
         container_command=tuple(reading.after_dash) if reading.command.command_after_dash else (),
+        watches=facts.watches,
     )

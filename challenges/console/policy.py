@@ -28,6 +28,7 @@ class Scope:
 class Facts:
     namespace_given: bool
     all_namespaces: bool
+    watches: bool = False  # it runs until stopped, or until what it waits for happens
 
 
 # strconv.ParseBool, which pflag's bool flags use.
@@ -121,7 +122,8 @@ def flag_refusal(path: tuple[str, ...], use: FlagUse, scope: Scope) -> Refusal |
     return refusals.flag_not_offered_refusal(use.typed, path)
 
 
-def _command_refusal(reading: Reading, *, said_kubectl: bool, first_word: str | None) -> Refusal | None:
+def command_refusal(reading: Reading, *, said_kubectl: bool, first_word: str | None) -> Refusal | None:
+    """Why the command kubectl would run is refused, or None when it runs."""
     if reading.unknown_command is not None:
         other_program = not said_kubectl and first_word == reading.unknown_command
         return refusals.unknown_command_refusal(reading.unknown_command, said_kubectl=not other_program)
@@ -138,7 +140,7 @@ def _command_refusal(reading: Reading, *, said_kubectl: bool, first_word: str | 
 
 def check(reading: Reading, *, scope: Scope, said_kubectl: bool, first_word: str | None) -> Facts:
     """Refuse the reading (Refused), or the facts about it the service needs."""
-    refusal = _command_refusal(reading, said_kubectl=said_kubectl, first_word=first_word)
+    refusal = command_refusal(reading, said_kubectl=said_kubectl, first_word=first_word)
     if refusal is not None:
         raise Refused(refusal)
     command: Command = reading.command
@@ -149,10 +151,14 @@ def check(reading: Reading, *, scope: Scope, said_kubectl: bool, first_word: str
     if reading.dash_at is not None and not command.command_after_dash:
         raise Refused(refusals.no_command_after_dashes_refusal(command.path))
     all_namespaces = False
+    streaming: dict[str, bool] = {}
     for use in reading.flags:
         if use.name == "all-namespaces":
             all_namespaces = use.value in _TRUE  # the last one wins, as in pflag
+        if use.name in rules.STREAMING.get(command.path, frozenset()):
+            streaming[use.name] = use.value in _TRUE
     return Facts(
         namespace_given=any(use.name == "namespace" for use in reading.flags),
         all_namespaces=all_namespaces,
+        watches=command.path in rules.WATCHING_COMMANDS or any(streaming.values()),
     )

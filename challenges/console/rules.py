@@ -18,8 +18,8 @@ Decisions written down here:
   console has no input stream. Manifests go through the editor, which shows a server-side
   dry-run diff first.
 - Output formats are an allowlist too; the formats that read a template file never run.
-- Commands that stream (`get -w`, `logs -f`, `events -w`) are refused while STREAMING_ALLOWED
-  is False: the console shows one answer per command.
+- Commands that stream (`get -w`, `logs -f`, `events -w`, `rollout status`, `wait`) run: their
+  output shows as kubectl writes it, up to the time and output caps; Ctrl-C stops them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ MAX_LINE = 2000
 # Leading words that mean "kubectl" (`k` is the alias nearly every tutorial sets up).
 KUBECTL_NAMES = frozenset({"kubectl", "k"})
 
-# Flow: one line is one answer. Streaming commands become a one-line change: set this True.
-STREAMING_ALLOWED = False
+# The console streams output as kubectl writes it (the streaming view; see challenges/console/
+# streaming.py), so commands that watch are allowed. False refuses the flags of STREAMING again.
+STREAMING_ALLOWED = True
 
 # --- flags allowed on every allowed command that has them ----------------------------------------
 
@@ -246,6 +247,8 @@ STREAMING: dict[tuple[str, ...], frozenset[str]] = {
     ("logs",): frozenset({"follow"}),
     ("events",): frozenset({"watch"}),
 }
+# Commands that watch until something happens, whatever their flags say.
+WATCHING_COMMANDS = frozenset({("rollout", "status"), ("wait",)})
 
 OUTPUT_FORMATS = (
     "json",

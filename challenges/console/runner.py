@@ -126,6 +126,10 @@ def kubectl_path() -> str:
 
 # --- the client -----------------------------------------------------------------------------------
 
+# No cap on connections: the runner caps its commands itself (BREAKFIX_CONSOLE_MAX_PROCESSES) and
+# answers "busy" beyond it, where httpx's default pool (100) would queue a command silently.
+LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=32)
+
 _clients: dict[tuple[int, str], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
@@ -138,10 +142,10 @@ def _client() -> httpx.Client:
         client = _clients.get(key)
         if client is None:
             if address.startswith("unix://"):
-                transport = httpx.HTTPTransport(uds=address.removeprefix("unix://"))
+                transport = httpx.HTTPTransport(uds=address.removeprefix("unix://"), limits=LIMITS)
                 base_url = "http://console-runner"
             elif address.startswith(("http://", "https://")):
-                transport = httpx.HTTPTransport()
+                transport = httpx.HTTPTransport(limits=LIMITS)
                 base_url = address.rstrip("/")
             else:
                 raise RunnerUnavailable(
@@ -152,14 +156,14 @@ def _client() -> httpx.Client:
         return client
 
 
-def _headers() -> dict[str, str]:
+def auth_headers() -> dict[str, str]:
     token = settings.BREAKFIX_CONSOLE_TOKEN
     if not token:
         raise RunnerUnavailable("BREAKFIX_CONSOLE_TOKEN is not set (platform/scripts/dotenv writes one)")
     return {"Authorization": f"Bearer {token}"}
 
 
-def _refusal(response: httpx.Response) -> RunnerError:
+def refusal_error(response: httpx.Response) -> RunnerError:
     try:
         body = json.loads(response.read() or b"{}")
     except ValueError:
@@ -172,8 +176,68 @@ def _refusal(response: httpx.Response) -> RunnerError:
     return RunnerError(f"the runner answered {response.status_code}: {message}")
 
 
-def _timeout(seconds: float) -> httpx.Timeout:
+def request_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds + GRACE_SECONDS, connect=CONNECT_SECONDS)
+
+
+def run_body(
+    *, args: list[str], kubeconfig: str, command_id: str | None, timeout: float, output_limit: int | None
+) -> dict[str, object]:
+    return {
+        "id": command_id or new_command_id(),
+        "args": args,
+        "kubeconfig": kubeconfig,
+        "timeout_seconds": timeout,
+        "output_limit": output_limit or settings.BREAKFIX_CONSOLE_OUTPUT_LIMIT,
+    }
+
+
+def parse_event(line: str) -> Event | None:
+    """One line of the runner's NDJSON; None for the lines the web side has no use for.
+
+    Raises ValueError for a line that is not the protocol, RunnerError for the runner's own error.
+    """
+    if not line:
+        return None
+    event = json.loads(line)
+    kind = event.get("event")
+    if kind == "output":
+        return Output(data=event["data"])
+    if kind == "exit":
+        return Exit(
+            exit_code=event["exit_code"],
+            timed_out=event["timed_out"],
+            truncated=event["truncated"],
+            stopped=event["stopped"],
+            duration_ms=event["duration_ms"],
+        )
+    if kind == "error":
+        raise RunnerError(event.get("message", "the runner failed"))
+    return None
+
+
+def output_with_notes(output: str, end: Exit, *, timeout: float, limit: int, watching: bool = False) -> str:
+    """kubectl's output with what the runner did to it said at the end: cut, stopped at the time limit."""
+    if end.truncated:
+        output = (
+            f"{output.rstrip()}\n{TRUNCATED} The console shows the first {limit:,} characters; "
+            "narrow the command down (-l, --tail, -o name)."
+        )
+    if end.timed_out:
+        seconds = f"{timeout:g}"
+        if watching:
+            note = (
+                f"[stopped after {seconds} s] The console watches for {seconds} seconds at most; "
+                "run the command again to keep watching."
+            )
+        else:
+            note = (
+                f"[stopped after {seconds} s] The console runs commands that answer within {seconds} seconds."
+            )
+        output = f"{output.rstrip()}\n{note}".lstrip()
+    if end.stopped:
+        output = f"{output.rstrip()}\n[stopped] You stopped this command (Ctrl-C).".lstrip()
+    return output
 
 
 def kubectl_stream(
@@ -190,38 +254,22 @@ def kubectl_stream(
     `kubectl_stop` takes to end it from elsewhere (another request: Ctrl-C).
     """
     timeout = float(timeout_seconds or settings.BREAKFIX_CONSOLE_TIMEOUT_SECONDS)
-    body = {
-        "id": command_id or new_command_id(),
-        "args": args,
-        "kubeconfig": kubeconfig,
-        "timeout_seconds": timeout,
-        "output_limit": output_limit or settings.BREAKFIX_CONSOLE_OUTPUT_LIMIT,
-    }
+    body = run_body(
+        args=args, kubeconfig=kubeconfig, command_id=command_id, timeout=timeout, output_limit=output_limit
+    )
     try:
         with _client().stream(
-            "POST", RUN_PATH, json=body, headers=_headers(), timeout=_timeout(timeout)
+            "POST", RUN_PATH, json=body, headers=auth_headers(), timeout=request_timeout(timeout)
         ) as r:
             if r.status_code != 200:
-                raise _refusal(r)
+                raise refusal_error(r)
             ended = False
             for line in r.iter_lines():
-                if not line:
+                event = parse_event(line)
+                if event is None:
                     continue
-                event = json.loads(line)
-                kind = event.get("event")
-                if kind == "output":
-                    yield Output(data=event["data"])
-                elif kind == "exit":
-                    ended = True
-                    yield Exit(
-                        exit_code=event["exit_code"],
-                        timed_out=event["timed_out"],
-                        truncated=event["truncated"],
-                        stopped=event["stopped"],
-                        duration_ms=event["duration_ms"],
-                    )
-                elif kind == "error":
-                    raise RunnerError(event.get("message", "the runner failed"))
+                ended = isinstance(event, Exit)
+                yield event
             if not ended:
                 raise RunnerUnavailable("the runner closed the stream before the command ended")
     except httpx.TransportError as exc:
@@ -232,7 +280,7 @@ def kubectl_stream(
         raise RunnerError(f"the runner sent something that is not its protocol: {exc}") from exc
 
 
-def kubectl_run(*, args: list[str], kubeconfig: str) -> RunResult:
+def kubectl_run(*, args: list[str], kubeconfig: str, command_id: str | None = None) -> RunResult:
     """Run `kubectl ARGS` as the holder of `kubeconfig`, within the console's time and output limits.
 
     stdout and stderr come interleaved, the way a terminal shows them.
@@ -241,23 +289,13 @@ def kubectl_run(*, args: list[str], kubeconfig: str) -> RunResult:
     limit = settings.BREAKFIX_CONSOLE_OUTPUT_LIMIT
     chunks: list[str] = []
     end: Exit | None = None
-    for event in kubectl_stream(args=args, kubeconfig=kubeconfig):
+    for event in kubectl_stream(args=args, kubeconfig=kubeconfig, command_id=command_id):
         if isinstance(event, Output):
             chunks.append(event.data)
         else:
             end = event
     assert end is not None  # kubectl_stream raises when the stream ends without one
-    output = "".join(chunks)
-    if end.truncated:
-        output = (
-            f"{output.rstrip()}\n{TRUNCATED} The console shows the first {limit:,} characters; "
-            "narrow the command down (-l, --tail, -o name)."
-        )
-    if end.timed_out:
-        note = f"[stopped after {timeout} s] The console runs commands that answer within {timeout} seconds."
-        output = f"{output.rstrip()}\n{note}".lstrip()
-    if end.stopped:
-        output = f"{output.rstrip()}\n[stopped]".lstrip()
+    output = output_with_notes("".join(chunks), end, timeout=timeout, limit=limit)
     return RunResult(
         output=output,
         exit_code=end.exit_code,
@@ -271,11 +309,13 @@ def kubectl_run(*, args: list[str], kubeconfig: str) -> RunResult:
 def kubectl_stop(*, command_id: str) -> bool:
     """End the running command `command_id`; False when nothing runs under that id (any more)."""
     try:
-        response = _client().post(STOP_PATH.format(id=command_id), headers=_headers(), timeout=_timeout(0))
+        response = _client().post(
+            STOP_PATH.format(id=command_id), headers=auth_headers(), timeout=request_timeout(0)
+        )
     except httpx.TransportError as exc:
         raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
     if response.status_code != 200:
-        raise _refusal(response)
+        raise refusal_error(response)
     return bool(response.json().get("stopped"))
 
 
@@ -285,23 +325,23 @@ def kubectl_complete(*, words: list[str], kubeconfig: str) -> str:
         response = _client().post(
             COMPLETE_PATH,
             json={"args": words, "kubeconfig": kubeconfig},
-            headers=_headers(),
-            timeout=_timeout(5),
+            headers=auth_headers(),
+            timeout=request_timeout(5),
         )
     except httpx.TransportError as exc:
         raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
     if response.status_code != 200:
-        raise _refusal(response)
+        raise refusal_error(response)
     return str(response.json().get("output", ""))
 
 
 def runner_health() -> dict[str, object]:
     """What the runner says of itself: its sandbox, how many commands run, its cap."""
     try:
-        response = _client().get(HEALTH_PATH, headers=_headers(), timeout=_timeout(0))
+        response = _client().get(HEALTH_PATH, headers=auth_headers(), timeout=request_timeout(0))
     except httpx.TransportError as exc:
         raise RunnerUnavailable(f"cannot reach the console runner: {exc}") from exc
     if response.status_code != 200:
-        raise _refusal(response)
+        raise refusal_error(response)
     health: dict[str, object] = response.json()
     return health

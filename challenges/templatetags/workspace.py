@@ -14,19 +14,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from challenges import panels
 from challenges.console.rules import KUBECTL_NAMES
-from challenges.console.services import console_history
-from challenges.models import Attempt, ConsoleCommand
+from challenges.models import Attempt
 
 register = template.Library()
-
-
-# The page shows the latest commands; every command stays stored with the attempt.
-SHOWN_COMMANDS = 50
-
-
-@register.simple_tag
-def console_commands(attempt: Attempt) -> list[ConsoleCommand]:
-    return console_history(attempt=attempt, limit=SHOWN_COMMANDS)
 
 
 @register.simple_tag

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from challenges.console.selectors import console_panel
 from challenges.models import LIVE_STATUSES, Attempt, Challenge, Status
 from challenges.services import attempts as services
 
@@ -77,7 +78,10 @@ def attempt_start(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def attempt(request: HttpRequest, pk: int) -> HttpResponse:
     item = _own_attempt(request, pk)
-    return render(request, "challenges/attempt.html", _context(item))
+    context = _context(item)
+    if context["workspace"]:
+        context["console"] = console_panel(attempt=item)
+    return render(request, "challenges/attempt.html", context)
 
 
 @login_required

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import is_ratelimited
 
 from challenges import panels, selectors, xp
-from challenges.console.services import ConsoleUnavailable, console_history, console_run
+from challenges.console.selectors import console_panel
+from challenges.console.services import ConsoleUnavailable, console_run
 from challenges.models import Attempt, Challenge
 from challenges.secrets import SecretUnreadable
 from challenges.selectors import Progress
@@ -51,7 +52,7 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "challenges/_console.html#history",
-            {"attempt": attempt, "commands": console_history(attempt=attempt)},
+            {"attempt": attempt, "console": console_panel(attempt=attempt)},
         )
     line = request.POST.get("line", "")
     if not line.strip():

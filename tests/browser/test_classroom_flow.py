@@ -32,7 +32,7 @@ from tests.browser.test_learner_flow import (
     check_until_everything_passes,
     replace_editor_text,
 )
-from tests.fixtures.browser import LAPTOP, Screenshots
+from tests.fixtures.browser import LAPTOP, Screenshots, WebServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 
@@ -42,9 +42,9 @@ PASSWORD = "a-long-pass-phrase-42"
 
 
 @pytest.fixture
-def learner_page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+def learner_page(browser: Browser, live_server: LiveServer, web_server: WebServer) -> Iterator[Page]:
     """A second person at a second browser: their own cookies, their own session."""
-    context = browser.new_context(viewport=LAPTOP, base_url=live_server.url, locale="en-US")
+    context = browser.new_context(viewport=LAPTOP, base_url=web_server.url, locale="en-US")
     context.set_default_timeout(15_000)
     try:
         yield context.new_page()

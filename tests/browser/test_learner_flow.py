@@ -43,6 +43,8 @@ def run_in_console(page: Page, line: str) -> None:
     page.fill("#console-line", line)
     page.press("#console-line", "Enter")
     expect(page.locator("#console-log .console-entry")).to_have_count(before + 1, timeout=30_000)
+    # The output streams into a running entry, which the stored entry replaces at the end.
+    expect(page.locator("#console-log .console-entry.is-running")).to_have_count(0, timeout=30_000)
 
 
 def start(page: Page, slug: str) -> Attempt:

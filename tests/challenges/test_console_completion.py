@@ -34,11 +34,11 @@ def test_it_says_which_flags_it_may_offer() -> None:
     assert completion.flag_allowed(["get"], "output")
     assert completion.flag_allowed(["get"], "o")
     assert completion.flag_allowed(["get"], "show_labels")
-    assert not completion.flag_allowed(["get"], "watch")
+    assert completion.flag_allowed(["get"], "watch")  # the console streams
     assert not completion.flag_allowed(["get"], "f")
     assert not completion.flag_allowed(["get"], "kubeconfig")
     assert completion.flag_allowed(["logs"], "p")  # --previous
-    assert not completion.flag_allowed(["logs"], "f")  # --follow
+    assert completion.flag_allowed(["logs"], "f")  # --follow
     assert completion.flag_allowed(["create", "secret", "generic"], "from-literal")
     assert not completion.flag_allowed(["create", "secret", "generic"], "from_file")
     assert completion.flag_allowed(["create", "rolebinding"], "user")
@@ -52,17 +52,27 @@ def test_all_namespaces_is_offered_on_a_cluster_of_ones_own_only() -> None:
 
 def test_it_lists_the_flags_of_a_command_that_it_may_offer() -> None:
     names = {flag.name for flag in completion.allowed_flags(["logs"], scope=NAMESPACE_SCOPE)}
-    assert {"tail", "previous", "container", "namespace", "help"} <= names
-    assert not {"follow", "kubeconfig", "as", "insecure-skip-tls-verify-backend"} & names
+    assert {"tail", "previous", "container", "namespace", "help", "follow"} <= names
+    assert not {"kubeconfig", "as", "insecure-skip-tls-verify-backend"} & names
     assert completion.allowed_flags(["proxy"]) == []
     assert "custom-columns" in completion.allowed_output_formats()
     assert "custom-columns-file" not in completion.allowed_output_formats()
 
 
-def test_streaming_is_one_switch_away(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(Refused):
-        parse("kubectl logs -f web-1", scope=NAMESPACE_SCOPE)
-    monkeypatch.setattr(rules, "STREAMING_ALLOWED", True)
-    assert parse("kubectl logs -f web-1", scope=NAMESPACE_SCOPE).path == ("logs",)
-    assert parse("kubectl get pods -w", scope=NAMESPACE_SCOPE).path == ("get",)
+def test_commands_that_watch_run_and_say_so() -> None:
+    assert parse("kubectl logs -f web-1", scope=NAMESPACE_SCOPE).watches
+    assert parse("kubectl get pods -w", scope=NAMESPACE_SCOPE).watches
+    assert parse("kubectl get pods --watch-only", scope=NAMESPACE_SCOPE).watches
+    assert parse("kubectl rollout status deployment/web", scope=NAMESPACE_SCOPE).watches
+    assert parse("kubectl wait --for=condition=Ready pod/web-1", scope=NAMESPACE_SCOPE).watches
+    assert not parse("kubectl get pods -w=false", scope=NAMESPACE_SCOPE).watches
+    assert not parse("kubectl get pods", scope=NAMESPACE_SCOPE).watches
     assert completion.flag_allowed(["events"], "watch")
+
+
+def test_streaming_is_one_switch_from_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "STREAMING_ALLOWED", False)
+    with pytest.raises(Refused) as refused:
+        parse("kubectl logs -f web-1", scope=NAMESPACE_SCOPE)
+    assert "--tail" in refused.value.refusal.message
+    assert not completion.flag_allowed(["get"], "watch")

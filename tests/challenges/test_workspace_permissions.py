@@ -9,10 +9,13 @@ from challenges import secrets
 from challenges.models import ConsoleCommand, HintUnlock, Status
 from tests.base import BaseTestCase
 
-# (url name, method) for every view in challenges/views/workspace.py that takes an attempt.
+# (url name, method) for every view in challenges/views/workspace.py and console.py that takes an attempt.
 ATTEMPT_URLS = [
     ("attempt_console", "get"),
     ("attempt_console", "post"),
+    ("attempt_console_stream", "post"),
+    ("attempt_console_stop", "post"),
+    ("attempt_console_complete", "post"),
     ("attempt_editor_objects", "get"),
     ("attempt_editor_load", "get"),
     ("attempt_editor_diff", "post"),

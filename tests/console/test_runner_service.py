@@ -35,7 +35,7 @@ from challenges.models import Attempt, Challenge, Status
 from challenges.secrets import encrypt
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import REPO
-from tests.fixtures.console import RunnerProcess, runner_kubectl, start_runner
+from tests.fixtures.console import RunnerProcess, processes_with, runner_kubectl, start_runner, wait_gone
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -45,33 +45,6 @@ users: [{name: u, user: {token: t}}]
 contexts: [{name: c, context: {cluster: c, user: u, namespace: ns}}]
 current-context: c
 """
-
-
-def processes_with(marker: str) -> dict[int, str]:
-    """Every process on the host whose command line holds `marker`, zombies included (by state)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker in cmdline:
-            found[int(entry.name)] = state
-    return found
-
-
-def gone(pids: dict[int, str]) -> bool:
-    return all(not Path(f"/proc/{pid}").exists() for pid in pids)
-
-
-def wait_gone(pids: dict[int, str], seconds: float = 3.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not gone(pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return gone(pids)
 
 
 def first_output(events: Iterator[object]) -> Output:

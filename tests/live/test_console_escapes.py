@@ -1,4 +1,4 @@
-"""A hostile learner gets nothing, through the real path: a real web process (gunicorn), the view,
+"""A hostile learner gets nothing, through the real path: a real web process (uvicorn), the view,
 the parser, the console runner in its bubblewrap sandbox, the pinned kubectl and the local
 control plane.
 
@@ -53,6 +53,8 @@ def web(web_processes, canary: str, planted: dict[str, str]) -> WebProcess:  # t
     started = web_processes(
         1,
         BREAKFIX_CONSOLE_RATE="100000/m",
+        # The corpus's watching lines (get -w, logs -f) run until the time limit on this path.
+        BREAKFIX_CONSOLE_TIMEOUT_SECONDS="3",
         BREAKFIX_CANARY_SECRET=canary,
         BREAKFIX_KUBECONFIG=planted["kubeconfig"],
     )

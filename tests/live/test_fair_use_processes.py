@@ -1,6 +1,6 @@
 """Fair use holds across web processes: the counts and the lock live in the Redis they share.
 
-Three gunicorn processes serve the test database; one learner's requests are spread over them,
+Three uvicorn processes serve the test database; one learner's requests are spread over them,
 in parallel, the way a load balancer would spread them.
 """
 

@@ -88,10 +88,17 @@ def test_ingress_follows_the_route_to_ready_endpoints(api: ApiClient, views: Vie
         "Ingress shop sends shop.example.com/api/orders to port 8080 of Service api, which exposes 80."
     )
     apply(api, namespace, ingress())
-    result = passes("ingress", ROUTE, views, "the Ingress to reach the api pods")
-    assert result.message == (
+    passes("ingress", ROUTE, views, "the Ingress to reach the api pods")
+    # The EndpointSlice controller may list the second ready pod a moment after the first.
+    expected = (
         "Ingress shop routes shop.example.com/api/orders to Service api port 80, which has 2 ready endpoints."
     )
+
+    def both_endpoints() -> str | None:
+        message = evaluate("ingress", ROUTE, views).message
+        return message if message == expected else None
+
+    assert eventually(both_endpoints, "both api pods in the EndpointSlice") == expected
     # A selector that matches nothing leaves the Service without endpoints: the controller would answer 503.
     apply(api, namespace, service("api", {"app": "nothing"}, target="http"))
 

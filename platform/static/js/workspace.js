@@ -1,59 +1,7 @@
-/* Breakfix workspace: the console's keyboard and the YAML editor. Plain JavaScript, no build step.
-   Everything here is an enhancement: without JavaScript the console and editor are plain forms. */
+/* Breakfix workspace: the YAML editor (the console's terminal is console.js). Plain JavaScript, no
+   build step. Everything here is an enhancement: without JavaScript the editor is a plain form. */
 (function () {
   "use strict";
-
-  // --- console ------------------------------------------------------------------------------
-
-  function consoleLog() { return document.getElementById("console-log"); }
-
-  function scrollConsole() {
-    var log = consoleLog();
-    if (log) { log.scrollTop = log.scrollHeight; }
-  }
-
-  function consoleHistory() {
-    var entries = document.querySelectorAll("#console-log .console-entry[data-line]");
-    return Array.prototype.map.call(entries, function (entry) { return entry.getAttribute("data-line"); });
-  }
-
-  function setupConsole() {
-    var input = document.getElementById("console-line");
-    if (!input) { return; }
-    var position = null;  // index into the history while browsing it with the arrow keys
-    var draft = "";
-    input.addEventListener("keydown", function (event) {
-      if (event.key !== "ArrowUp" && event.key !== "ArrowDown") { return; }
-      var history = consoleHistory();
-      if (!history.length) { return; }
-      event.preventDefault();
-      if (position === null) { draft = input.value; position = history.length; }
-      position += event.key === "ArrowUp" ? -1 : 1;
-      position = Math.max(0, Math.min(history.length, position));
-      input.value = position === history.length ? draft : history[position];
-      input.setSelectionRange(input.value.length, input.value.length);
-    });
-    input.addEventListener("input", function () { position = null; });
-    document.querySelectorAll("[data-console-fill]").forEach(function (chip) {
-      chip.addEventListener("click", function () {
-        input.value = chip.getAttribute("data-console-fill");
-        input.focus();
-      });
-    });
-    document.body.addEventListener("htmx:afterRequest", function (event) {
-      var form = event.detail.elt;
-      if (!form || !form.classList || !form.classList.contains("console-input")) { return; }
-      if (event.detail.successful) { input.value = ""; position = null; }
-      // htmx re-enables the input after this event; focus once it has.
-      setTimeout(function () { input.focus(); }, 0);
-    });
-    document.body.addEventListener("htmx:afterSwap", function (event) {
-      if (event.detail.target && event.detail.target.id === "console-log") { scrollConsole(); }
-    });
-    scrollConsole();
-    // The log keeps showing its latest command when the page changes width.
-    window.addEventListener("resize", scrollConsole);
-  }
 
   // --- editor -------------------------------------------------------------------------------
 
@@ -129,8 +77,5 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    setupConsole();
-    setupEditor();
-  });
+  document.addEventListener("DOMContentLoaded", setupEditor);
 })();
