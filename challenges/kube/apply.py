@@ -101,14 +101,25 @@ def apply_documents(
 
 
 def _polices_only(document: Mapping[str, Any], namespace: str) -> bool:
-    """Whether `document` is a guard copy that scope_guards bound to `namespace` alone."""
+    """Whether `document` is a guard copy that scope_guards made for `namespace`: a policy (which
+    does nothing unbound), or a binding that selects `namespace` alone."""
     labels = (document.get("metadata") or {}).get("labels") or {}
-    return (
+    if not (
         document.get("kind") in GUARD_RESOURCES
-        and bool(namespace)
+        and namespace
         and labels.get(GUARD_NAMESPACE) == namespace
         and labels.get(MANAGED_BY) == FIELD_MANAGER
-    )
+    ):
+        return False
+    if document.get("kind") == POLICY:
+        return True
+    spec = document.get("spec") or {}
+    selector = (spec.get("matchResources") or {}).get("namespaceSelector")
+    return selector == _only(namespace) and str(spec.get("policyName", "")).endswith(f".{namespace}")
+
+
+def _only(namespace: str) -> Obj:
+    return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
 
 
 def scope_guards(
@@ -145,7 +156,7 @@ def scope_guards(
             spec["policyName"] = _scoped_name(policy, namespace)
             match = spec.get("matchResources") or {}
             spec["matchResources"] = match
-            match["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+            match["namespaceSelector"] = _only(namespace)
         scoped.append(guard)
     return scoped
 

@@ -139,3 +139,17 @@ def test_a_start_of_content_the_cluster_refuses_fails_at_once_with_the_reason(
     assert attempt.status == Status.FAILED
     assert reason in attempt.error
     assert "did not answer" not in attempt.error
+
+
+def test_a_binding_that_only_looks_like_a_guard_copy_is_not_sent(cluster: Cluster, namespace: str) -> None:
+    from challenges.kube.apply import GUARD_NAMESPACE, MANAGED_BY
+
+    name = f"bf-test-{secrets.token_hex(3)}"
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "labels": {MANAGED_BY: "breakfix", GUARD_NAMESPACE: namespace}},
+        "spec": {"policyName": f"anything.{namespace}", "validationActions": ["Deny"]},  # every namespace
+    }
+    with cluster.api_client() as api, pytest.raises(ObjectInvalid, match="is cluster-scoped"):
+        apply_documents(api, namespace, [binding])
