@@ -12,9 +12,10 @@ from validators.kube import client_from_file
 from validators.namespace_view import NamespaceView
 from validators.registry import evaluate, register, types, validate_spec
 from validators.result import Result
-from validators.view import View
+from validators.view import AccessQuestion, View
 
 __all__ = [
+    "AccessQuestion",
     "ClusterUnavailable",
     "KubeError",
     "NamespaceView",

@@ -18,7 +18,7 @@ from kubernetes.client import ApiClient
 from validators import selectors
 from validators.errors import ObjectInvalid
 from validators.kube import Answer, Obj, Query, Resource, request
-from validators.view import LabelSelector
+from validators.view import AccessQuestion, LabelSelector
 
 # The kinds an objective may name. A static allow-list: the checks never reach
 # beyond what is listed here, whatever a challenge file asks for.
@@ -200,38 +200,26 @@ class NamespaceView:
 
     # -- authorization -------------------------------------------------------
 
-    def subject_access_review(
-        self,
-        *,
-        user: str,
-        groups: builtins.list[str],
-        verb: str,
-        resource: str,
-        group: str = "",
-        subresource: str = "",
-        name: str = "",
-        namespace: str | None = None,
-    ) -> Obj:
-        """Ask the API server whether `user` may do `verb` on `resource`; returns the review's status.
+    def subject_access_review(self, question: AccessQuestion) -> Obj:
+        """Ask the API server whether someone may act; returns the review's status.
 
         Creating a SubjectAccessReview stores nothing: it is the API's read-only way to
-        evaluate authorization, so it is asked every time, never kept. `namespace=None` means
-        this namespace, `""` cluster scope.
+        evaluate authorization, so it is asked every time, never kept.
         """
-        attributes: Obj = {"verb": verb, "resource": resource, "group": group}
-        if subresource:
-            attributes["subresource"] = subresource
-        if name:
-            attributes["name"] = name
-        target_namespace = self.namespace if namespace is None else namespace
+        attributes: Obj = {"verb": question.verb, "resource": question.resource, "group": question.group}
+        if question.subresource:
+            attributes["subresource"] = question.subresource
+        if question.name:
+            attributes["name"] = question.name
+        target_namespace = self.namespace if question.namespace is None else question.namespace
         if target_namespace:
             attributes["namespace"] = target_namespace
         body = {
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SubjectAccessReview",
-            "spec": {"user": user, "groups": groups, "resourceAttributes": attributes},
+            "spec": {"user": question.user, "groups": question.groups, "resourceAttributes": attributes},
         }
-        what = f"review whether {user} may {verb} {resource}"
+        what = f"review whether {question.user} may {question.verb} {question.resource}"
         answer = request(
             self._client, "POST", ACCESS_REVIEWS.collection(), what=what, body=body, timeout=self.timeout
         )

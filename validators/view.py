@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Obj = dict[str, Any]
 LabelSelector = Mapping[str, str] | str | None
+
+
+@dataclass(frozen=True)
+class AccessQuestion:
+    """May `user` (in `groups`) do `verb` on `resource`? `namespace=None` means the view's own
+    namespace, `""` cluster scope."""
+
+    user: str
+    groups: builtins.list[str]
+    verb: str
+    resource: str
+    group: str = ""
+    subresource: str = ""
+    name: str = ""
+    namespace: str | None = None
 
 
 class View(Protocol):
@@ -48,15 +64,6 @@ class View(Protocol):
         tail_lines: int | None = None,
     ) -> str: ...
 
-    def subject_access_review(
-        self,
-        *,
-        user: str,
-        groups: builtins.list[str],
-        verb: str,
-        resource: str,
-        group: str = "",
-        subresource: str = "",
-        name: str = "",
-        namespace: str | None = None,
-    ) -> Obj: ...
+    def subject_access_review(self, question: AccessQuestion) -> Obj:
+        """The API server's answer (a SubjectAccessReview's status) to whether someone may act."""
+        ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from validators import selectors
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS, NamespaceView
-from validators.view import LabelSelector, View
+from validators.view import AccessQuestion, LabelSelector, View
 
 Obj = dict[str, Any]
 NS = "attempt-1"
@@ -121,28 +122,8 @@ class FakeView:
             raise text
         return text
 
-    def subject_access_review(
-        self,
-        *,
-        user: str,
-        groups: builtins.list[str],
-        verb: str,
-        resource: str,
-        group: str = "",
-        subresource: str = "",
-        name: str = "",
-        namespace: str | None = None,
-    ) -> Obj:
-        attributes: Obj = {
-            "user": user,
-            "groups": groups,
-            "verb": verb,
-            "resource": resource,
-            "group": group,
-            "subresource": subresource,
-            "name": name,
-            "namespace": namespace,
-        }
+    def subject_access_review(self, question: AccessQuestion) -> Obj:
+        attributes = dataclasses.asdict(question)
         self.reviews.append(attributes)
         assert self.access is not None, "this test did not expect access reviews"
         return self.access(attributes)

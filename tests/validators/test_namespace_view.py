@@ -20,6 +20,7 @@ from validators import NamespaceView, client_from_file
 from validators.errors import ClusterUnavailable, ObjectInvalid
 from validators.kube import client_from_config
 from validators.namespace_view import REDACTED
+from validators.view import AccessQuestion
 
 
 def kubeconfig_for(host: str, token: str = "s3cret-token") -> dict[str, Any]:
@@ -194,11 +195,13 @@ def test_it_asks_subject_access_reviews(server: tuple[str, Script]) -> None:
         (201, {"kind": "SubjectAccessReview", "status": {"allowed": True, "reason": "RBAC: allowed"}}),
     )
     status = view_for(host).subject_access_review(
-        user="system:serviceaccount:shop:reporter",
-        groups=["system:serviceaccounts"],
-        verb="get",
-        resource="pods",
-        subresource="log",
+        AccessQuestion(
+            user="system:serviceaccount:shop:reporter",
+            groups=["system:serviceaccounts"],
+            verb="get",
+            resource="pods",
+            subresource="log",
+        )
     )
     assert status == {"allowed": True, "reason": "RBAC: allowed"}
     assert script.requests[0]["body"]["spec"] == {
@@ -287,7 +290,7 @@ def test_it_asks_access_reviews_every_time(server: tuple[str, Script]) -> None:
     )
     view = view_for(host)
     for _ in range(2):
-        view.subject_access_review(user="u", groups=[], verb="get", resource="pods")
+        view.subject_access_review(AccessQuestion(user="u", groups=[], verb="get", resource="pods"))
     assert len(script.requests) == 2
 
 
