@@ -38,6 +38,8 @@ WHOLE_CLUSTER_ONLY = (
     "a challenge that needs this runs only where each attempt gets a cluster of its own "
     "(BREAKFIX_BACKEND=kind), not in a namespace of this installation's shared cluster"
 )
+# On an object of solution/: the reference fix deletes this object instead of applying it.
+SOLUTION_ACTION = "breakfix.dev/solution"
 
 
 @dataclass
@@ -131,6 +133,7 @@ def _check_object(
         at_field, why = refused
         return [problem(why, at_field)], False
     problems += [problem(message, *loc) for loc, message in openapi.check(doc)]
+    problems += _solution_action(doc, node, path, folder)
     if folder == "guards":
         return problems, False
     problems += [problem(message, *loc) for loc, message in tenancy.platform_problems(doc)]
@@ -141,6 +144,23 @@ def _check_object(
     if not whole_cluster:
         problems += [problem(f"{message}; {WHOLE_CLUSTER_ONLY}", *loc) for loc, message in shared]
     return problems, bool(shared)
+
+
+def _solution_action(
+    doc: dict[str, Any], node: yaml.Node | None, path: Path, folder: str
+) -> list[ContentProblem]:
+    """The one annotation of the platform's a challenge may carry: a fix that deletes an object."""
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    if SOLUTION_ACTION not in annotations:
+        return []
+    where = ("metadata", "annotations", SOLUTION_ACTION)
+    if folder != "solution":
+        return [at(path, node, where, f"{SOLUTION_ACTION} belongs on objects of solution/ only")]
+    if annotations[SOLUTION_ACTION] != "delete":
+        return [
+            at(path, node, where, f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object)")
+        ]
+    return []
 
 
 def _challenge_file(path: Path) -> tuple[dict[str, Any] | None, ChallengeFile | None, list[ContentProblem]]:

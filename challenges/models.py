@@ -93,6 +93,12 @@ class ChallengeVersion(models.Model):
             for item in self._challenge().get("objectives") or []
         ]
 
+    def simulation(self) -> dict[str, Any] | None:
+        """What this version's applications do where no container runs (challenge.yaml's
+        `simulation:`), or None."""
+        found = self._challenge().get("simulation")
+        return dict(found) if found else None
+
     def hints(self) -> list[str]:
         """This version's hints, in the order they unlock."""
         return [str(hint) for hint in self._challenge().get("hints") or []]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 import validators
 from challenges.choices import ChallengeType, Difficulty, Theme
+from simulation.spec import SimulationSpec
 
 KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
@@ -52,6 +53,9 @@ class ChallengeFile(BaseModel):
     initial_situation: str = Field(alias="initialSituation", min_length=10)
     objectives: list[ObjectiveDef] = Field(min_length=1)
     hints: list[str] = Field(default_factory=list)
+    # What the applications of the manifests do, for a cluster that runs no containers (the local
+    # control plane); a real cluster runs the containers themselves.
+    simulation: SimulationSpec | None = None
 
     @model_validator(mode="after")
     def _unique_keys(self) -> ChallengeFile:

@@ -12,11 +12,16 @@ Semantics (https://kubernetes.io/docs/concepts/services-networking/network-polic
 - A peer is a podSelector (pods of the policy's namespace), a namespaceSelector
   (every pod of the matching namespaces), both (pods matching podSelector in matching
   namespaces: an AND), or an ipBlock (an address range minus its `except` ranges,
-  matched here against pod IPs).
+  matched here against pod IPs; a pod without an IP is in no block, and a pod described
+  rather than read (whose address cannot be known) is in a block only if it holds every
+  address, such as 0.0.0.0/0).
 - A port entry matches a protocol (TCP when omitted), all ports when `port` is omitted,
   a number, a range `port`..`endPort`, or a named port resolved against the
   destination pod's container ports.
 - A connection happens only if the source's egress AND the destination's ingress admit it.
+
+An endpoint may be an address outside the cluster (`external`): no pod or namespace selector
+names it, only an ipBlock, and no policy isolates it.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class PodRef:
     ip: str | None = None
     ports: tuple[ContainerPort, ...] = ()
     display: str = ""  # how messages name this pod (e.g. `app=frontend`); its labels by default
+    external: bool = False  # an address outside the cluster, not a pod
+    described: bool = False  # a pod described by its labels, not read: its address is not known
 
     @classmethod
     def from_pod(cls, pod: Obj, *, display: str = "") -> PodRef:
@@ -121,6 +128,8 @@ def _namespace(policy: Obj) -> str:
 
 def selects(policy: Obj, pod: PodRef) -> bool:
     """The policy applies to the pod: same namespace, and its podSelector (empty = all) matches."""
+    if pod.external:
+        return False
     spec = policy.get("spec") or {}
     return _namespace(policy) == pod.namespace and selectors.matches(
         spec.get("podSelector") or {}, pod.labels
@@ -132,10 +141,15 @@ def _namespace_labels(namespace: str, namespaces: Mapping[str, Mapping[str, str]
     return namespaces.get(namespace) or {"kubernetes.io/metadata.name": namespace}
 
 
-def _ip_in_block(ip: str | None, block: Obj) -> bool:
-    if not ip:
-        return False
+def _ip_in_block(pod: PodRef, block: Obj) -> bool:
+    ip = pod.ip
     try:
+        if not ip:
+            if not pod.described:
+                return False  # a pod without an address yet opens no connection
+            # An address we cannot know is in a block only if the block holds every address.
+            network = ipaddress.ip_network(block.get("cidr", ""), strict=False)
+            return network.prefixlen == 0 and not block.get("except")
         address = ipaddress.ip_address(ip)
         if address not in ipaddress.ip_network(block.get("cidr", ""), strict=False):
             return False
@@ -150,7 +164,9 @@ def peer_matches(
     peer: Obj, policy_namespace: str, pod: PodRef, namespaces: Mapping[str, Mapping[str, str]]
 ) -> bool:
     if "ipBlock" in peer:
-        return _ip_in_block(pod.ip, peer["ipBlock"])
+        return _ip_in_block(pod, peer["ipBlock"])
+    if pod.external:
+        return False  # selectors name pods; an address outside the cluster is named by ipBlock only
     pod_selector = peer.get("podSelector")
     namespace_selector = peer.get("namespaceSelector")
     if pod_selector is None and namespace_selector is None:
@@ -254,19 +270,31 @@ def decide(
     policies: Sequence[Obj],
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     protocol: str = "TCP",
+    directions: tuple[Direction, ...] = ("ingress", "egress"),
 ) -> Decision:
     """Whether `source` may open `protocol`/`port` on `destination`, and why.
 
     `policies` are NetworkPolicy objects from any namespaces (only those in the
     pods' own namespaces apply); `namespaces` maps namespace names to their labels.
+    `directions` are the sides judged: a caller that knows only one namespace's policies
+    judges a path to another namespace by its egress alone, and the other side neither
+    blocks nor appears in the explanation.
     """
     namespaces = namespaces or {}
+    unjudged: list[Direction] = [d for d in ("ingress", "egress") if d not in directions]
     ingress = _verdict("ingress", destination, source, destination, port, protocol, policies, namespaces)
     egress = _verdict("egress", source, destination, destination, port, protocol, policies, namespaces)
+    if "ingress" in unjudged:
+        ingress = Verdict("ingress", selecting=(), admitting=())
+    if "egress" in unjudged:
+        egress = Verdict("egress", selecting=(), admitting=())
     on = f"{protocol} {port}"
     if ingress.allowed and egress.allowed:
-        parts = [_explain(ingress, source, destination, on), _explain(egress, source, destination, on)]
-        if not ingress.isolated and not egress.isolated:
+        judged = [v for v in (ingress, egress) if v.direction not in unjudged]
+        parts = [_explain(v, source, destination, on) for v in judged]
+        if len(judged) == 1:
+            explanation = parts[0]
+        elif not ingress.isolated and not egress.isolated:
             explanation = f"no policy selects {destination.label} for Ingress or {source.label} for Egress"
         else:
             explanation = "; ".join(parts)

@@ -28,7 +28,7 @@ from challenges.backends.base import (
     Obj,
 )
 from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
-from challenges.kube import delete_guards, guarded_namespaces
+from challenges.kube import delete_guards, delete_simulations, guarded_namespaces, simulated_namespaces
 from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
 from validators.kube import call, client_from_file, request
 
@@ -39,8 +39,6 @@ READ_VERBS = ["get", "list", "watch"]
 # effect reaches past it. Read only, on purpose:
 # - endpoints (and endpointslices): hand-made endpoints send a Service's traffic to any address,
 #   another tenant's pods or the node's own services included; the controllers keep them.
-# - ingresses: on a shared ingress controller an Ingress can claim any host name, the
-#   platform's own included, and controller annotations have been code execution more than once.
 # - resourcequotas, limitranges, pods/status, events: the platform's and the controllers'.
 LEARNER_RULES: list[Obj] = [
     {
@@ -81,7 +79,8 @@ LEARNER_RULES: list[Obj] = [
     },
     {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": ALL_VERBS},
     {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ALL_VERBS},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": READ_VERBS},
+    # Ingresses: only hosts under .test and no controller annotations (tenancy-policies.yaml).
+    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": ALL_VERBS},
     {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": READ_VERBS},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
     {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": ALL_VERBS},
@@ -121,6 +120,7 @@ QUOTA = {
     "count/roles.rbac.authorization.k8s.io": "20",
     "count/rolebindings.rbac.authorization.k8s.io": "20",
     "count/networkpolicies.networking.k8s.io": "30",
+    "count/ingresses.networking.k8s.io": "10",
     "count/horizontalpodautoscalers.autoscaling": "10",
     "count/poddisruptionbudgets.policy": "10",
 }
@@ -211,8 +211,9 @@ class NamespaceBackend(ClusterBackend):
         namespace = environment
         path = NAMESPACES.item(namespace)
         with self.platform_client(environment) as api:
-            # Guards are cluster-scoped: deleting the namespace would leave them behind.
+            # Guards and simulations are cluster-scoped: deleting the namespace would leave them.
             delete_guards(api, namespace)
+            delete_simulations(api, namespace)
             existing = call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
             if existing is None:
                 return
@@ -288,4 +289,5 @@ class NamespaceBackend(ClusterBackend):
                 or self._terminating_seconds(item["metadata"]) >= self.terminating_retry_seconds
             }
             found |= guarded_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
+            found |= simulated_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
         return {name for name in found if self.owns(name)}

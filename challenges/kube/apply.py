@@ -122,6 +122,22 @@ def _only(namespace: str) -> Obj:
     return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
 
 
+def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[Mapping[str, Any]]) -> int:
+    """Delete each named object (in `namespace` when namespaced); one already gone is fine.
+
+    Returns how many existed. Dependents go in the background, as kubectl deletes them.
+    """
+    discovery = Discovery(api_client)
+    deleted = 0
+    options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+    for document in documents:
+        api_version, kind, name = _identity(document)
+        path = discovery.resolve(api_version, kind).item(name, namespace)
+        gone = call(api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True)
+        deleted += gone is not None
+    return deleted
+
+
 def scope_guards(
     documents: Iterable[Mapping[str, Any]], namespace: str, *, labels: Mapping[str, str] | None = None
 ) -> list[Obj]:

@@ -25,7 +25,7 @@ import validators
 from challenges import secrets
 from challenges.backends import BackendFailed, BackendUnavailable, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import apply_documents, scope_guards
+from challenges.kube import apply_documents, apply_simulation, scope_guards
 from challenges.models import (
     FINISHED_STATUSES,
     LIVE_STATUSES,
@@ -215,6 +215,9 @@ def attempt_provision(*, attempt: Attempt) -> None:
     try:
         backend.create(environment, attempt_id=attempt.pk)
         with backend.platform_client(environment) as api:
+            # Before the workloads: their first pods already behave as the challenge says.
+            simulation = attempt.version.simulation()
+            apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: backend.prefix})
             manifests = attempt.version.documents("manifests")
             apply_documents(api, namespace, manifests, cluster_scoped=backend.whole_cluster)
             guards = scope_guards(

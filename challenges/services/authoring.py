@@ -17,12 +17,15 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube.apply import apply_documents, delete_guards, scope_guards
-from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
+from challenges.kube.simulation import apply_simulation, delete_simulations
+from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 from validators.kube import Resource, call
 
 NAMESPACES = Resource("v1", "namespaces", namespaced=False)
 DEPLOYMENTS = Resource("apps/v1", "deployments")
+PODS = Resource("v1", "pods")
+EVENTS = Resource("v1", "events")
 PROVE_LABEL = "breakfix.dev/prove"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
@@ -116,7 +119,28 @@ def challenge_lint(*, challenge: LoadedChallenge) -> list[str]:
                     f"{challenge.slug}: objective {objective.key!r} names {kind} {name!r}, "
                     "which neither manifests/ nor solution/ creates"
                 )
+    containers = {
+        str(container.get("name"))
+        for folder in ("manifests", "solution")
+        for doc in _documents(challenge, folder)
+        for container in _pod_containers(doc)
+    }
+    for behaviour in challenge.spec.simulation.containers if challenge.spec.simulation else []:
+        if behaviour.name not in containers:
+            problems.append(
+                f"{challenge.slug}: simulation describes container {behaviour.name!r}, "
+                "which no pod of manifests/ or solution/ has"
+            )
     return problems
+
+
+def _pod_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers and init containers of a Pod, or of the pod template of a workload."""
+    spec = doc.get("spec") or {}
+    if doc.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    pod = spec if doc.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+    return [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]
 
 
 def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
@@ -126,6 +150,7 @@ def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]
 
 def namespace_delete(api_client: ApiClient, *, name: str) -> None:
     delete_guards(api_client, name)
+    delete_simulations(api_client, name)
     call(api_client, "DELETE", NAMESPACES.item(name), what=f"delete {name}", missing_ok=True)
 
 
@@ -135,13 +160,22 @@ def challenge_apply(
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     whole = challenge.needs_cluster
     if solution:
-        solved = apply_documents(
-            api_client, namespace, _documents(challenge, "solution"), cluster_scoped=whole
-        )
-        return len(solved)
-    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"), cluster_scoped=whole)
+        documents = _documents(challenge, "solution")
+        removed = [doc for doc in documents if _solution_deletes(doc)]
+        kept = [doc for doc in documents if not _solution_deletes(doc)]
+        applied = apply_documents(api_client, namespace, kept, cluster_scoped=whole)
+        return len(applied) + delete_documents(api_client, namespace, removed)
+    simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
+    apply_simulation(api_client, namespace, simulation)
+    manifests = _documents(challenge, "manifests")
+    applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
     guards = scope_guards(_documents(challenge, "guards"), namespace)
     return len(applied) + len(apply_documents(api_client, namespace, guards))
+
+
+def _solution_deletes(document: dict[str, Any]) -> bool:
+    annotations = (document.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(SOLUTION_ACTION) == "delete"
 
 
 def challenge_check(
@@ -152,7 +186,9 @@ def challenge_check(
 
 
 def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
-    """Every Deployment of the broken state has all its replicas ready (the check may then judge it)."""
+    """Every Deployment of the broken state has settled, so the check may judge it: all its
+    replicas are ready, or the pods it has are ready and it reports ReplicaFailure (the API server
+    refuses the rest, as a ResourceQuota does: no more pods will come)."""
     for doc in _documents(challenge, "manifests"):
         if doc.get("kind") != "Deployment":
             continue
@@ -164,8 +200,73 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
             what=f"read Deployment {name}",
             missing_ok=True,
         )
+        if not body:
+            return False
         want = (doc.get("spec") or {}).get("replicas", 1)
-        if not body or (body.get("status") or {}).get("readyReplicas", 0) != want:
+        status = body.get("status") or {}
+        ready = status.get("readyReplicas", 0)
+        if ready == want:
+            continue
+        refused = any(
+            c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        )
+        if not (refused and ready == status.get("replicas", 0)):
+            return False
+    return True
+
+
+# A container that is not running for one of these reasons is still on its way up.
+STARTING = {"ContainerCreating", "PodInitializing"}
+
+
+def _pod_settled(pod: dict[str, Any], warned: set[str]) -> bool:
+    """The pod is ready, or shows what keeps it from being ready, as a kubelet or scheduler would."""
+    status = pod.get("status") or {}
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    if conditions.get("Ready") == "True" or conditions.get("PodScheduled") == "False":
+        return True
+    if status.get("phase") in ("Succeeded", "Failed") or (pod.get("metadata") or {}).get("uid") in warned:
+        return True
+    for container in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
+        state = container.get("state") or {}
+        waiting = (state.get("waiting") or {}).get("reason")
+        ended = state.get("terminated") or {}
+        if container.get("restartCount") or (waiting and waiting not in STARTING) or ended.get("exitCode"):
+            return True
+    return False
+
+
+def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
+    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not.
+
+    A broken state may be broken on purpose at the pod level (a crash loop, an image that cannot
+    be pulled, a probe that never passes): it is judged once that shows, not when it is ready.
+    """
+    events = call(api_client, "GET", EVENTS.collection(namespace), what="list events") or {}
+    warned = {
+        str((e.get("involvedObject") or {}).get("uid"))
+        for e in events.get("items") or []
+        if e.get("type") == "Warning" and (e.get("involvedObject") or {}).get("kind") == "Pod"
+    }
+    for doc in _documents(challenge, "manifests"):
+        if doc.get("kind") != "Deployment":
+            continue
+        spec = doc.get("spec") or {}
+        labels = (spec.get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in labels.items())
+        found = (
+            call(
+                api_client,
+                "GET",
+                PODS.collection(namespace),
+                what="list pods",
+                query=[("labelSelector", selector)],
+            )
+            or {}
+        )
+        pods = [p for p in found.get("items") or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
+        if len(pods) < spec.get("replicas", 1) or not all(_pod_settled(p, warned) for p in pods):
             return False
     return True
 
@@ -214,11 +315,11 @@ def challenge_prove(
             with scratch_namespace(api_client, slug=challenge.slug) as namespace:
                 challenge_apply(api_client=api_client, challenge=challenge, namespace=namespace)
 
-                def ready(ns: str = namespace) -> bool:
-                    return workloads_ready(api_client=api_client, challenge=challenge, namespace=ns)
+                def settled(ns: str = namespace) -> bool:
+                    return workloads_settled(api_client=api_client, challenge=challenge, namespace=ns)
 
-                if not _wait(ready, timeout=settle_seconds):
-                    proof.error = f"round {round_}: the broken state's workloads never became ready"
+                if not _wait(settled, timeout=settle_seconds):
+                    proof.error = f"round {round_}: the broken state's workloads never settled"
                     return proof
                 broken = challenge_check(api_client=api_client, challenge=challenge, namespace=namespace)
                 proof.steps.append(ProofStep(round_, "broken", broken, _broken_problems(challenge, broken)))

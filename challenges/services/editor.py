@@ -43,6 +43,7 @@ EDITABLE_KINDS: tuple[tuple[str, str], ...] = (
     ("apps/v1", "DaemonSet"),
     ("v1", "Service"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "Ingress"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "Pod"),
@@ -57,8 +58,7 @@ EDITABLE_KINDS: tuple[tuple[str, str], ...] = (
 )
 API_VERSIONS = {kind: api_version for api_version, kind in EDITABLE_KINDS}
 # The platform's own objects in every environment: not the challenge's, so not offered (nor is
-# anything labelled PROTECTED_LABEL, which the learner may not change). Ingress is not editable:
-# on the namespace backend the learner may only read Ingresses (see backends/namespace.py).
+# anything labelled PROTECTED_LABEL, which the learner may not change).
 PLATFORM_OBJECTS = {
     ("ServiceAccount", "default"),
     ("ServiceAccount", "learner"),

@@ -21,7 +21,7 @@ openapi-table: controlplane python
 	@$(CONTROLPLANE_DIR)/openapi-table
 
 ## cluster-up: start the local cluster and print its kubeconfig path
-cluster-up: controlplane
+cluster-up: controlplane python
 	@$(CONTROLPLANE_DIR)/up $(CLUSTER)
 
 ## cluster-down: stop the local cluster and remove its state

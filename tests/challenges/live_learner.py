@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from challenges import secrets
 from challenges.backends import NamespaceBackend
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import apply_documents, delete_guards, scope_guards
+from challenges.kube import apply_documents, apply_simulation, delete_guards, delete_simulations, scope_guards
 from challenges.models import Attempt, Challenge, Status
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import Cluster
@@ -32,6 +32,8 @@ def make_live_attempt(cluster: Cluster, namespace: str, *, slug: str, learner: U
     backend = NamespaceBackend(prefix=LIVE_PREFIX, kubeconfig=cluster.kubeconfig)
     with cluster.api_client() as api:
         apply_documents(api, namespace, backend.access_documents(namespace))
+        simulation = (version.definition.get("challenge") or {}).get("simulation")
+        apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: LIVE_PREFIX})
         apply_documents(api, namespace, version.documents("manifests"))
         guards = scope_guards(
             version.documents("guards"), namespace, labels={INSTALLATION_LABEL: LIVE_PREFIX}
@@ -59,3 +61,4 @@ def live_attempt(cluster: Cluster, namespace: str, django_user_model: type[User]
     finally:
         with cluster.api_client() as api:
             delete_guards(api, namespace)
+            delete_simulations(api, namespace)

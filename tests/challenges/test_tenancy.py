@@ -30,7 +30,7 @@ def test_each_installation_gets_its_own_copies_bound_to_its_own_namespaces() -> 
     bindings = {
         d["metadata"]["name"]: d for d in documents if d["kind"] == "ValidatingAdmissionPolicyBinding"
     }
-    assert len(policies) == len(bindings) == 9
+    assert len(policies) == len(bindings) == 10
     for policy in policies:
         name = policy["metadata"]["name"]
         assert name.startswith("breakfix-tenant-") and name.endswith(".school-a")
@@ -57,7 +57,7 @@ def test_everything_the_platform_puts_in_a_namespace_is_protected() -> None:
 
 @pytest.mark.parametrize(
     ("group", "resource"),
-    [("", "endpoints"), ("discovery.k8s.io", "endpointslices"), ("networking.k8s.io", "ingresses")],
+    [("", "endpoints"), ("discovery.k8s.io", "endpointslices")],
 )
 def test_the_learner_may_only_read(group: str, resource: str) -> None:
     verbs = {

@@ -428,18 +428,32 @@ def test_partial_outage_refuses_shortcuts(
 # --- guards, as the learner --------------------------------------------------------------------
 
 
-def as_learner(cluster: Any, namespace: str) -> ApiClient:
-    """An ApiClient that impersonates the attempt's learner ServiceAccount, with edit rights there."""
+def as_learner(
+    cluster: Any, namespace: str, *, cluster_role: str = "edit", rules: list[dict[str, Any]] | None = None
+) -> ApiClient:
+    """An ApiClient that impersonates the attempt's learner ServiceAccount, with `cluster_role` rights
+    there (a kind backend's learner is cluster-admin; `admin` lets one write RBAC), plus `rules`."""
     api = cluster.api_client()
     # The typed client takes plain dicts as bodies too; its annotations name only its models.
     account: Any = {"metadata": {"name": "learner"}}
     CoreV1Api(api).create_namespaced_service_account(namespace, account)
+    subjects = [{"kind": "ServiceAccount", "name": "learner", "namespace": namespace}]
+    rbac = RbacAuthorizationV1Api(api)
     binding: Any = {
         "metadata": {"name": "learner-edit"},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
-        "subjects": [{"kind": "ServiceAccount", "name": "learner", "namespace": namespace}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+        "subjects": subjects,
     }
-    RbacAuthorizationV1Api(api).create_namespaced_role_binding(namespace, binding)
+    rbac.create_namespaced_role_binding(namespace, binding)
+    if rules:
+        role: Any = {"metadata": {"name": "learner-extra"}, "rules": rules}
+        rbac.create_namespaced_role(namespace, role)
+        extra: Any = {
+            "metadata": {"name": "learner-extra"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "learner-extra"},
+            "subjects": subjects,
+        }
+        rbac.create_namespaced_role_binding(namespace, extra)
     learner = cluster.api_client()
     learner.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:learner")
     return learner
@@ -525,7 +539,11 @@ def test_prove_all_passes(cluster: Any) -> None:
 
     from django.core.management import call_command
 
+    from challenges.loader import load_all
+
     out = StringIO()
     call_command("challenge", "--kubeconfig", str(cluster.kubeconfig), "prove", "--all", stdout=out)
-    for slug in ("expose-internally", "wrong-selector", "partial-outage"):
-        assert f"{slug}: proven" in out.getvalue()
+    slugs = {challenge.slug for challenge in load_all(settings.BREAKFIX_CONTENT_DIR)}
+    assert {"expose-internally", "wrong-selector", "partial-outage"} <= slugs
+    for slug in sorted(slugs):
+        assert f"{slug}: proven" in out.getvalue(), out.getvalue()

@@ -320,17 +320,70 @@ INGRESS = {
 }
 
 
-def test_the_learner_reads_endpoints_and_ingresses_but_cannot_write_them(tenant: Tenant) -> None:
+def test_the_learner_reads_endpoints_but_cannot_write_them(tenant: Tenant) -> None:
     for api_version, plural, document in (
         ("v1", "endpoints", ENDPOINTS),
         ("discovery.k8s.io/v1", "endpointslices", SLICE),
-        ("networking.k8s.io/v1", "ingresses", INGRESS),
     ):
         assert send(tenant.learner, "GET", tenant.path(api_version, plural))[0] == 200
         status, message = send(
             tenant.learner, "POST", tenant.path(api_version, plural), document, dry_run=True
         )
         assert status == 403 and "cannot create" in message, message
+
+
+def ingress(name: str, spec: Obj, annotations: dict[str, str] | None = None) -> Obj:
+    metadata = {**meta(name), **({"annotations": annotations} if annotations else {})}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": spec}
+
+
+BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
+ROUTE = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": BACKEND}]}}
+
+
+@pytest.mark.parametrize(
+    ("label", "document", "fragment"),
+    [
+        ("a real domain", INGRESS, "names a host under .test"),
+        ("a rule without a host", ingress("catch-all", {"rules": [ROUTE]}), "names a host under .test"),
+        ("a default backend", ingress("default", {"defaultBackend": BACKEND}), "have no defaultBackend"),
+        (
+            "a TLS host outside .test",
+            ingress(
+                "tls",
+                {
+                    "tls": [{"hosts": ["breakfix.example.org"]}],
+                    "rules": [{"host": "shop.example.test", **ROUTE}],
+                },
+            ),
+            "TLS hosts",
+        ),
+        (
+            "a controller snippet",
+            ingress(
+                "snippet",
+                {"rules": [{"host": "shop.example.test", **ROUTE}]},
+                {"nginx.ingress.kubernetes.io/configuration-snippet": "return 200;"},
+            ),
+            "no ingress-controller annotations",
+        ),
+    ],
+)
+def test_the_learner_may_write_ingresses_only_for_test_hosts(
+    tenant: Tenant, label: str, document: Obj, fragment: str
+) -> None:
+    path = tenant.path("networking.k8s.io/v1", "ingresses")
+    assert fragment in refusal(tenant.learner, "POST", path, document)
+    honest = ingress(
+        "shop",
+        {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["shop.example.test"], "secretName": "shop-tls"}],
+            "rules": [{"host": "shop.example.test", **ROUTE}],
+        },
+    )
+    status, message = send(tenant.learner, "POST", path, honest, dry_run=True)
+    assert status == 201, message
 
 
 def test_what_a_challenge_needs_is_allowed(tenant: Tenant) -> None:

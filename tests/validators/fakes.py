@@ -46,12 +46,15 @@ class FakeView:
         *,
         namespace: str = NS,
         namespace_labels: Mapping[str, str] | None = None,
+        other_namespaces: Mapping[str, Mapping[str, str]] | None = None,
         logs: Mapping[tuple[str, str], str | Exception] | None = None,
         access: Callable[[Obj], Obj] | None = None,
     ) -> None:
         self.namespace = namespace
         self.objects: builtins.list[Obj] = list(objects)
         self._namespace_labels = dict(namespace_labels or {"kubernetes.io/metadata.name": namespace})
+        # Other namespaces by name, with their labels; one not listed does not exist.
+        self.other_namespaces = {k: dict(v) for k, v in (other_namespaces or {}).items()}
         self.logs = dict(logs or {})
         self.access = access
         self.log_calls: builtins.list[Obj] = []
@@ -103,7 +106,11 @@ class FakeView:
         return self.list("Event")
 
     def namespace_labels(self, name: str | None = None) -> dict[str, str]:
-        return dict(self._namespace_labels)
+        if name is None or name == self.namespace:
+            return dict(self._namespace_labels)
+        if name not in self.other_namespaces:
+            raise ObjectInvalid(f"The namespace {name!r} does not exist.", status=404)
+        return dict(self.other_namespaces[name])
 
     def pod_logs(
         self,

@@ -171,7 +171,9 @@ def test_it_ignores_finished_pods() -> None:
 def test_it_rejects_a_peer_with_both_workload_and_selector() -> None:
     import pytest
 
-    with pytest.raises(validators.SpecInvalid, match="from: give exactly one of workload and labelSelector"):
+    with pytest.raises(
+        validators.SpecInvalid, match="from: give exactly one of workload, labelSelector, labels and address"
+    ):
         validators.validate_spec(
             "reachability",
             {
@@ -240,3 +242,162 @@ def test_it_names_the_path_of_an_invalid_check() -> None:
         validators.SpecInvalid, match=r"checks\[0\]\.expect: Input should be 'allowed' or 'blocked'"
     ):
         validators.validate_spec("reachability", spec)
+
+
+# --- peers described by labels in another namespace, and addresses outside the cluster ----------
+
+DNS = {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}}
+DENY_EGRESS = network_policy("default-deny-egress", {}, policyTypes=["Egress"])
+
+
+def dns_rule(ports: list[dict[str, Any]] | None = None, **peer: Any) -> dict[str, Any]:
+    to = peer or {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+    }
+    return {
+        "to": [to],
+        "ports": ports
+        if ports is not None
+        else [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def allow_dns(*rules: dict[str, Any]) -> dict[str, Any]:
+    return network_policy("allow-dns", {}, policyTypes=["Egress"], egress=list(rules) or [dns_rule()])
+
+
+def to_dns(protocol: str = "UDP", expect: str = "allowed", **peer: Any) -> dict[str, Any]:
+    return {
+        "from": {"workload": "frontend"},
+        "to": peer or DNS,
+        "port": 53,
+        "protocol": protocol,
+        "expect": expect,
+    }
+
+
+def test_a_path_to_a_described_pod_elsewhere_is_judged_by_this_namespaces_egress() -> None:
+    result = run(to_dns(), shop(DENY_EGRESS))
+    assert not result.passed
+    assert result.message.startswith(
+        "Traffic from Deployment frontend to pods labelled k8s-app=kube-dns in namespace kube-system "
+        "on UDP 53 is blocked (pod "
+    )
+    assert result.message.endswith(
+        "to a pod labelled k8s-app=kube-dns in namespace kube-system): policy `default-deny-egress` "
+        "selects app=frontend for Egress and no policy lets it reach k8s-app=kube-dns in namespace "
+        "kube-system on UDP 53."
+    )
+
+
+def test_a_dns_rule_admits_both_protocols_and_the_message_leaves_the_other_namespace_out() -> None:
+    view = shop(DENY_EGRESS, allow_dns())
+    for protocol in ("UDP", "TCP"):
+        result = run(to_dns(protocol), view)
+        assert result.passed, result.message
+        assert "Ingress" not in result.message
+        assert (
+            "policy `allow-dns` lets app=frontend reach k8s-app=kube-dns in namespace kube-system "
+            f"on {protocol} 53" in result.message
+        )
+
+
+def test_the_other_namespaces_labels_are_read_from_the_api() -> None:
+    by_team = dns_rule(
+        namespaceSelector={"matchLabels": {"team": "platform"}},
+        podSelector={"matchLabels": {"k8s-app": "kube-dns"}},
+    )
+    view = shop(DENY_EGRESS, allow_dns(by_team))
+    assert not run(to_dns(), view).passed  # kube-system unreadable: only its automatic name label
+    view.other_namespaces["kube-system"] = {"kubernetes.io/metadata.name": "kube-system", "team": "platform"}
+    assert run(to_dns(), view).passed
+
+
+def test_a_rule_for_every_pod_of_kube_system_also_admits_pods_that_are_not_dns() -> None:
+    whole_namespace = dns_rule(
+        namespaceSelector={"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
+    )
+    view = shop(DENY_EGRESS, allow_dns(whole_namespace))
+    other: dict[str, Any] = {"namespace": "kube-system", "labels": {"k8s-app": "metrics-server"}}
+    result = run(to_dns(expect="blocked", **other), view)
+    assert not result.passed
+    assert "is still allowed" in result.message
+
+
+def test_an_address_outside_the_cluster_is_named_only_by_an_ip_block() -> None:
+    outside = {"address": "203.0.113.10"}
+    every_namespace = network_policy(
+        "to-every-namespace", {}, policyTypes=["Egress"], egress=[{"to": [{"namespaceSelector": {}}]}]
+    )
+    view = shop(DENY_EGRESS, every_namespace)
+    spec = {"from": {"workload": "frontend"}, "to": outside, "port": 443, "expect": "blocked"}
+    result = run(spec, view)
+    assert result.passed, result.message
+    assert result.message.startswith(
+        "Traffic from Deployment frontend to address 203.0.113.10 on TCP 443 is blocked"
+    )
+    anywhere = network_policy(
+        "to-anywhere", {}, policyTypes=["Egress"], egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
+    )
+    result = run(spec, shop(DENY_EGRESS, anywhere))
+    assert not result.passed
+    assert "(pod frontend-" in result.message and "to address 203.0.113.10)" in result.message
+    assert "policy `to-anywhere` lets app=frontend reach 203.0.113.10 on TCP 443" in result.message
+
+
+def test_an_ip_block_of_every_address_covers_a_pod_whose_address_is_unknown() -> None:
+    rule = dns_rule(ipBlock={"cidr": "0.0.0.0/0"})
+    assert run(to_dns(), shop(DENY_EGRESS, allow_dns(rule))).passed
+    partial = dns_rule(ipBlock={"cidr": "10.0.0.0/8"})
+    assert not run(to_dns(), shop(DENY_EGRESS, allow_dns(partial))).passed
+    excepted = dns_rule(ipBlock={"cidr": "0.0.0.0/0", "except": ["10.96.0.0/12"]})
+    assert not run(to_dns(), shop(DENY_EGRESS, allow_dns(excepted))).passed
+
+
+def test_a_described_pod_of_this_namespace_is_judged_both_ways() -> None:
+    deny_ingress = network_policy("deny-ingress", {}, policyTypes=["Ingress"])
+    spec = {
+        "from": {"workload": "frontend"},
+        "to": {"labels": {"app": "cache"}},
+        "port": 6379,
+        "expect": "allowed",
+    }
+    result = run(spec, shop(deny_ingress))
+    assert not result.passed
+    assert "policy `deny-ingress` selects app=cache for Ingress" in result.message
+
+
+def test_a_path_with_neither_end_in_this_namespace_cannot_be_judged() -> None:
+    spec = {
+        "from": {"address": "198.51.100.7"},
+        "to": DNS,
+        "port": 53,
+        "protocol": "UDP",
+        "expect": "blocked",
+    }
+    result = validators.run_check(
+        [validators.Objective("k", "t", "reachability", spec, "DNS must stay private.")],
+        shop(),
+    )[0]
+    assert not result.passed
+    assert "whose NetworkPolicies are the only ones these checks read" in result.message
+
+
+def test_it_refuses_peers_it_cannot_read() -> None:
+    import pytest
+
+    bad = [
+        ({"namespace": "kube-system", "workload": "x"}, "namespace goes with labels"),
+        ({"labels": {}}, "labels must name at least one label"),
+        ({"address": "kube-dns.kube-system"}, "is not an IP address"),
+        (
+            {"address": "10.0.0.1", "labels": {"a": "b"}},
+            "give exactly one of workload, labelSelector, labels and address",
+        ),
+    ]
+    for peer, message in bad:
+        with pytest.raises(validators.SpecInvalid, match=message):
+            validators.validate_spec(
+                "reachability", {"from": {"workload": "a"}, "to": peer, "port": 53, "expect": "allowed"}
+            )

@@ -25,6 +25,7 @@ def test_it_registers_every_objective_type() -> None:
         "pods",
         "rbac",
         "reachability",
+        "secret",
         "service",
         "spec",
         "status",

@@ -28,9 +28,13 @@ Each spec model's docstring documents its fields.
     ingress       name, host?, path: /, service, port (number or name), ingressClassName?
                   # or routes: [{host, path, service, port}, ...], every route must hold
     tls           ingress: name, hosts?                                 # default: every rule host
+    secret        name, type?: Opaque, keys: [{key: password, sha256?: <hex digest of the value>}]
+                  # values are compared by digest and never shown
     reachability  from: {workload: name} | {labelSelector: {...}}, to: (same), port: 5678,
                   protocol: TCP, expect: allowed|blocked
                   # or checks: [{from, to, port, protocol, expect}, ...], every path must hold
+                  # a peer may also be {namespace: kube-system, labels: {k8s-app: kube-dns}} (a pod
+                  # described, judged by policy alone) or {address: 203.0.113.10} (outside the cluster)
 """
 
 from validators.objectives import (
@@ -43,6 +47,7 @@ from validators.objectives import (
     pods,
     rbac,
     reachability,
+    secret,
     service,
     spec,
     status,
@@ -59,6 +64,7 @@ __all__ = [
     "pods",
     "rbac",
     "reachability",
+    "secret",
     "service",
     "spec",
     "status",
