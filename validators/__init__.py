@@ -12,12 +12,13 @@ from validators.kube import client_from_file
 from validators.namespace_view import NamespaceView
 from validators.registry import evaluate, register, types, validate_spec
 from validators.result import Result
-from validators.view import AccessQuestion, View
+from validators.view import AccessQuestion, LogQuery, View
 
 __all__ = [
     "AccessQuestion",
     "ClusterUnavailable",
     "KubeError",
+    "LogQuery",
     "NamespaceView",
     "ObjectInvalid",
     "Objective",

@@ -18,7 +18,7 @@ from kubernetes.client import ApiClient
 from validators import selectors
 from validators.errors import ObjectInvalid
 from validators.kube import Answer, Obj, Query, Resource, request
-from validators.view import AccessQuestion, LabelSelector
+from validators.view import AccessQuestion, LabelSelector, LogQuery
 
 # The kinds an objective may name. A static allow-list: the checks never reach
 # beyond what is listed here, whatever a challenge file asks for.
@@ -171,29 +171,20 @@ class NamespaceView:
 
     # -- logs ----------------------------------------------------------------
 
-    def pod_logs(
-        self,
-        pod: str,
-        *,
-        container: str | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        tail_lines: int | None = None,
-    ) -> str:
+    def pod_logs(self, query: LogQuery) -> str:
         """A container's log. ObjectInvalid when there is none to read (not started, no previous run)."""
-        query: builtins.list[tuple[str, str]] = []
-        if container:
-            query.append(("container", container))
-        if since_seconds:
-            query.append(("sinceSeconds", str(since_seconds)))
-        if previous:
-            query.append(("previous", "true"))
-        if tail_lines:
-            query.append(("tailLines", str(tail_lines)))
-        what = f"read the log of pod {pod!r}"
-        answer = self._read(
-            f"{KINDS['Pod'].item(pod, self.namespace)}/log", query=query, accept="*/*", what=what
-        )
+        params: builtins.list[tuple[str, str]] = []
+        if query.container:
+            params.append(("container", query.container))
+        if query.since_seconds:
+            params.append(("sinceSeconds", str(query.since_seconds)))
+        if query.previous:
+            params.append(("previous", "true"))
+        if query.tail_lines:
+            params.append(("tailLines", str(query.tail_lines)))
+        what = f"read the log of pod {query.pod!r}"
+        path = f"{KINDS['Pod'].item(query.pod, self.namespace)}/log"
+        answer = self._read(path, query=params, accept="*/*", what=what)
         if answer.ok:
             return answer.data.decode("utf-8", errors="replace")
         raise answer.error(what)

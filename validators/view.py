@@ -16,6 +16,18 @@ LabelSelector = Mapping[str, str] | str | None
 
 
 @dataclass(frozen=True)
+class LogQuery:
+    """Which log of a pod: one container's (the only one when None), its previous run, the last
+    `since_seconds` or `tail_lines` only."""
+
+    pod: str
+    container: str | None = None
+    since_seconds: int | None = None
+    previous: bool = False
+    tail_lines: int | None = None
+
+
+@dataclass(frozen=True)
 class AccessQuestion:
     """May `user` (in `groups`) do `verb` on `resource`? `namespace=None` means the view's own
     namespace, `""` cluster scope."""
@@ -54,15 +66,9 @@ class View(Protocol):
 
     def namespace_labels(self, name: str | None = None) -> dict[str, str]: ...
 
-    def pod_logs(
-        self,
-        pod: str,
-        *,
-        container: str | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        tail_lines: int | None = None,
-    ) -> str: ...
+    def pod_logs(self, query: LogQuery) -> str:
+        """A container's log; ObjectInvalid when there is none to read (not started, no previous run)."""
+        ...
 
     def subject_access_review(self, question: AccessQuestion) -> Obj:
         """The API server's answer (a SubjectAccessReview's status) to whether someone may act."""

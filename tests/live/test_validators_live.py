@@ -19,6 +19,7 @@ from tests.fixtures.cluster import Cluster, eventually
 from validators import NamespaceView, Objective, Result, client_from_file, run_check
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS
+from validators.view import LogQuery
 from validators.workloads import is_ready
 
 pytestmark = pytest.mark.live
@@ -219,7 +220,7 @@ def test_it_reads_the_namespace_labels(views: Views, namespace: str) -> None:
 
 def test_it_explains_logs_of_a_pod_that_does_not_exist(views: Views) -> None:
     with pytest.raises(ObjectInvalid, match="nope"):
-        views().pod_logs("nope")
+        views().pod_logs(LogQuery("nope"))
 
 
 # --- condition ----------------------------------------------------------------------------------

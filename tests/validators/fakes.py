@@ -18,7 +18,7 @@ from typing import Any
 from validators import selectors
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS, NamespaceView
-from validators.view import AccessQuestion, LabelSelector, View
+from validators.view import AccessQuestion, LabelSelector, LogQuery, View
 
 Obj = dict[str, Any]
 NS = "attempt-1"
@@ -112,19 +112,16 @@ class FakeView:
             raise ObjectInvalid(f"The namespace {name!r} does not exist.", status=404)
         return dict(self.other_namespaces[name])
 
-    def pod_logs(
-        self,
-        pod: str,
-        *,
-        container: str | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        tail_lines: int | None = None,
-    ) -> str:
+    def pod_logs(self, query: LogQuery) -> str:
         self.log_calls.append(
-            {"pod": pod, "container": container, "since_seconds": since_seconds, "previous": previous}
+            {
+                "pod": query.pod,
+                "container": query.container,
+                "since_seconds": query.since_seconds,
+                "previous": query.previous,
+            }
         )
-        text = self.logs.get((pod, container or ""), "")
+        text = self.logs.get((query.pod, query.container or ""), "")
         if isinstance(text, Exception):
             raise text
         return text

@@ -20,7 +20,7 @@ from validators import NamespaceView, client_from_file
 from validators.errors import ClusterUnavailable, ObjectInvalid
 from validators.kube import client_from_config
 from validators.namespace_view import REDACTED
-from validators.view import AccessQuestion
+from validators.view import AccessQuestion, LogQuery
 
 
 def kubeconfig_for(host: str, token: str = "s3cret-token") -> dict[str, Any]:
@@ -169,7 +169,8 @@ def test_it_refuses_kinds_outside_the_allow_list(server: tuple[str, Script]) -> 
 def test_it_reads_pod_logs_with_the_window_asked_for(server: tuple[str, Script]) -> None:
     host, script = server
     script.on("GET", f"{PODS}/web-1/log", (200, "listening on :8080\nConnected to backend\n"))
-    text = view_for(host).pod_logs("web-1", container="app", since_seconds=120, previous=True, tail_lines=100)
+    query = LogQuery("web-1", container="app", since_seconds=120, previous=True, tail_lines=100)
+    text = view_for(host).pod_logs(query)
     assert "Connected to backend" in text
     assert script.requests[0]["query"] == {
         "container": ["app"],
@@ -184,7 +185,7 @@ def test_it_explains_logs_that_cannot_be_read(server: tuple[str, Script]) -> Non
     message = 'container "app" in pod "web-1" is waiting to start: ContainerCreating'
     script.on("GET", f"{PODS}/web-1/log", (400, {"kind": "Status", "message": message}))
     with pytest.raises(ObjectInvalid, match="waiting to start"):
-        view_for(host).pod_logs("web-1")
+        view_for(host).pod_logs(LogQuery("web-1"))
 
 
 def test_it_asks_subject_access_reviews(server: tuple[str, Script]) -> None:

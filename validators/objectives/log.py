@@ -17,7 +17,7 @@ from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
-from validators.view import View
+from validators.view import LogQuery, View
 
 # Enough for any launch challenge; the API server would otherwise stream whole logs.
 TAIL_LINES = 5000
@@ -102,13 +102,14 @@ def check_log(spec: LogSpec, view: View) -> Result:
             unreadable[name_of(pod)] = why
             continue
         try:
-            text = view.pod_logs(
+            query = LogQuery(
                 name_of(pod),
                 container=container,
                 since_seconds=spec.window,
                 previous=spec.previous,
                 tail_lines=TAIL_LINES,
             )
+            text = view.pod_logs(query)
         except ObjectInvalid as exc:
             unreadable[name_of(pod)] = str(exc)
             continue
