@@ -12,18 +12,12 @@ from dataclasses import dataclass
 import validators
 from challenges import secrets
 from challenges.backends import BackendError, BackendFailed, BackendUnavailable
-from challenges.kube import KubeRejected, KubeUnavailable
 
 # Worth retrying: the cluster is down, slow or busy.
-TEMPORARY_ERRORS: tuple[type[Exception], ...] = (
-    BackendUnavailable,
-    KubeUnavailable,
-    validators.ClusterUnavailable,
-)
+TEMPORARY_ERRORS: tuple[type[Exception], ...] = (BackendUnavailable, validators.ClusterUnavailable)
 # Retrying gives the same answer: the attempt fails (or the check errs) with the message.
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     BackendFailed,
-    KubeRejected,
     validators.ObjectInvalid,
     validators.SpecInvalid,
     secrets.SecretUnreadable,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+import validators
+
+# Defined in challenges.choices, which challenge.yaml's schema shares; importable from here too.
+from challenges.choices import ChallengeType, Difficulty, Theme
 from challenges.lifecycle import ACTIVE_STATUSES as ACTIVE_STATUSES
 from challenges.lifecycle import FINISHED_STATUSES as FINISHED_STATUSES
 from challenges.lifecycle import LIVE_STATUSES as LIVE_STATUSES
@@ -26,29 +30,6 @@ from challenges.lifecycle import WAITING_STATUSES as WAITING_STATUSES
 from challenges.lifecycle import Outcome as Outcome
 from challenges.lifecycle import Status as Status
 from validators import ObjectiveResult
-
-
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
-
-
-class ChallengeType(models.TextChoices):
-    FIX = "fix", "Fix"
-    BUILD = "build", "Build"
-
-
-class Theme(models.TextChoices):
-    PODS = "pods-containers", "Pods & containers"
-    NETWORKING = "networking", "Networking"
-    RESOURCES = "resources-scaling", "Resources & scaling"
-    STORAGE = "volumes-secrets", "Volumes & secrets"
-    RBAC = "rbac-security", "RBAC & security"
-    SCHEDULING = "scheduling-affinity", "Scheduling"
-    JOBS = "jobs-cronjobs", "Jobs & CronJobs"
-    INGRESS = "ingress-tls", "Ingress & TLS"
-    MONITORING = "monitoring-debugging", "Monitoring & debugging"
 
 
 class Challenge(models.Model):
@@ -70,7 +51,8 @@ class Challenge(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["difficulty", "title"]
+        # The catalog's order: easy, medium, hard, then by title.
+        ordering = [Difficulty.rank(), "title"]
 
     def __str__(self) -> str:
         return self.title
@@ -100,9 +82,58 @@ class ChallengeVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.challenge.slug}@{self.content_hash[:12]}"
 
+    # The stored definition is read here and nowhere else: {"challenge": the parsed challenge.yaml,
+    # "manifests" | "guards" | "solution": [{"file", "text", "documents": [objects]}]}.
+
+    def _challenge(self) -> dict[str, Any]:
+        return dict(self.definition.get("challenge") or {})
+
+    def _files(self, folder: str) -> list[dict[str, Any]]:
+        return list(self.definition.get(folder) or [])
+
     def documents(self, folder: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of `manifests`, `guards` or `solution`, in file-name order."""
-        return [doc for file in self.definition.get(folder, []) for doc in file["documents"]]
+        return [doc for file in self._files(folder) for doc in file["documents"]]
+
+    def objectives(self) -> list[validators.Objective]:
+        """The objectives this version checks, in order."""
+        return [
+            validators.Objective(
+                key=str(item["key"]),
+                title=str(item.get("title", item["key"])),
+                type=str(item["type"]),
+                spec=item.get("spec") or {},
+                failure_message=str(item.get("failureMessage", "")),
+            )
+            for item in self._challenge().get("objectives") or []
+        ]
+
+    def simulation(self) -> dict[str, Any] | None:
+        """What this version's applications do where no container runs (challenge.yaml's
+        `simulation:`), or None."""
+        found = self._challenge().get("simulation")
+        return dict(found) if found else None
+
+    def hints(self) -> list[str]:
+        """This version's hints, in the order they unlock."""
+        return [str(hint) for hint in self._challenge().get("hints") or []]
+
+    def initial_situation(self) -> str:
+        """What this version tells the learner they will find (Markdown)."""
+        return str(self._challenge().get("initialSituation") or self.challenge.initial_situation)
+
+    def solution_files(self) -> list[SolutionFile]:
+        """This version's reference solution, file by file as written."""
+        return [
+            SolutionFile(name=str(item.get("file", "")), text=str(item.get("text", "")))
+            for item in self._files("solution")
+        ]
+
+
+@dataclass(frozen=True)
+class SolutionFile:
+    name: str
+    text: str
 
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):

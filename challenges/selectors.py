@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from challenges import xp
-from challenges.models import Attempt, Challenge
+from challenges.models import Attempt, Challenge, Difficulty
 
 
 def challenge_list(*, theme: str = "", difficulty: str = "", query: str = "") -> QuerySet[Challenge]:
@@ -21,7 +21,7 @@ def challenge_list(*, theme: str = "", difficulty: str = "", query: str = "") ->
         challenges = challenges.filter(difficulty=difficulty)
     if query:
         challenges = challenges.filter(Q(title__icontains=query) | Q(slug__icontains=query.replace(" ", "-")))
-    return challenges.order_by("title")
+    return challenges.order_by(Difficulty.rank(), "title")
 
 
 class ProgressStatus(StrEnum):

@@ -62,19 +62,20 @@ def checks_context(attempt: Attempt) -> dict[str, Any]:
     latest_check = attempt.check_runs.first()
     results = {row.get("key"): row for row in (latest_check.results if latest_check else [])}
     objectives = [
-        {"key": item.get("key"), "title": item.get("title"), "result": results.get(item.get("key"))}
-        for item in (attempt.version.definition.get("challenge") or {}).get("objectives") or []
+        {"key": item.key, "title": item.title, "result": results.get(item.key)}
+        for item in attempt.version.objectives()
     ]
     return {
         "attempt": attempt,
         "challenge": attempt.challenge,
         "objectives": objectives,
+        "situation": attempt.version.initial_situation(),
         "check": latest_check,
     }
 
 
 def hints_context(attempt: Attempt) -> dict[str, object]:
-    every = hints.hints_of(attempt=attempt)
+    every = attempt.version.hints()
     context: dict[str, object] = {
         "attempt": attempt,
         "hints": every[: attempt.hints_unlocked],

@@ -136,7 +136,9 @@ def _command(command: ConsoleCommand) -> CommandEntry:
 def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
     """Every attempt of one learner at one challenge, newest first, its entries in time order."""
     attempts = list(
-        Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk")
+        Attempt.objects.filter(learner=learner, challenge=challenge)
+        .select_related("version")
+        .order_by("-created_at", "-pk")
     )
     by_pk = {a.pk: a for a in attempts}
     entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}

@@ -28,6 +28,12 @@ def solution_text(slug: str, file: str) -> str:
 class BaseTestCase(TestCase):
     """alice and bob are learners, ivy and ian instructors, sam is staff."""
 
+    alice: User
+    bob: User
+    ivy: User
+    ian: User
+    sam: User
+
     @classmethod
     def setUpTestData(cls) -> None:
         challenges_sync(content_dir=settings.BREAKFIX_CONTENT_DIR)
@@ -55,7 +61,9 @@ class BaseTestCase(TestCase):
         lifecycle would have given it (a destroyed one says its outcome itself)."""
         challenge = self.challenge(slug)
         if "outcome" not in fields:
-            fields["outcome"] = Outcome.SOLVED if fields.get("solved_at") else OUTCOME_OF.get(status, "")
+            fields["outcome"] = (
+                Outcome.SOLVED if fields.get("solved_at") else OUTCOME_OF.get(Status(status), "")
+            )
         return Attempt.objects.create(
             learner=learner,
             challenge=challenge,

@@ -17,12 +17,15 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube import rest
 from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
-from challenges.kube.errors import KubeError
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
+from validators.kube import Resource, call
 
+NAMESPACES = Resource("v1", "namespaces", namespaced=False)
+DEPLOYMENTS = Resource("apps/v1", "deployments")
+PODS = Resource("v1", "pods")
+EVENTS = Resource("v1", "events")
 PROVE_LABEL = "breakfix.dev/prove"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
@@ -46,11 +49,11 @@ class Proof:
         return not self.error and bool(self.steps) and all(not step.problems for step in self.steps)
 
 
-def challenge_load(*, content_dir: Path, slug: str) -> LoadedChallenge:
+def challenge_load(*, content_dir: Path, slug: str, whole_cluster: bool = False) -> LoadedChallenge:
     folder = content_dir / slug
     if not folder.is_dir():
         raise ChallengeNotFound(f"There is no challenge {slug!r} in {content_dir}.")
-    result = load_folder(folder)
+    result = load_folder(folder, whole_cluster=whole_cluster)
     if isinstance(result, list):
         raise ChallengeInvalid(result)
     return result
@@ -142,29 +145,30 @@ def _pod_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-    apply_documents(api_client, name, [body])
+    apply_documents(api_client, name, [body], cluster_scoped=True)
 
 
 def namespace_delete(api_client: ApiClient, *, name: str) -> None:
     delete_guards(api_client, name)
     delete_simulations(api_client, name)
-    rest.call(api_client, "DELETE", f"/api/v1/namespaces/{name}", what=f"delete {name}", missing_ok=True)
+    call(api_client, "DELETE", NAMESPACES.item(name), what=f"delete {name}", missing_ok=True)
 
 
 def challenge_apply(
     *, api_client: ApiClient, challenge: LoadedChallenge, namespace: str, solution: bool = False
 ) -> int:
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
+    whole = challenge.needs_cluster
     if solution:
         documents = _documents(challenge, "solution")
         removed = [doc for doc in documents if _solution_deletes(doc)]
-        applied = apply_documents(
-            api_client, namespace, [doc for doc in documents if not _solution_deletes(doc)]
-        )
+        kept = [doc for doc in documents if not _solution_deletes(doc)]
+        applied = apply_documents(api_client, namespace, kept, cluster_scoped=whole)
         return len(applied) + delete_documents(api_client, namespace, removed)
-    simulation = (challenge.definition.get("challenge") or {}).get("simulation")
+    simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
     apply_simulation(api_client, namespace, simulation)
-    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
+    manifests = _documents(challenge, "manifests")
+    applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
     guards = scope_guards(_documents(challenge, "guards"), namespace)
     return len(applied) + len(apply_documents(api_client, namespace, guards))
 
@@ -189,10 +193,10 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
         if doc.get("kind") != "Deployment":
             continue
         name = doc["metadata"]["name"]
-        body = rest.call(
+        body = call(
             api_client,
             "GET",
-            f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
+            DEPLOYMENTS.item(name, namespace),
             what=f"read Deployment {name}",
             missing_ok=True,
         )
@@ -239,7 +243,7 @@ def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, name
     A broken state may be broken on purpose at the pod level (a crash loop, an image that cannot
     be pulled, a probe that never passes): it is judged once that shows, not when it is ready.
     """
-    events = rest.call(api_client, "GET", f"/api/v1/namespaces/{namespace}/events", what="list events") or {}
+    events = call(api_client, "GET", EVENTS.collection(namespace), what="list events") or {}
     warned = {
         str((e.get("involvedObject") or {}).get("uid"))
         for e in events.get("items") or []
@@ -252,10 +256,10 @@ def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, name
         labels = (spec.get("selector") or {}).get("matchLabels") or {}
         selector = ",".join(f"{k}={v}" for k, v in labels.items())
         found = (
-            rest.call(
+            call(
                 api_client,
                 "GET",
-                f"/api/v1/namespaces/{namespace}/pods",
+                PODS.collection(namespace),
                 what="list pods",
                 query=[("labelSelector", selector)],
             )
@@ -335,6 +339,6 @@ def challenge_prove(
                     f"{r.key}: still fails after the solution: {r.message}" for r in solved if not r.passed
                 ]
                 proof.steps.append(ProofStep(round_, "solved", solved, failing))
-    except (KubeError, validators.ValidatorError) as error:
+    except validators.ValidatorError as error:
         proof.error = str(error)
     return proof

@@ -20,21 +20,6 @@ from challenges.services.leases import lease_deadline, lease_kept, queue_deadlin
 Kind = AttemptEvent.Kind
 
 
-def _objectives(attempt: Attempt) -> list[validators.Objective]:
-    """The objectives of the content version the attempt runs, not of whatever is current."""
-    spec = attempt.version.definition.get("challenge") or {}
-    return [
-        validators.Objective(
-            key=str(item["key"]),
-            title=str(item.get("title", item["key"])),
-            type=str(item["type"]),
-            spec=item.get("spec") or {},
-            failure_message=str(item.get("failureMessage", "")),
-        )
-        for item in spec.get("objectives") or []
-    ]
-
-
 def attempt_check_request(*, attempt: Attempt, requested_by: AbstractBaseUser | None) -> CheckRun:
     """Queue a check of the attempt's environment; raises CheckTooSoon within the check interval.
 
@@ -54,7 +39,7 @@ def attempt_check_request(*, attempt: Attempt, requested_by: AbstractBaseUser | 
         check_run = CheckRun.objects.create(
             attempt=attempt,
             requested_by_id=requested_by.pk if requested_by else None,
-            total=len(_objectives(attempt)),
+            total=len(attempt.version.objectives()),
             task_deadline=queue_deadline(),
         )
         attempt.record(Kind.CHECK_REQUESTED, "", requested_by)
@@ -75,7 +60,7 @@ def check_run_perform(*, check_run: CheckRun) -> None:
     if not attempt.is_workspace_open:
         check_run_error(check_run=check_run, failure=Failure(NOT_RUNNING))
         return
-    objectives = _objectives(attempt)
+    objectives = attempt.version.objectives()
     try:
         with lease_kept(CheckRun.objects.filter(pk=check_run.pk, state=CheckRun.State.PENDING)):
             backend = get_backend(attempt.backend)

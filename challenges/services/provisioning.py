@@ -76,8 +76,9 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
             backend.create(environment, attempt_id=attempt.pk)
             with backend.platform_client(environment) as api:
                 # Before the workloads: their first pods already behave as the challenge says.
-                simulation = (attempt.version.definition.get("challenge") or {}).get("simulation")
-                apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: backend.prefix})
+                apply_simulation(
+                    api, namespace, attempt.version.simulation(), labels={INSTALLATION_LABEL: backend.prefix}
+                )
                 apply_documents(api, namespace, attempt.version.documents("manifests"))
                 guards = scope_guards(
                     attempt.version.documents("guards"),

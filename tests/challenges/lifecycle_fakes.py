@@ -24,6 +24,7 @@ class FakeApi:
 
 class FakeBackend(ClusterBackend):
     name: ClassVar[str] = "namespace"
+    whole_cluster: ClassVar[bool] = False
 
     def __init__(self, *, prefix: str = "bf") -> None:
         super().__init__(prefix=prefix)

@@ -32,7 +32,7 @@ def make_live_attempt(cluster: Cluster, namespace: str, *, slug: str, learner: U
     backend = NamespaceBackend(prefix=LIVE_PREFIX, kubeconfig=cluster.kubeconfig)
     with cluster.api_client() as api:
         apply_documents(api, namespace, backend.access_documents(namespace))
-        simulation = (version.definition.get("challenge") or {}).get("simulation")
+        simulation = version.simulation()
         apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: LIVE_PREFIX})
         apply_documents(api, namespace, version.documents("manifests"))
         guards = scope_guards(

@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from challenges import failures
 from challenges.backends import BackendFailed
-from challenges.kube import KubeRejected, KubeUnavailable
 from challenges.models import Attempt, AttemptEvent, Outcome, Status
 from challenges.services import attempts as services
 from challenges.services import provisioning
 from classroom.actions import Action, attempt_actions
 from tests.base import BaseTestCase
 from tests.challenges.lifecycle_fakes import fake_backend
+from validators import ClusterUnavailable, ObjectInvalid
 
 
 class OutcomeTestCase(BaseTestCase):
@@ -61,7 +61,7 @@ class OutcomeTestCase(BaseTestCase):
 
 class LearnerWordingTestCase(BaseTestCase):
     def test_an_unreachable_cluster_is_told_without_its_address(self) -> None:
-        exc = KubeUnavailable(
+        exc = ClusterUnavailable(
             "Could not create namespace: the Kubernetes API is unreachable "
             "(HTTPSConnectionPool(host='127.0.0.1', port=40000): Max retries exceeded)."
         )
@@ -73,7 +73,7 @@ class LearnerWordingTestCase(BaseTestCase):
 
     def test_a_refused_starting_state_blames_the_challenge_not_the_learner(self) -> None:
         failure = failures.provision_failure(
-            KubeRejected('Deployment.apps "x" is invalid: spec.foo', status=422)
+            ObjectInvalid('Deployment.apps "x" is invalid: spec.foo', status=422)
         )
         self.assertIn("fault in the challenge", failure.reason)
         self.assertNotIn("spec.foo", failure.reason)
@@ -92,7 +92,7 @@ class FailedPageTestCase(BaseTestCase):
             Status.DESTROYED,
             outcome=Outcome.FAILED,
             error="The cluster did not answer in time, so your environment could not be created.",
-            error_detail="KubeUnavailable: HTTPSConnectionPool(host='10.0.0.7', port=6443)",
+            error_detail="ClusterUnavailable: HTTPSConnectionPool(host='10.0.0.7', port=6443)",
         )
 
     def test_the_reason_and_a_retry_stay_after_teardown(self) -> None:

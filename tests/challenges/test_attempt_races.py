@@ -7,7 +7,8 @@ once by a barrier: the database sees them as concurrently as a web server would 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from unittest import mock
 
 from django.conf import settings
@@ -21,6 +22,18 @@ from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import require_real
 
 TRIES = 10
+
+
+def _start(_: int, *, learner: User, challenge: Challenge) -> Attempt:
+    return services.attempt_start(learner=learner, challenge=challenge)
+
+
+def _start_nth(n: int, *, learner: User, slugs: Sequence[str]) -> Attempt:
+    return services.attempt_start(learner=learner, challenge=Challenge.objects.get(slug=slugs[n]))
+
+
+def _start_by_nth(n: int, *, learners: Sequence[User], challenge: Challenge) -> Attempt:
+    return services.attempt_start(learner=learners[n], challenge=challenge)
 
 
 def race[T](count: int, start: Callable[[int], T]) -> list[T | Exception]:
@@ -63,9 +76,7 @@ class StartRaceTestCase(TransactionTestCase):
         challenge = Challenge.objects.get(slug="wrong-selector")
         for i in range(TRIES):
             alice = self.learner(f"alice{i}")
-            results = race(
-                2, lambda _, alice=alice: services.attempt_start(learner=alice, challenge=challenge)
-            )
+            results = race(2, partial(_start, learner=alice, challenge=challenge))
             attempts = [r for r in results if isinstance(r, Attempt)]
             self.assertEqual(len(attempts), 2, results)  # both clicks lead to the environment
             self.assertEqual(
@@ -79,12 +90,7 @@ class StartRaceTestCase(TransactionTestCase):
         slugs = ("wrong-selector", "expose-internally")
         for i in range(TRIES):
             bob = self.learner(f"bob{i}")
-            results = race(
-                2,
-                lambda n, bob=bob: services.attempt_start(
-                    learner=bob, challenge=Challenge.objects.get(slug=slugs[n])
-                ),
-            )
+            results = race(2, partial(_start_nth, learner=bob, slugs=slugs))
             self.assertEqual(sum(isinstance(r, services.AttemptLimitReached) for r in results), 1, results)
             self.assertEqual(Attempt.objects.filter(learner=bob).count(), 1)
 
@@ -96,9 +102,7 @@ class StartRaceTestCase(TransactionTestCase):
             alice, bob = self.learner(f"carol{i}"), self.learner(f"dave{i}")
             with override_settings(BREAKFIX_CAPACITY=1):
                 pair = (alice, bob)
-                results = race(
-                    2, lambda n, pair=pair: services.attempt_start(learner=pair[n], challenge=challenge)
-                )
+                results = race(2, partial(_start_by_nth, learners=pair, challenge=challenge))
             refused = [r for r in results if isinstance(r, services.NoCapacity)]
             self.assertEqual(len(refused), 1, results)
             self.assertEqual(Attempt.objects.count(), 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ class ActionTestCase(ClassroomTestCase):
             self.alice, "wrong-selector", expires_at=timezone.now() + timedelta(minutes=10)
         )
 
-    def act(self, action: str, attempt: Attempt | None = None) -> object:
+    def act(self, action: str, attempt: Attempt | None = None) -> HttpResponseBase:
         url = reverse(
             "classroom_attempt_action", args=[self.classroom.pk, (attempt or self.attempt).pk, action]
         )

@@ -17,13 +17,12 @@ from kubernetes.client import ApiClient
 
 from challenges.backends import NamespaceBackend
 from challenges.backends.tenancy import tenancy_remove
-from challenges.kube import rest
-from challenges.kube.kubeconfig import client_from_file, client_from_text
 from challenges.models import Attempt, CheckRun
 from challenges.services import attempts as services
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
+from validators import kube
 
 PROVISION_SECONDS = 90.0
 TEARDOWN_SECONDS = 90.0
@@ -52,7 +51,7 @@ def wait_for_check(run: CheckRun, timeout: float = 60.0) -> CheckRun:
 
 
 def get(api: ApiClient, path: str, **query: str) -> tuple[int, dict[str, Any]]:
-    status, data = rest.request(api, "GET", path, what=f"read {path}", query=list(query.items()))
+    status, data = kube.request(api, "GET", path, what=f"read {path}", query=list(query.items()))
     return status, (json.loads(data) if data.startswith(b"{") else {})
 
 
@@ -102,7 +101,7 @@ class Lifecycle:
         return services.attempt_start(learner=learner, challenge=Challenge.objects.get(slug=slug))
 
     def learner_api(self, attempt: Attempt) -> ApiClient:
-        return client_from_text(
+        return kube.client_from_text(
             services.attempt_learner_kubeconfig(attempt=Attempt.objects.get(pk=attempt.pk))
         )
 
@@ -119,6 +118,7 @@ def lifecycle_world(
     workers: Workers,
     cluster: Cluster,
     settings: Any,
+    *,
     cluster_alive: Callable[[], bool] = lambda: True,
     **env: str,
 ) -> Iterator[Lifecycle]:
@@ -138,7 +138,7 @@ def lifecycle_world(
         setattr(settings, key, value)
     settings.BREAKFIX_CHECK_INTERVAL_SECONDS = 0
     challenges_sync(content_dir=django_settings.BREAKFIX_CONTENT_DIR)
-    api = client_from_file(cluster.kubeconfig)
+    api = kube.client_from_file(cluster.kubeconfig)
     try:
         yield Lifecycle(cluster=cluster, workers=workers, prefix=prefix, api=api)
     finally:

@@ -16,7 +16,8 @@ import json
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -46,6 +47,13 @@ def claims() -> set[tuple[int, str]]:
     return set(Attempt.objects.filter(status=Status.PROVISIONING).values_list("pk", "task_id"))
 
 
+def _claimed_since(
+    before: set[tuple[int, str]], claims: Callable[[], set[tuple[int, str]]], unsettled: Callable[[], int]
+) -> set[tuple[int, str]] | bool:
+    """The claims made since `before`, or True when nothing is left to claim."""
+    return (claims() - before) or not unsettled()
+
+
 def unsettled() -> int:
     return Attempt.objects.filter(Q(status=Status.REQUESTED) | Q(status=Status.PROVISIONING)).count()
 
@@ -67,14 +75,14 @@ def test_a_worker_killed_at_random_moments_during_20_provisions_leaves_nothing_s
         before = claims()
         worker = world.workers.start(concurrency=2)
         fresh = wait_until(
-            lambda before=before: (claims() - before) or not unsettled(),
+            partial(_claimed_since, before, claims, unsettled),
             timeout=90,
             interval=0.02,
             what="the worker to claim an attempt",
         )
         time.sleep(rng.uniform(0.0, 0.6))
         worker.kill()
-        if fresh is not True and claims() & fresh:
+        if isinstance(fresh, set) and claims() & fresh:
             kills += 1  # it died with an environment half made
     worker = world.workers.start(concurrency=2)
     back = time.monotonic()

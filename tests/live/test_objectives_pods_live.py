@@ -27,7 +27,7 @@ from tests.live.test_validators_live import (
     passes,
     ready_pods,
 )
-from validators import NamespaceView, api_client_from_kubeconfig
+from validators import NamespaceView, client_from_file
 from validators.namespace_view import KINDS
 
 pytestmark = pytest.mark.live
@@ -36,7 +36,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 
@@ -67,7 +67,7 @@ def write_status(api: ApiClient, namespace: str, pod: Obj, containers: list[Obj]
         {"type": "ContainersReady", "status": flag, "lastTransitionTime": now},
         {"type": "Ready", "status": flag, "lastTransitionTime": now},
     ]
-    path = f"{KINDS['Pod'].collection_path(namespace)}/{pod['metadata']['name']}/status"
+    path = f"{KINDS['Pod'].collection(namespace)}/{pod['metadata']['name']}/status"
     body = {"status": {"conditions": conditions, "containerStatuses": containers}}
     status, data = _send(api, "PATCH", path, body=body, content_type="application/merge-patch+json")
     assert status == 200, data.decode()
@@ -281,7 +281,7 @@ def test_a_claim_that_never_binds_shows_in_status_and_in_the_pods(
     status, data = _send(api, "POST", "/api/v1/persistentvolumes", body=body)
     assert status == 201, data.decode()
     try:
-        claim = {
+        claim: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {"name": "data"},

@@ -42,8 +42,12 @@ def own_world(
     own_redis: RedisServer, celery_workers: Workers, cluster: Cluster, settings: Any
 ) -> Iterator[Lifecycle]:
     """A lifecycle world whose broker and cache are a Redis of this test's own."""
-    env = {"REDIS_URL": own_redis.url, "BREAKFIX_CACHE_URL": own_redis.cache_url}
-    with celery_pointed_at(own_redis.url), lifecycle_world(celery_workers, cluster, settings, **env) as world:
+    with (
+        celery_pointed_at(own_redis.url),
+        lifecycle_world(
+            celery_workers, cluster, settings, REDIS_URL=own_redis.url, BREAKFIX_CACHE_URL=own_redis.cache_url
+        ) as world,
+    ):
         yield world
 
 
