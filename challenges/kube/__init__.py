@@ -13,10 +13,12 @@ from challenges.kube.apply import (
     guarded_namespaces,
     scope_guards,
 )
+from challenges.kube.guards import apply_guards
 from challenges.kube.simulation import apply_simulation, delete_simulations, simulated_namespaces
 
 __all__ = [
     "apply_documents",
+    "apply_guards",
     "apply_simulation",
     "delete_documents",
     "delete_guards",

@@ -17,7 +17,8 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
+from challenges.kube.apply import apply_documents, delete_documents, delete_guards
+from challenges.kube.guards import apply_guards
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 from validators.kube import Resource, call
@@ -169,8 +170,7 @@ def challenge_apply(
     apply_simulation(api_client, namespace, simulation)
     manifests = _documents(challenge, "manifests")
     applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
-    guards = scope_guards(_documents(challenge, "guards"), namespace)
-    return len(applied) + len(apply_documents(api_client, namespace, guards))
+    return len(applied) + len(apply_guards(api_client, namespace, _documents(challenge, "guards")))
 
 
 def _solution_deletes(document: dict[str, Any]) -> bool:
@@ -207,13 +207,18 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
         ready = status.get("readyReplicas", 0)
         if ready == want:
             continue
-        refused = any(
-            c.get("type") == "ReplicaFailure" and c.get("status") == "True"
-            for c in status.get("conditions") or []
-        )
-        if not (refused and ready == status.get("replicas", 0)):
+        if not (_replicas_refused(body) and ready == status.get("replicas", 0)):
             return False
     return True
+
+
+def _replicas_refused(deployment: dict[str, Any]) -> bool:
+    """The API server refuses the Deployment's missing pods (a ResourceQuota, a LimitRange, an
+    admission policy): its ReplicaSet reports ReplicaFailure, and no more pods will come."""
+    return any(
+        c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+        for c in (deployment.get("status") or {}).get("conditions") or []
+    )
 
 
 # A container that is not running for one of these reasons is still on its way up.
@@ -238,10 +243,12 @@ def _pod_settled(pod: dict[str, Any], warned: set[str]) -> bool:
 
 
 def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
-    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not.
+    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not;
+    or the API server refuses the pods it lacks (ReplicaFailure) and the pods it has show it all.
 
     A broken state may be broken on purpose at the pod level (a crash loop, an image that cannot
-    be pulled, a probe that never passes): it is judged once that shows, not when it is ready.
+    be pulled, a probe that never passes) or below it (a quota that admits two of three pods): it
+    is judged once that shows, not when it is ready.
     """
     events = call(api_client, "GET", EVENTS.collection(namespace), what="list events") or {}
     warned = {
@@ -266,8 +273,19 @@ def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, name
             or {}
         )
         pods = [p for p in found.get("items") or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
-        if len(pods) < spec.get("replicas", 1) or not all(_pod_settled(p, warned) for p in pods):
+        if not all(_pod_settled(p, warned) for p in pods):
             return False
+        if len(pods) < spec.get("replicas", 1):
+            name = doc["metadata"]["name"]
+            deployment = call(
+                api_client,
+                "GET",
+                DEPLOYMENTS.item(name, namespace),
+                what=f"read Deployment {name}",
+                missing_ok=True,
+            )
+            if not _replicas_refused(deployment or {}):
+                return False
     return True
 
 

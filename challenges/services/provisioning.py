@@ -18,7 +18,7 @@ from challenges import secrets, tasks
 from challenges.backends import BackendFailed, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
 from challenges.failures import PERMANENT_ERRORS, Failure, provision_failure
-from challenges.kube import apply_documents, apply_simulation, scope_guards
+from challenges.kube import apply_documents, apply_guards, apply_simulation
 from challenges.models import FINISHED_STATUSES, WAITING_STATUSES, Attempt, AttemptEvent, Outcome, Status
 from challenges.services.leases import lease_deadline, lease_kept, queue_deadline
 
@@ -80,12 +80,14 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
                     api, namespace, attempt.version.simulation(), labels={INSTALLATION_LABEL: backend.prefix}
                 )
                 apply_documents(api, namespace, attempt.version.documents("manifests"))
-                guards = scope_guards(
-                    attempt.version.documents("guards"),
+                # Enforced before the learner hears the environment is ready: a shortcut taken in
+                # the moment before would stay taken.
+                apply_guards(
+                    api,
                     namespace,
+                    attempt.version.documents("guards"),
                     labels={INSTALLATION_LABEL: backend.prefix},
                 )
-                apply_documents(api, namespace, guards)
             kubeconfig = backend.learner_kubeconfig(environment, seconds=_token_seconds())
     except PERMANENT_ERRORS as exc:
         attempt_fail(attempt=attempt, failure=provision_failure(exc))

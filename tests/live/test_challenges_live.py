@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from kubernetes.client import ApiClient, CoreV1Api, RbacAuthorizationV1Api
+from kubernetes.client import ApiClient, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
 import validators
@@ -547,3 +547,25 @@ def test_prove_all_passes(cluster: Any) -> None:
     assert {"expose-internally", "wrong-selector", "partial-outage"} <= slugs
     for slug in sorted(slugs):
         assert f"{slug}: proven" in out.getvalue(), out.getvalue()
+
+
+def test_prove_judges_a_deployment_the_api_refuses_pods_to_once_it_says_so(
+    cluster: Any, namespace: str
+) -> None:
+    # quota-blocks-rollout: team-budget admits two of invoice-api's three pods and refuses the
+    # third, which never exists: the broken state has settled once the Deployment reports that.
+    api = cluster.api_client()
+    challenge = load("quota-blocks-rollout")
+    authoring.challenge_apply(api_client=api, challenge=challenge, namespace=namespace)
+    deadline = time.monotonic() + 30
+    while not authoring.workloads_settled(api_client=api, challenge=challenge, namespace=namespace):
+        assert time.monotonic() < deadline, "the refused Deployment never counted as settled"
+        time.sleep(0.3)
+    status = AppsV1Api(api).read_namespaced_deployment_status("invoice-api", namespace).status
+    refusal = next(c for c in status.conditions if c.type == "ReplicaFailure")
+    assert refusal.status == "True" and "exceeded quota: team-budget" in refusal.message
+    assert status.replicas == 2
+    results = {
+        r.key: r for r in authoring.challenge_check(api_client=api, challenge=challenge, namespace=namespace)
+    }
+    assert results["rollout-complete"].message.startswith("The rollout of invoice-api has not finished")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
+from challenges import failures
 from challenges.backends import NamespaceBackend
 from challenges.kube import apply_documents
 from challenges.models import Attempt, Challenge, ChallengeVersion, Status
@@ -137,8 +138,10 @@ def test_a_start_of_content_the_cluster_refuses_fails_at_once_with_the_reason(
     provisioning.attempt_provision(attempt=attempt)  # a permanent error: no exception for the task to retry
     attempt.refresh_from_db()
     assert attempt.status == Status.FAILED
-    assert reason in attempt.error
-    assert "did not answer" not in attempt.error
+    # The learner reads that the challenge is at fault; staff read what the cluster said.
+    assert attempt.error == failures.REFUSED
+    assert reason in attempt.error_detail
+    assert "did not answer" not in attempt.error_detail
 
 
 def test_a_binding_that_only_looks_like_a_guard_copy_is_not_sent(cluster: Cluster, namespace: str) -> None:

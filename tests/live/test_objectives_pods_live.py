@@ -296,7 +296,7 @@ def test_a_claim_that_never_binds_shows_in_status_and_in_the_pods(
     status, data = _send(api, "POST", "/api/v1/persistentvolumes", body=body)
     assert status == 201, data.decode()
     try:
-        claim = {
+        claim: Obj = {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {"name": "data"},
