@@ -1,7 +1,7 @@
-"""Challenges, their content versions, learners' attempts, their check runs and console commands.
+"""Challenges, their content versions, learners' attempts and their check runs.
 
-What happened to an attempt (its events, the hints it unlocked) is in challenges/records.py,
-imported here with the rest.
+What happened to an attempt (its events, the hints it unlocked, its console commands) is in
+challenges/records.py, imported here with the rest.
 """
 
 from __future__ import annotations
@@ -395,24 +395,7 @@ class CheckRun(models.Model):
         return bool(changed)
 
 
-class ConsoleCommand(models.Model):
-    """A command typed in the console, and what kubectl answered (capped)."""
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="console_commands")
-    command = models.TextField()
-    refused = models.BooleanField(default=False)
-    exit_code = models.IntegerField(null=True, blank=True)
-    output = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return self.command
-
-
 # Imported here so that Django finds them with the app's models (and callers with the rest).
 from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import ConsoleCommand as ConsoleCommand  # noqa: E402
 from challenges.records import HintUnlock as HintUnlock  # noqa: E402

@@ -1,4 +1,5 @@
-"""What happened to an attempt: its events (who did what, when) and the hints it unlocked.
+"""What happened to an attempt: its events (who did what, when), the hints it unlocked and the
+commands typed in its console.
 Models of the challenges app, found by Django through challenges.models."""
 
 from __future__ import annotations
@@ -55,3 +56,23 @@ class AttemptEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+
+class ConsoleCommand(models.Model):
+    """A command typed in the console, and what kubectl answered (capped)."""
+
+    attempt = models.ForeignKey(
+        "challenges.Attempt", on_delete=models.CASCADE, related_name="console_commands"
+    )
+    command = models.TextField()
+    refused = models.BooleanField(default=False)
+    exit_code = models.IntegerField(null=True, blank=True)
+    output = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.command
