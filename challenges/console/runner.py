@@ -134,6 +134,17 @@ _clients: dict[tuple[int, str], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
+def runner_address(address: str) -> tuple[str | None, str]:
+    """(unix socket path or None, base URL) of BREAKFIX_CONSOLE_RUNNER, for the sync and async clients."""
+    if address.startswith("unix://"):
+        return address.removeprefix("unix://"), "http://console-runner"
+    if address.startswith(("http://", "https://")):
+        return None, address.rstrip("/")
+    raise RunnerUnavailable(
+        f"BREAKFIX_CONSOLE_RUNNER={address!r}: use unix:///path/runner.sock or http://host:port"
+    )
+
+
 def _client() -> httpx.Client:
     """One pooled client per process and runner address (building one costs an SSL context)."""
     address = settings.BREAKFIX_CONSOLE_RUNNER
@@ -141,16 +152,8 @@ def _client() -> httpx.Client:
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            if address.startswith("unix://"):
-                transport = httpx.HTTPTransport(uds=address.removeprefix("unix://"), limits=LIMITS)
-                base_url = "http://console-runner"
-            elif address.startswith(("http://", "https://")):
-                transport = httpx.HTTPTransport(limits=LIMITS)
-                base_url = address.rstrip("/")
-            else:
-                raise RunnerUnavailable(
-                    f"BREAKFIX_CONSOLE_RUNNER={address!r}: use unix:///path/runner.sock or http://host:port"
-                )
+            uds, base_url = runner_address(address)
+            transport = httpx.HTTPTransport(uds=uds, limits=LIMITS)
             client = httpx.Client(transport=transport, base_url=base_url, trust_env=False)
             _clients[key] = client
         return client

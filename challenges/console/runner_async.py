@@ -27,6 +27,7 @@ from challenges.console.runner import (
     refusal_error,
     request_timeout,
     run_body,
+    runner_address,
 )
 from challenges.console.runnerd.protocol import RUN_PATH, STOP_PATH
 
@@ -42,16 +43,8 @@ def _client() -> httpx.AsyncClient:
     key = (os.getpid(), address)
     client = per_loop.get(key)
     if client is None:
-        if address.startswith("unix://"):
-            transport = httpx.AsyncHTTPTransport(uds=address.removeprefix("unix://"), limits=LIMITS)
-            base_url = "http://console-runner"
-        elif address.startswith(("http://", "https://")):
-            transport = httpx.AsyncHTTPTransport(limits=LIMITS)
-            base_url = address.rstrip("/")
-        else:
-            raise RunnerUnavailable(
-                f"BREAKFIX_CONSOLE_RUNNER={address!r}: use unix:///path/runner.sock or http://host:port"
-            )
+        uds, base_url = runner_address(address)
+        transport = httpx.AsyncHTTPTransport(uds=uds, limits=LIMITS)
         client = httpx.AsyncClient(transport=transport, base_url=base_url, trust_env=False)
         per_loop[key] = client
     return client
