@@ -68,5 +68,6 @@ def fake_backend(backend: FakeBackend | None = None) -> Iterator[FakeBackend]:
         mock.patch("challenges.services.checks.get_backend", return_value=backend),
         mock.patch("challenges.services.sweeping.get_backend", return_value=backend),
         mock.patch("challenges.services.provisioning.apply_documents", return_value=[]),
+        mock.patch("challenges.services.provisioning.apply_guards", return_value=[]),
     ):
         yield backend

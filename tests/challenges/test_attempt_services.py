@@ -123,14 +123,24 @@ class ProvisionTestCase(BaseTestCase):
         self.assertIn("kind: Config", services.attempt_learner_kubeconfig(attempt=attempt))
         self.assertEqual(kinds(attempt), ["provisioning", "ready"])
 
-    def test_it_applies_manifests_then_guards_scoped_to_the_namespace(self) -> None:
+    def test_it_applies_manifests_then_the_guards_for_the_namespace(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
-        with fake_backend(), mock.patch("challenges.services.provisioning.apply_documents") as apply:
+        order = mock.Mock()
+        with (
+            fake_backend(),
+            mock.patch("challenges.services.provisioning.apply_documents", order.apply),
+            mock.patch("challenges.services.provisioning.apply_guards", order.guards),
+        ):
             provisioning.attempt_provision(attempt=attempt)
-        manifests, guards = (call.args[2] for call in apply.call_args_list)
         namespace = f"bf-{attempt.pk}"
-        self.assertEqual([d["kind"] for d in manifests], ["Deployment", "Service"])
-        self.assertTrue(all(g["metadata"]["name"].endswith(f".{namespace}") for g in guards))
+        (apply, manifests), (guards, guarded) = ((c[0], c.args) for c in order.mock_calls)
+        self.assertEqual((apply, guards), ("apply", "guards"))
+        self.assertEqual([d["kind"] for d in manifests[2]], ["Deployment", "Service"])
+        # apply_guards scopes them to the namespace (tests/challenges/test_kube_guards.py).
+        self.assertEqual(guarded[1], namespace)
+        self.assertEqual(
+            {d["kind"] for d in guarded[2]}, {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+        )
 
     def test_a_second_delivery_after_ready_does_nothing(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
