@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from challenges.lifecycle import RUNNING_STATUSES as RUNNING_STATUSES
 from challenges.lifecycle import WAITING_STATUSES as WAITING_STATUSES
 from challenges.lifecycle import Outcome as Outcome
 from challenges.lifecycle import Status as Status
+from challenges.signals import attempt_changed
 from validators import ObjectiveResult
 
 
@@ -224,7 +225,12 @@ class Attempt(models.Model):
         changed = Attempt.objects.filter(pk=self.pk, status__in=sources).update(status=to, **fields)
         if changed:
             self.refresh_from_db()
+            self.changed()
         return bool(changed)
+
+    def changed(self) -> None:
+        """Tell the apps that follow attempts (challenges.signals) that this one changed."""
+        attempt_changed.send_robust(sender=Attempt, attempt=self)
 
     def record(self, kind: str, message: str = "", actor: AbstractBaseUser | None = None) -> None:
         """Note what happened (an AttemptEvent); `actor` is the person who acted, when one did."""
@@ -367,18 +373,22 @@ class CheckRun(models.Model):
         delivery of its task). The keys of the failing objectives are stored with them."""
         rows = [json.loads(json.dumps(asdict(result), default=str)) for result in results]
         passed_count = sum(1 for result in results if result.passed)
-        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
-            state=CheckRun.State.DONE,
-            passed=bool(results) and passed_count == len(results),
-            passed_count=passed_count,
-            total=len(results),
-            results=rows,
-            failed_objectives=[result.key for result in results if not result.passed],
-            finished_at=timezone.now(),
-            task_deadline=None,
-        )
-        if changed:
-            self.refresh_from_db()
+        # One transaction: the tally and what follows attempt_changed commit with the run.
+        with transaction.atomic():
+            changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
+                state=CheckRun.State.DONE,
+                passed=bool(results) and passed_count == len(results),
+                passed_count=passed_count,
+                total=len(results),
+                results=rows,
+                failed_objectives=[result.key for result in results if not result.passed],
+                finished_at=timezone.now(),
+                task_deadline=None,
+            )
+            if changed:
+                self.refresh_from_db()
+                CheckTally.count(self)
+                self.attempt.changed()
         return bool(changed)
 
     def fail(self, reason: str, detail: str = "") -> bool:
@@ -415,4 +425,5 @@ class ConsoleCommand(models.Model):
 
 # Imported here so that Django finds them with the app's models (and callers with the rest).
 from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import CheckTally as CheckTally  # noqa: E402
 from challenges.records import HintUnlock as HintUnlock  # noqa: E402
