@@ -1,14 +1,13 @@
-"""Challenges, their content versions, learners' attempts and their check runs.
+"""Challenges, their content versions and learners' attempts.
 
-What happened to an attempt (its events, the hints it unlocked, its console commands) is in
-challenges/records.py, imported here with the rest.
+Check runs are in challenges/checkruns.py; what else happened to an attempt (its events, the
+hints it unlocked, its console commands, its check tally) in challenges/records.py: both are
+imported here with the rest.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +28,7 @@ from challenges.lifecycle import RUNNING_STATUSES as RUNNING_STATUSES
 from challenges.lifecycle import WAITING_STATUSES as WAITING_STATUSES
 from challenges.lifecycle import Outcome as Outcome
 from challenges.lifecycle import Status as Status
-from validators import ObjectiveResult
+from challenges.signals import attempt_changed
 
 
 class Challenge(models.Model):
@@ -224,7 +223,12 @@ class Attempt(models.Model):
         changed = Attempt.objects.filter(pk=self.pk, status__in=sources).update(status=to, **fields)
         if changed:
             self.refresh_from_db()
+            self.changed()
         return bool(changed)
+
+    def changed(self) -> None:
+        """Tell the apps that follow attempts (challenges.signals) that this one changed."""
+        attempt_changed.send_robust(sender=Attempt, attempt=self)
 
     def record(self, kind: str, message: str = "", actor: AbstractBaseUser | None = None) -> None:
         """Note what happened (an AttemptEvent); `actor` is the person who acted, when one did."""
@@ -308,94 +312,9 @@ class Attempt(models.Model):
         return max(0, int((self.expires_at - (now or timezone.now())).total_seconds()))
 
 
-class CheckRun(models.Model):
-    """One press of Check: the per-objective results, as the validators returned them."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        ERROR = "error", "Error"
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="check_runs")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    passed = models.BooleanField(default=False)
-    passed_count = models.PositiveSmallIntegerField(default=0)
-    total = models.PositiveSmallIntegerField(default=0)
-    # [{"key", "title", "passed", "message", "details"}]
-    results = models.JSONField(default=list)
-    # The keys of the objectives a finished run found failing, in the challenge's order: stored
-    # once, when the run finishes, so that the dashboard counts failures in SQL instead of
-    # decoding every run's results on every poll.
-    failed_objectives = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True, help_text="Why it could not run, written for the learner.")
-    error_detail = models.TextField(blank=True, help_text="What the cluster said, for staff.")
-    # Delivery, as on Attempt: the time by which its task must have run it (None: no task carries
-    # it), and how often the sweep sent it again because that time passed.
-    task_deadline = models.DateTimeField(null=True, blank=True)
-    resent = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"check #{self.pk} of attempt {self.attempt_id}: {self.passed_count}/{self.total}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == CheckRun.State.PENDING
-
-    @property
-    def is_done(self) -> bool:
-        return self.state == CheckRun.State.DONE
-
-    @property
-    def has_error(self) -> bool:
-        return self.state == CheckRun.State.ERROR
-
-    @property
-    def is_kept(self) -> bool:
-        """Pending while the broker could not take its task (or its worker stopped)."""
-        return self.is_pending and (self.task_deadline is None or self.task_deadline < timezone.now())
-
-    def finish(self, results: Sequence[ObjectiveResult]) -> bool:
-        """Store the validators' results, once: False when the run had finished already (a second
-        delivery of its task). The keys of the failing objectives are stored with them."""
-        rows = [json.loads(json.dumps(asdict(result), default=str)) for result in results]
-        passed_count = sum(1 for result in results if result.passed)
-        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
-            state=CheckRun.State.DONE,
-            passed=bool(results) and passed_count == len(results),
-            passed_count=passed_count,
-            total=len(results),
-            results=rows,
-            failed_objectives=[result.key for result in results if not result.passed],
-            finished_at=timezone.now(),
-            task_deadline=None,
-        )
-        if changed:
-            self.refresh_from_db()
-        return bool(changed)
-
-    def fail(self, reason: str, detail: str = "") -> bool:
-        """End a pending run in error; False when it had finished already."""
-        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
-            state=CheckRun.State.ERROR,
-            error=reason,
-            error_detail=detail,
-            finished_at=timezone.now(),
-            task_deadline=None,
-        )
-        if changed:
-            self.refresh_from_db()
-        return bool(changed)
-
-
 # Imported here so that Django finds them with the app's models (and callers with the rest).
+from challenges.checkruns import CheckRun as CheckRun  # noqa: E402
 from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import CheckTally as CheckTally  # noqa: E402
 from challenges.records import ConsoleCommand as ConsoleCommand  # noqa: E402
 from challenges.records import HintUnlock as HintUnlock  # noqa: E402

@@ -1,11 +1,26 @@
-"""What happened to an attempt: its events (who did what, when), the hints it unlocked and the
-commands typed in its console.
-Models of the challenges app, found by Django through challenges.models."""
+"""What happened to an attempt: its events (who did what, when), the hints it unlocked, the
+commands typed in its console and the tally of its finished check runs. Models of the challenges
+app, found by Django through challenges.models."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+
+
+class FinishedRun(Protocol):
+    """What a tally reads of a finished check run (challenges.models.CheckRun)."""
+
+    attempt_id: int
+    created_at: datetime
+    passed: bool
+    passed_count: int
+    total: int
+    failed_objectives: Sequence[str]
 
 
 class HintUnlock(models.Model):
@@ -76,3 +91,66 @@ class ConsoleCommand(models.Model):
 
     def __str__(self) -> str:
         return self.command
+
+
+class CheckTally(models.Model):
+    """What an attempt's finished check runs add up to, kept as each run finishes.
+
+    Whoever reads many attempts at once (the instructor's dashboard: 200 learners × 20
+    challenges) reads one row per attempt here instead of every run: counting and joining runs
+    on each poll was most of its time. `CheckRun.finish` adds a run inside its own transaction,
+    so the tally is never behind the runs it counts; `rebuild` recounts from the runs (for rows
+    written otherwise: a migration, a benchmark's seed).
+    """
+
+    attempt = models.OneToOneField(
+        "challenges.Attempt", on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    runs = models.PositiveIntegerField(default=0)  # finished runs (not those that could not run)
+    best = models.PositiveSmallIntegerField(default=0)  # most objectives passing in one run
+    best_at = models.DateTimeField(null=True, blank=True)  # when a run first reached `best` (> 0)
+    total = models.PositiveSmallIntegerField(default=0)  # most objectives a run had
+    latest = models.PositiveSmallIntegerField(default=0)  # passing in the latest run
+    latest_total = models.PositiveSmallIntegerField(default=0)
+    latest_at = models.DateTimeField(null=True, blank=True)  # when the latest run was requested
+    # Objective key: how many runs found it failing.
+    failing = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.runs} checks of attempt {self.attempt_id}, best {self.best}/{self.total}"
+
+    def add(self, run: FinishedRun) -> None:
+        """Count one finished run (in memory). Runs may finish out of order: `latest` is the
+        latest requested, `best_at` the earliest run that reached the best."""
+        self.runs += 1
+        self.total = max(self.total, run.total)
+        if run.passed_count > self.best or (
+            run.passed_count == self.best and self.best_at is not None and run.created_at < self.best_at
+        ):
+            self.best = run.passed_count
+            self.best_at = run.created_at if run.passed_count > 0 else None
+        if self.latest_at is None or run.created_at >= self.latest_at:
+            self.latest, self.latest_total, self.latest_at = run.passed_count, run.total, run.created_at
+        if not run.passed:
+            failing = dict(self.failing)
+            for key in run.failed_objectives or ():
+                failing[key] = failing.get(key, 0) + 1
+            self.failing = failing
+
+    @classmethod
+    def count(cls, run: FinishedRun) -> None:
+        """Add a run that just finished to its attempt's tally (locked, so two finishing runs add up)."""
+        with transaction.atomic():
+            tally, _ = cls.objects.select_for_update().get_or_create(attempt_id=run.attempt_id)
+            tally.add(run)
+            tally.save()
+
+    @classmethod
+    def rebuild(cls, attempt_ids: list[int], runs: Iterable[FinishedRun]) -> None:
+        """Recount the tallies of these attempts from `runs`: their finished runs, oldest first."""
+        tallies = {pk: CheckTally(attempt_id=pk) for pk in attempt_ids}
+        for run in runs:
+            tallies[run.attempt_id].add(run)
+        with transaction.atomic():
+            CheckTally.objects.filter(attempt_id__in=attempt_ids).delete()
+            CheckTally.objects.bulk_create([t for t in tallies.values() if t.runs], batch_size=1000)

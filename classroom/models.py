@@ -42,6 +42,12 @@ class Classroom(models.Model):
     joining_open = models.BooleanField(default=True, help_text="Closed: the code no longer admits anyone.")
     invite_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the live pages follow (classroom/live/versions.py): moved by every change a dashboard
+    # or a results table shows, in the transaction that made it; `layout_version` is the
+    # version of the last change to the grid's rows or columns (a learner joined, a challenge
+    # was assigned), after which a poll gets the whole grid.
+    version = models.PositiveBigIntegerField(default=0)
+    layout_version = models.PositiveBigIntegerField(default=0)
 
     challenges = models.ManyToManyField(Challenge, through="Assignment", related_name="classrooms")
     learners = models.ManyToManyField(
@@ -107,3 +113,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} in {self.classroom}"
+
+
+class CellChange(models.Model):
+    """The classroom version at which one learner's cell at one challenge last changed: what a
+    dashboard that shows version N asks for ("which cells changed after N?")."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="cell_changes")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "learner", "challenge"], name="unique_cell_change")
+        ]
+        indexes = [models.Index(fields=["classroom", "version"], name="cell_change_since")]
+
+    def __str__(self) -> str:
+        return f"cell {self.learner_id}×{self.challenge_id} of {self.classroom_id} at {self.version}"

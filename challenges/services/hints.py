@@ -37,7 +37,8 @@ def hint_unlock(*, attempt: Attempt) -> str:
             message=f"Hint {index + 1} of {len(hints)} unlocked",
             actor=attempt.learner,
         )
-    attempt.hints_unlocked = index + 1
+        attempt.hints_unlocked = index + 1
+        attempt.changed()  # the dashboard counts hints
     return hints[index]
 
 

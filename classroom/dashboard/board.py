@@ -1,40 +1,30 @@
 """The instructor's dashboard: a grid of learners × assigned challenges, the summary of each row
 and column, the stats bar, sorting and the "stuck" filter.
 
-Every instructor's open page polls it every 3 s, so it runs a fixed number of queries whatever
-the class size (assignments, memberships, attempts, and check runs aggregated per attempt by the
-database) and folds them in Python. A poll first asks `dashboard_version` (a few aggregates):
-when nothing moved since the grid the page shows, the grid is not built at all.
+The whole page reads a fixed number of queries whatever the class size: assignments,
+memberships, and the attempts joined with their check tallies, folded in Python; the stats bar
+has queries of its own (stats.py), shared with the poll. A poll does not come here for the whole
+grid: it reads the cells that changed and rebuilds only their rows and columns (`grid_part`,
+see delta.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from challenges.models import Attempt, Challenge, CheckRun
-from classroom.dashboard.cells import (
-    ACTIVE_STATES,
-    AttemptRow,
-    Cell,
-    CellState,
-    attempt_rows,
-    cell_fold,
-    check_aggregates,
-)
-from classroom.models import Assignment, Classroom, Membership
-
-# How often the grid is rebuilt even when nothing was recorded: "stuck" is a matter of time.
-QUIET_REFRESH_SECONDS = 30
+from challenges.models import Attempt, Challenge
+from classroom.dashboard.cells import ACTIVE_STATES, AttemptRow, Cell, CellState, attempt_rows, cell_fold
+from classroom.dashboard.stats import Stats, board_stats, class_attempts
+from classroom.models import Assignment, Classroom
 
 
 @dataclass
@@ -68,7 +58,8 @@ class Row:
 
     @property
     def score(self) -> float:
-        return sum(c.score for c in self.cells)
+        # Rounded: the page sorts rows by it in the browser too (live.js), with the same figure.
+        return round(sum(c.score for c in self.cells), 6)
 
     @property
     def stuck(self) -> bool:
@@ -81,20 +72,21 @@ class Sort(StrEnum):
     NEEDS_HELP = "needs-help"  # least progress first
 
 
+def sort_key(sort: Sort, row: Row) -> tuple[object, ...]:
+    if sort == Sort.PROGRESS:
+        return (-row.summary.solved, -row.score, row.learner.username)
+    if sort == Sort.NEEDS_HELP:
+        return (row.summary.solved, row.score, not row.stuck, row.learner.username)
+    return (row.learner.username, row.learner.pk)
+
+
 @dataclass
 class Dashboard:
     classroom: Classroom
     columns: list[Column]
     rows: list[Row]
-    learners: int  # before filtering
-    stuck_learners: int
-    solved_cells: int
-    active_cells: int
+    stats: Stats
     generated_at: datetime
-
-    @property
-    def cell_count(self) -> int:
-        return self.learners * len(self.columns)
 
 
 @dataclass
@@ -148,45 +140,72 @@ def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summar
     return summary
 
 
-def _class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
-    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
-    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
-    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
-    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
+@dataclass
+class GridPart:
+    """Some of a classroom's grid: every assignment and learner, the cells that were read."""
+
+    assignments: list[Assignment]
+    learners: list[User]
+    cells: dict[tuple[int, int], Cell]  # (learner id, challenge id)
+    objectives: Objectives
+
+    def row(self, learner: User) -> Row:
+        cells = [self.cells[(learner.pk, a.challenge_id)] for a in self.assignments]
+        return Row(learner=learner, cells=cells, summary=_summarize(cells, self.objectives, len(cells)))
+
+    def column(self, assignment: Assignment) -> Column:
+        cells = (self.cells[(learner.pk, assignment.challenge_id)] for learner in self.learners)
+        return Column(assignment=assignment, summary=_summarize(cells, self.objectives, len(self.learners)))
 
 
-def dashboard_version(*, classroom: Classroom, now: datetime | None = None) -> str:
-    """A short fingerprint of everything the grid shows, from four aggregate queries.
-
-    Every change of an attempt's state stamps one of its timestamps, a check run that finishes
-    stamps `finished_at`, hints add up in `hints_unlocked`: when none of these moved, the grid
-    has nothing new, and a poll can be answered without building it.
-    """
-    now = now or timezone.now()
-    attempts = _class_attempts(classroom)
-    parts: list[object] = [
-        int(now.timestamp()) // QUIET_REFRESH_SECONDS,
-        sorted(classroom.memberships.values_list("learner_id", flat=True)),
-        list(classroom.assignments.order_by("created_at", "pk").values_list("challenge_id", "due_at")),
-        sorted(
-            attempts.aggregate(
-                n=Count("pk"),
-                hints=Sum("hints_unlocked"),
-                provisioning=Max("provisioning_at"),
-                ready=Max("ready_at"),
-                solved=Max("solved_at"),
-                ended=Max("ended_at"),
-                destroyed=Max("destroyed_at"),
-                last=Max("pk"),
-            ).items()
-        ),
-        sorted(
-            CheckRun.objects.filter(attempt_id__in=attempts.values("pk"))
-            .aggregate(n=Count("pk"), last=Max("pk"), finished=Max("finished_at"))
-            .items()
-        ),
+def grid_part(
+    *,
+    classroom: Classroom,
+    learner_ids: Collection[int] | None = None,
+    challenge_ids: Collection[int] | None = None,
+    now: datetime,
+) -> GridPart:
+    """The cells of the given learners' rows and the given challenges' columns (None: all):
+    three queries, whatever the part."""
+    assignments = list(
+        classroom.assignments.select_related("challenge")
+        .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
+        .order_by("created_at", "pk")
+    )
+    learners = [
+        m.learner
+        for m in classroom.memberships.select_related("learner")
+        .only("learner__id", "learner__username", "classroom_id")
+        .order_by("learner__username", "learner__pk")
     ]
-    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+    attempts: QuerySet[Attempt] = class_attempts(classroom)
+    if learner_ids is not None or challenge_ids is not None:
+        attempts = attempts.filter(
+            Q(learner_id__in=list(learner_ids or ())) | Q(challenge_id__in=list(challenge_ids or ()))
+        )
+    by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
+    for row in attempt_rows(attempts):
+        by_pair[(row.learner_id, row.challenge_id)].append(row)
+    rows = set(learner_ids) if learner_ids is not None else None
+    columns = set(challenge_ids) if challenge_ids is not None else None
+    cells: dict[tuple[int, int], Cell] = {}
+    for learner in learners:
+        whole_row = rows is None or learner.pk in rows
+        for assignment in assignments:
+            if not (whole_row or columns is None or assignment.challenge_id in columns):
+                continue
+            pair = (learner.pk, assignment.challenge_id)
+            cell = Cell(
+                learner_id=learner.pk, challenge=assignment.challenge, challenge_id=assignment.challenge_id
+            )
+            found = by_pair.get(pair)
+            cells[pair] = cell_fold(cell, found, now) if found else cell
+    return GridPart(
+        assignments=assignments,
+        learners=learners,
+        cells=cells,
+        objectives=Objectives.of(a.challenge for a in assignments),
+    )
 
 
 def dashboard(
@@ -197,54 +216,12 @@ def dashboard(
     now: datetime | None = None,
 ) -> Dashboard:
     now = now or timezone.now()
-    assignments = list(
-        classroom.assignments.select_related("challenge")
-        .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
-        .order_by("created_at", "pk")
-    )
-    learners = [
-        m.learner for m in classroom.memberships.select_related("learner").order_by("learner__username", "pk")
-    ]
-    attempts = _class_attempts(classroom)
-    by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
-    for row in attempt_rows(attempts):
-        by_pair[(row.learner_id, row.challenge_id)].append(row)
-    checks = check_aggregates(attempts)
-
-    objectives = Objectives.of(a.challenge for a in assignments)
-    rows: list[Row] = []
-    for learner in learners:
-        cells = []
-        for assignment in assignments:
-            cell = Cell(
-                learner_id=learner.pk, challenge=assignment.challenge, challenge_id=assignment.challenge_id
-            )
-            pair = by_pair.get((learner.pk, assignment.challenge_id))
-            cells.append(cell_fold(cell, pair, checks, now) if pair else cell)
-        rows.append(
-            Row(learner=learner, cells=cells, summary=_summarize(cells, objectives, len(assignments)))
-        )
-    columns = [
-        Column(assignment=a, summary=_summarize((r.cells[i] for r in rows), objectives, len(rows)))
-        for i, a in enumerate(assignments)
-    ]
-    stuck_learners = sum(1 for r in rows if r.stuck)
-    solved_cells = sum(c.summary.solved for c in columns)
-    active_cells = sum(c.summary.active for c in columns)
-    total = len(rows)
+    part = grid_part(classroom=classroom, now=now)
+    rows = [part.row(learner) for learner in part.learners]
+    columns = [part.column(a) for a in part.assignments]
+    stats = board_stats(classroom=classroom, learners=len(part.learners), challenges=len(columns), now=now)
     if stuck_only:
         rows = [r for r in rows if r.stuck]
-    if sort == Sort.PROGRESS:
-        rows.sort(key=lambda r: (-r.summary.solved, -r.score, r.learner.username))
-    elif sort == Sort.NEEDS_HELP:
-        rows.sort(key=lambda r: (r.summary.solved, r.score, not r.stuck, r.learner.username))
-    return Dashboard(
-        classroom=classroom,
-        columns=columns,
-        rows=rows,
-        learners=total,
-        stuck_learners=stuck_learners,
-        solved_cells=solved_cells,
-        active_cells=active_cells,
-        generated_at=now,
-    )
+    if sort != Sort.NAME:
+        rows.sort(key=lambda r: sort_key(sort, r))
+    return Dashboard(classroom=classroom, columns=columns, rows=rows, stats=stats, generated_at=now)

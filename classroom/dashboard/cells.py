@@ -1,32 +1,24 @@
 """One cell of the dashboard: what a learner's attempts at one challenge add up to.
 
-Read without building model instances (a class of 200 × 20 has thousands of attempts and check
-runs): attempts as tuples, check runs as per-attempt aggregates computed by the database.
+Read without building model instances (a class of 200 × 20 has thousands of attempts): each
+attempt as a tuple joined with the tally of its check runs, which CheckRun.finish keeps
+(challenges.records.CheckTally), so no check run is read at all.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import (
-    Count,
-    Max,
-    Q,
-    QuerySet,
-    StringAgg,
-    TextField,
-    Value,
-)
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
-from challenges.models import WAITING_STATUSES, Attempt, Challenge, CheckRun, Outcome, Status
+from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
 
 # "Stuck": working for longer than the challenge's estimate, and the checks have not improved
 # for this long (or never passed anything).
@@ -47,9 +39,11 @@ class CellState(StrEnum):
 # The states in which a learner is at work on the challenge right now.
 ACTIVE_STATES = (CellState.PROVISIONING, CellState.WORKING, CellState.CHECKING)
 
+NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
+
 
 class AttemptRow(NamedTuple):
-    """The little of an attempt the grid needs."""
+    """The little of an attempt the grid needs, with its check tally (zeros: never checked)."""
 
     id: int
     learner_id: int
@@ -57,9 +51,15 @@ class AttemptRow(NamedTuple):
     status: str
     started_at: datetime  # ready, or requested when it never got ready
     solved_at: datetime | None
-    ended_at: datetime | None
     hints_unlocked: int
     outcome: str  # Attempt.outcome: set when it ended, kept after teardown
+    runs: int | None = 0
+    best: int | None = 0
+    best_at: datetime | None = None
+    total: int | None = 0
+    latest: int | None = 0
+    latest_total: int | None = 0
+    failing: Mapping[str, int] | None = None
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptRow:
@@ -70,16 +70,19 @@ class AttemptRow(NamedTuple):
             status=attempt.status,
             started_at=attempt.ready_at or attempt.created_at,
             solved_at=attempt.solved_at,
-            ended_at=attempt.ended_at,
             hints_unlocked=attempt.hints_unlocked,
             outcome=attempt.outcome,
         )
 
 
+TALLY = ("tally__runs", "tally__best", "tally__best_at", "tally__total", "tally__latest")
+FIELDS = (*AttemptRow._fields[:8], *TALLY, "tally__latest_total", "tally__failing")
+
+
 def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
-    """The attempts, oldest first, as rows."""
+    """The attempts, oldest first, as rows: one query, joined with their tallies."""
     rows = attempts.annotate(started_at=Coalesce("ready_at", "created_at"))
-    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*AttemptRow._fields))
+    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*FIELDS))
 
 
 # What each outcome shows as; an attempt with none is still under way.
@@ -105,83 +108,11 @@ def outcome(attempt: AttemptRow) -> CellState:
     return CellState.ENDED
 
 
-NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
-# Between the JSON texts of an attempt's failed runs as the database joins them: JSON text never
-# holds a raw newline (it escapes one).
-SETS_APART = "\n"
-
-
-@dataclass
-class Checks:
-    """What an attempt's finished check runs add up to."""
-
-    runs: int = 0
-    passed: int = 0  # of the latest run while the environment runs, else the best
-    total: int = 0
-    best: int = 0
-    best_at: datetime | None = None  # when the best count was first reached
-    failing: Mapping[str, int] = NOTHING_FAILED  # objective key: the runs that found it failing
-
-
-def _tally(failed: str, decoded: dict[str, list[str]]) -> Mapping[str, int]:
-    """How many of the runs, joined as the database gave them, found each objective failing.
-    A class has few distinct sets: `decoded` keeps each one's keys once read."""
-    counts: Counter[str] = Counter()
-    for text, runs in Counter(failed.split(SETS_APART)).items():
-        keys = decoded.get(text)
-        if keys is None:
-            keys = decoded[text] = json.loads(text)
-        for key in keys:
-            counts[key] += runs
-    return counts
-
-
-def check_aggregates(attempts: QuerySet[Attempt]) -> dict[int, Checks]:
-    """Per attempt: its finished checks, the best and (while its environment runs) the latest
-    result, and how often each objective failed.
-
-    Two queries of a row per attempt or fewer. The database adds up each attempt's finished runs,
-    and joins the sets of objectives its failed runs found failing (each run stored its set, as
-    JSON, when it finished). Then the runs of environments still running (a few per learner at
-    most) give the latest result.
-    """
-    done = CheckRun.objects.filter(attempt_id__in=attempts.values("pk"), state=CheckRun.State.DONE)
-    checks: dict[int, Checks] = {}
-    totals = (
-        done.order_by()
-        .values("attempt_id")
-        .annotate(
-            runs=Count("pk"),
-            best=Max("passed_count"),
-            most=Max("total"),
-            failed=StringAgg(
-                Cast("failed_objectives", TextField()), delimiter=Value(SETS_APART), filter=Q(passed=False)
-            ),
-        )
-        .values_list("attempt_id", "runs", "best", "most", "failed")
-    )
-    tallies: dict[str, Mapping[str, int]] = {}
-    decoded: dict[str, list[str]] = {}
-    for attempt_id, runs, best, most, failed in totals:
-        item = checks[attempt_id] = Checks(runs=runs, passed=best, total=most, best=best)
-        if failed:
-            # Many attempts failed alike (one run that missed the same objective, say): they
-            # share one tally, which is only ever read.
-            tally = tallies.get(failed)
-            if tally is None:
-                tally = tallies[failed] = _tally(failed, decoded)
-            item.failing = tally
-    running = (
-        done.filter(attempt__status=Status.READY)
-        .order_by("created_at", "pk")
-        .values_list("attempt_id", "passed_count", "total", "created_at")
-    )
-    for attempt_id, passed_count, total, created_at in running:
-        item = checks[attempt_id]
-        item.passed, item.total = passed_count, total
-        if item.best_at is None and item.best > 0 and passed_count == item.best:
-            item.best_at = created_at
-    return checks
+def stuck_since(*, working_since: datetime, estimate_minutes: int, best_at: datetime | None) -> datetime:
+    """When a working attempt becomes stuck if nothing else happens: past the challenge's
+    estimate, with no better check for NO_PROGRESS_WINDOW (a check that improves moves it on)."""
+    over = working_since + timedelta(minutes=estimate_minutes)
+    return over if best_at is None else max(over, best_at + NO_PROGRESS_WINDOW)
 
 
 @dataclass
@@ -218,26 +149,31 @@ class Cell:
         return 0.0
 
 
-def cell_fold(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks], now: datetime) -> Cell:
+def _failing(attempts: list[AttemptRow]) -> Mapping[str, int]:
+    found: list[Mapping[str, Any]] = [a.failing for a in attempts if a.failing]
+    if not found:
+        return NOTHING_FAILED
+    if len(found) == 1:
+        return found[0]  # read only: one attempt's tally is the cell's
+    counts: Counter[str] = Counter()
+    for tally in found:
+        counts.update(tally)
+    return counts
+
+
+def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
     """Fold a learner's attempts at one challenge (oldest first) into their cell."""
     cell.attempts = len(attempts)
     latest = attempts[-1]
-    failing: Counter[str] | None = None
     for attempt in attempts:
         cell.hints_used += attempt.hints_unlocked
-        result = checks.get(attempt.id)
-        if result is not None:
-            cell.check_runs += result.runs
-            if result.failing:
-                failing = failing if failing is not None else Counter()
-                failing.update(result.failing)
+        cell.check_runs += attempt.runs or 0
         if attempt.solved_at is not None:
             spent = attempt.solved_at - attempt.started_at
             if cell.best_time is None or spent < cell.best_time:
                 cell.best_time = spent
             cell.solved_at = cell.solved_at or attempt.solved_at
-    if failing is not None:
-        cell.failing = failing
+    cell.failing = _failing(attempts)
     if cell.solved_at is not None:
         # Solving is what counts: a later attempt at the same challenge is practice.
         cell.state = CellState.SOLVED
@@ -245,15 +181,20 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], checks: dict[int, Checks],
         return cell
     cell.state = outcome(latest)
     cell.attempt_id = latest.id
-    latest_checks = checks.get(latest.id)
-    if latest_checks is not None:
-        cell.passed, cell.total = latest_checks.passed, latest_checks.total
+    if latest.runs:
+        # While the environment runs, the latest check; once it is over, the best it reached.
+        running = latest.status == Status.READY
+        cell.passed = (latest.latest if running else latest.best) or 0
+        cell.total = (latest.latest_total if running else latest.total) or 0
     if cell.state == CellState.WORKING:
         cell.working_since = latest.started_at
-        if latest_checks is not None and latest_checks.total:
+        if cell.total:
             cell.state = CellState.CHECKING
-        over_estimate = now - cell.working_since > timedelta(minutes=cell.challenge.estimated_minutes)
-        progressed_at = latest_checks.best_at if latest_checks is not None else None
-        no_progress = progressed_at is None or now - progressed_at > NO_PROGRESS_WINDOW
-        cell.stuck = over_estimate and no_progress
+        best_at = latest.best_at if latest.best else None
+        became_stuck = stuck_since(
+            working_since=latest.started_at,
+            estimate_minutes=cell.challenge.estimated_minutes,
+            best_at=best_at,
+        )
+        cell.stuck = now > became_stuck
     return cell

@@ -13,6 +13,7 @@ from challenges.models import AttemptEvent
 from classroom.actions import Action
 from classroom.dashboard.board import Row
 from classroom.dashboard.cells import Cell, CellState
+from classroom.dashboard.delta import Delta
 
 register = template.Library()
 
@@ -80,26 +81,88 @@ def cell_title(cell: Cell) -> str:
 # A grid has few distinct texts and titles ("—", "1 of 2 checks", …): escape each once.
 esc = functools.lru_cache(maxsize=8192)(escape)
 
+# The grid is drawn here rather than in the template: a class of 200 × 20 has 4,000 cells, and
+# the template engine's per-variable cost made them most of the page's time. Every value is
+# escaped. The ids are what a poll's out-of-band swaps aim at (classroom/dashboard/delta.py):
+# c<learner>-<challenge> a cell, h<learner> a row's head, s<learner> its summary.
+
+
+def _cell(cell: Cell, base: str, slug: str, oob: str) -> str:
+    state = cell.state.value
+    meter = ""
+    if cell.total and cell.state != CellState.SOLVED:
+        meter = f'<span class="meter"><span style="width: {cell.percent}%"></span></span>'
+    return (
+        f'<td id="c{cell.learner_id}-{cell.challenge_id}"{oob} class="cell cell-{state}'
+        f'{" is-stuck" if cell.stuck else ""}" data-challenge="{slug}" data-state="{state}">'
+        f'<a href="{base}{slug}/" title="{esc(cell_title(cell))}">{esc(cell_text(cell))}{meter}</a></td>'
+    )
+
+
+def _row_head(row: Row, stuck_only: bool, oob: str) -> str:
+    learner = row.learner
+    stuck = row.stuck
+    tag = (
+        ' <span class="stuck-tag" title="Over the estimate with no progress in the checks">stuck</span>'
+        if stuck
+        else ""
+    )
+    # Under the filter, the page tells its poll which rows it shows (delta.py).
+    shown = f'<input type="hidden" name="shown" value="{learner.pk}">' if stuck_only else ""
+    return (
+        f'<th id="h{learner.pk}"{oob} class="row-head{" is-stuck" if stuck else ""}" scope="row" '
+        f'data-name="{esc(learner.username)}" data-solved="{row.summary.solved}" data-score="{row.score}" '
+        f'data-stuck="{1 if stuck else 0}">{esc(learner.username)}{tag}{shown}</th>'
+    )
+
+
+def _row_sum(row: Row, oob: str) -> str:
+    summary = row.summary
+    width = round(100 * summary.solved / summary.of) if summary.of else 0
+    median = f" · {duration(summary.median_time)}" if summary.median_time else ""
+    failing = ""
+    if summary.failing_title:
+        title = esc(summary.failing_title)
+        failing = (
+            f'<span class="row-fail" title="Most often failing for {esc(row.learner.username)}: {title}">'
+            f"✗ {title}</span>"
+        )
+    return (
+        f'<td id="s{row.learner.pk}"{oob} class="row-sum"><span class="bar" title="{summary.solved} of '
+        f'{summary.of} solved"><span style="width: {width}%"></span></span>'
+        f"<span><b>{summary.solved}</b>/{summary.of}{median}</span>{failing}</td>"
+    )
+
+
+def _base(drill_base: str, row: Row) -> str:
+    return f"{esc(drill_base)}{row.learner.pk}/"
+
 
 @register.simple_tag
-def board_cells(row: Row, drill_base: str) -> SafeString:
-    """One row's cells of the dashboard grid.
+def board_row(row: Row, drill_base: str, stuck_only: bool = False) -> SafeString:
+    """One row of the dashboard grid: its head, its summary and its cells."""
+    base = _base(drill_base, row)
+    cells = "".join(_cell(cell, base, esc(cell.challenge.slug), "") for cell in row.cells)
+    return mark_safe(  # noqa: S308 -- every interpolated value is escaped above
+        f'<tr id="r{row.learner.pk}" data-learner="{esc(row.learner.username)}">'
+        f"{_row_head(row, stuck_only, '')}{_row_sum(row, '')}{cells}</tr>"
+    )
 
-    Built here rather than in the template: a class of 200 × 20 has 4,000 cells, and the
-    template engine's per-variable cost made them most of the poll's time. Every value is
-    escaped.
-    """
-    base = f"{esc(drill_base)}{row.learner.pk}/"
+
+OOB = ' hx-swap-oob="true"'
+
+
+@register.simple_tag
+def board_delta(delta: Delta, drill_base: str, stuck_only: bool = False) -> SafeString:
+    """A poll's changed rows (heads, summaries) and cells, each to swap in place by its id.
+
+    Each is wrapped in a <template>: a table cell cannot stand alone in an HTML fragment, and
+    htmx takes out-of-band swaps out of templates."""
     parts = []
-    for cell in row.cells:
-        state = cell.state.value
-        slug = esc(cell.challenge.slug)
-        meter = ""
-        if cell.total and cell.state != CellState.SOLVED:
-            meter = f'<span class="meter"><span style="width: {cell.percent}%"></span></span>'
+    for row in delta.rows:
+        parts.append(f"<template>{_row_head(row, stuck_only, OOB)}{_row_sum(row, OOB)}</template>")
+    for row, cell in delta.cells:
         parts.append(
-            f'<td class="cell cell-{state}{" is-stuck" if cell.stuck else ""}" data-challenge="{slug}" '
-            f'data-state="{state}"><a href="{base}{slug}/" title="{esc(cell_title(cell))}">'
-            f"{esc(cell_text(cell))}{meter}</a></td>"
+            f"<template>{_cell(cell, _base(drill_base, row), esc(cell.challenge.slug), OOB)}</template>"
         )
     return mark_safe("".join(parts))  # noqa: S308 -- every interpolated value is escaped above

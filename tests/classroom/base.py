@@ -12,6 +12,7 @@ from django.utils import timezone
 from challenges.models import Attempt, Challenge, CheckRun, Status
 from classroom.models import Assignment, Classroom, Membership
 from tests.base import BaseTestCase
+from validators import ObjectiveResult
 
 
 # Hashing the personas' passwords properly takes seconds per class on a small machine.
@@ -62,27 +63,25 @@ class ClassroomTestCase(BaseTestCase):
         state: str = CheckRun.State.DONE,
     ) -> CheckRun:
         """A finished check run whose objectives pass or fail in the order of the challenge's objectives."""
-        objectives = attempt.challenge.objectives
-        results = [
-            {
-                "key": o["key"],
-                "title": o["title"],
-                "passed": ok,
-                "message": "ok" if ok else o.get("failureMessage", "failed"),
-                "details": {},
-            }
-            for o, ok in zip(objectives, passed, strict=True)
-        ]
-        run = CheckRun.objects.create(
-            attempt=attempt,
-            state=state,
-            passed=all(passed),
-            passed_count=sum(passed),
-            total=len(passed),
-            results=results,
-            failed_objectives=[o["key"] for o, ok in zip(objectives, passed, strict=True) if not ok],
-            requested_by=attempt.learner,
-        )
+        # Through CheckRun.finish, as a worker finishes one: the check tally and the classroom's
+        # version follow it.
+        run = CheckRun.objects.create(attempt=attempt, total=len(passed), requested_by=attempt.learner)
         CheckRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - ago)
+        run.refresh_from_db()
+        if state == CheckRun.State.DONE:
+            objectives = attempt.challenge.objectives
+            run.finish(
+                [
+                    ObjectiveResult(
+                        key=o["key"],
+                        title=o["title"],
+                        passed=ok,
+                        message="ok" if ok else o.get("failureMessage", "failed"),
+                    )
+                    for o, ok in zip(objectives, passed, strict=True)
+                ]
+            )
+        elif state == CheckRun.State.ERROR:
+            run.fail("The check could not run.")
         run.refresh_from_db()
         return run

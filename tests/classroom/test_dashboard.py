@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from unittest import mock
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Outcome, Status
+from challenges.models import Attempt, Challenge, Outcome, Status
 from classroom.dashboard.board import Sort, dashboard
 from classroom.dashboard.cells import Cell, CellState
+from classroom.dashboard.delta import Token, dashboard_delta
+from classroom.models import Assignment, Classroom
 from classroom.templatetags.classroom import cell_text
 from tests.classroom.base import ClassroomTestCase
 
@@ -134,7 +137,7 @@ class CellStateTestCase(ClassroomTestCase):
         self.attempt_at(self.alice, "partial-outage")
         board = dashboard(classroom=self.classroom)
         self.assertEqual([c.challenge.slug for c in board.columns], ["wrong-selector", "expose-internally"])
-        self.assertEqual(board.active_cells, 0)
+        self.assertEqual(board.stats.active_cells, 0)
 
 
 class StuckTestCase(ClassroomTestCase):
@@ -185,7 +188,7 @@ class StuckTestCase(ClassroomTestCase):
         self.attempt_at(self.bob, "wrong-selector", started=timedelta(minutes=2))
         board = dashboard(classroom=self.classroom, stuck_only=True)
         self.assertEqual([r.learner.username for r in board.rows], ["alice"])
-        self.assertEqual((board.learners, board.stuck_learners), (2, 1))
+        self.assertEqual((board.stats.learners, board.stats.stuck_learners), (2, 1))
 
     def test_the_filter_says_when_nobody_is_stuck(self) -> None:
         url = reverse("classroom_dashboard", args=[self.classroom.pk]) + "?filter=stuck"
@@ -244,34 +247,38 @@ class SummaryTestCase(ClassroomTestCase):
         self.assertContains(r, 'data-state="checking"')
 
 
+TOKEN = re.compile(r'id="dash-since" name="since" value="([0-9.]+)"')
+
+
 class PollTestCase(ClassroomTestCase):
-    def setUp(self) -> None:
-        # The version also turns over every 30 s; no test may straddle that moment.
-        patcher = mock.patch("classroom.dashboard.board.QUIET_REFRESH_SECONDS", 10**9)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-
-
-class LiveRefreshTestCase(PollTestCase):
     def url(self, query: str = "") -> str:
         return reverse("classroom_dashboard", args=[self.classroom.pk]) + query
 
+    def poll(self, client: Client, query: str = "") -> HttpResponse:
+        return client.get(self.url(query), headers={"HX-Request": "true"})  # type: ignore[return-value]
+
+    def token(self, client: Client, query: str = "") -> str:
+        """The version the page shows, as its poll sends it back."""
+        found = TOKEN.search(self.poll(client, query).content.decode())
+        assert found is not None
+        return found.group(1)
+
+
+class LiveRefreshTestCase(PollTestCase):
     def test_the_page_polls_its_grid_every_three_seconds(self) -> None:
         r = self.client_for(self.ivy).get(self.url())
         self.assertContains(r, 'id="grid"')
         self.assertContains(r, 'hx-trigger="every 3s"')
         self.assertContains(r, f'hx-get="{self.url()}"')
+        self.assertContains(r, 'hx-include="#dash-since"')
 
     def test_a_poll_gets_only_the_grid(self) -> None:
-        r = self.client_for(self.ivy).get(self.url(), headers={"HX-Request": "true"})
-        body = r.content.decode()
+        body = self.poll(self.client_for(self.ivy)).content.decode()
         self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
         self.assertNotIn("<html", body)
 
     def test_the_poll_keeps_the_sort_and_filter(self) -> None:
-        r = self.client_for(self.ivy).get(
-            self.url("?sort=progress&filter=stuck"), headers={"HX-Request": "true"}
-        )
+        r = self.poll(self.client_for(self.ivy), "?sort=progress&filter=stuck")
         self.assertContains(r, 'hx-get="' + self.url("?sort=progress&amp;filter=stuck") + '"')
 
     def test_an_unknown_sort_falls_back_to_names(self) -> None:
@@ -280,38 +287,31 @@ class LiveRefreshTestCase(PollTestCase):
 
     def test_a_poll_sees_a_cell_change(self) -> None:
         client = self.client_for(self.ivy)
-        self.assertContains(
-            client.get(self.url(), headers={"HX-Request": "true"}), 'data-state="not-started"', 2
-        )
+        self.assertContains(self.poll(client), 'data-state="not-started"', 2)
         self.attempt_at(self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=1))
-        self.assertContains(client.get(self.url(), headers={"HX-Request": "true"}), 'data-state="solved"', 1)
-
-    def version(self, client: object) -> str:
-        r = client.get(self.url(), headers={"HX-Request": "true"})  # type: ignore[attr-defined]
-        return re.search(r'hx-vals=\'\{"since": "([0-9a-f]+)"\}\'', r.content.decode()).group(1)  # type: ignore[union-attr]
+        self.assertContains(self.poll(client), 'data-state="solved"', 1)
 
     def test_a_poll_with_nothing_new_answers_204(self) -> None:
         client = self.client_for(self.ivy)
-        since = self.version(client)
-        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
+        since = self.token(client)
+        r = self.poll(client, f"?since={since}")
         self.assertEqual(r.status_code, 204)
         self.assertEqual(r.content, b"")
 
-    def test_a_poll_after_a_change_gets_the_new_grid(self) -> None:
+    def test_the_page_without_htmx_never_answers_204(self) -> None:
         client = self.client_for(self.ivy)
-        since = self.version(client)
-        attempt = self.attempt_at(self.alice, "wrong-selector")
-        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
-        self.assertContains(r, 'data-state="working"')
-        since = self.version(client)
-        self.check_run(attempt, [True, False])
-        r = client.get(self.url(f"?since={since}"), headers={"HX-Request": "true"})
-        self.assertContains(r, "1 of 2 checks")
+        since = self.token(client)
+        self.assertEqual(client.get(self.url(f"?since={since}")).status_code, 200)
 
-    def test_every_state_change_changes_the_version(self) -> None:
+    def test_the_cells_link_to_the_drilldown(self) -> None:
+        r = self.client_for(self.ivy).get(self.url())
+        drill = reverse("classroom_drilldown", args=[self.classroom.pk, self.alice.pk, "wrong-selector"])
+        self.assertContains(r, f'href="{drill}"')
+
+    def test_every_state_change_moves_the_version(self) -> None:
         client = self.client_for(self.ivy)
         attempt = self.make_attempt(self.alice, "wrong-selector", Status.REQUESTED)
-        seen = {self.version(client)}
+        seen = {self.token(client).partition(".")[0]}
         now = timezone.now()
         for status, field in (
             (Status.PROVISIONING, "provisioning_at"),
@@ -322,20 +322,99 @@ class LiveRefreshTestCase(PollTestCase):
         ):
             now += timedelta(seconds=1)
             attempt.transition(from_=attempt.status, to=status, **{field: now})
-            seen.add(self.version(client))
+            seen.add(self.token(client).partition(".")[0])
         self.join(self.bob)
-        seen.add(self.version(client))
+        seen.add(self.token(client).partition(".")[0])
         self.assertEqual(len(seen), 7)
 
-    def test_the_page_without_htmx_never_answers_204(self) -> None:
-        client = self.client_for(self.ivy)
-        since = self.version(client)
-        self.assertEqual(client.get(self.url(f"?since={since}")).status_code, 200)
 
-    def test_the_cells_link_to_the_drilldown(self) -> None:
-        r = self.client_for(self.ivy).get(self.url())
-        drill = reverse("classroom_drilldown", args=[self.classroom.pk, self.alice.pk, "wrong-selector"])
-        self.assertContains(r, f'href="{drill}"')
+class DeltaTestCase(PollTestCase):
+    """A poll that names the version it shows gets only what changed since."""
+
+    def setUp(self) -> None:
+        self.join(self.bob)
+        self.attempt = self.attempt_at(self.alice, "wrong-selector")
+        self.client_ = self.client_for(self.ivy)
+        self.since = self.token(self.client_)
+        self.ws = Challenge.objects.get(slug="wrong-selector")
+        self.ei = Challenge.objects.get(slug="expose-internally")
+
+    def test_a_poll_after_one_check_run_carries_only_that_cell(self) -> None:
+        self.check_run(self.attempt, [True, False])
+        r = self.poll(self.client_, f"?since={self.since}")
+        body = r.content.decode()
+        self.assertEqual((r.status_code, r["HX-Reswap"]), (200, "none"))
+        cells = re.findall(r'<td id="(c\d+-\d+)" hx-swap-oob="true"', body)
+        self.assertEqual(cells, [f"c{self.alice.pk}-{self.ws.pk}"])
+        self.assertIn("1 of 2 checks", body)
+        # Its row's head and summary, its column's head, the stats bar, the new version.
+        self.assertIn(f'<th id="h{self.alice.pk}" hx-swap-oob="true"', body)
+        self.assertIn(f'<td id="s{self.alice.pk}" hx-swap-oob="true"', body)
+        self.assertIn(f'<th id="ch{self.ws.pk}" class="col-head"', body)
+        self.assertNotIn(f'id="ch{self.ei.pk}"', body)
+        self.assertNotIn(f'id="h{self.bob.pk}"', body)
+        self.assertIn('id="dash-stats"', body)
+        self.assertNotIn('id="grid"', body)
+        since = TOKEN.search(body)
+        assert since is not None
+        self.assertNotEqual(since.group(1), self.since)
+        # And then nothing is new.
+        self.assertEqual(self.poll(self.client_, f"?since={since.group(1)}").status_code, 204)
+
+    def test_a_change_in_another_classroom_is_not_this_ones(self) -> None:
+        other = Classroom.objects.create(name="Other", instructor=self.ivy)
+        Assignment.objects.create(classroom=other, challenge=self.ws)
+        carol = User.objects.create_user("carol")
+        self.join(carol, other)
+        self.attempt_at(carol, "wrong-selector")
+        self.assertEqual(self.poll(self.client_, f"?since={self.since}").status_code, 204)
+
+    def test_a_learner_at_an_unassigned_challenge_moves_nothing(self) -> None:
+        self.attempt_at(self.bob, "partial-outage")
+        self.assertEqual(self.poll(self.client_, f"?since={self.since}").status_code, 204)
+
+    def test_a_learner_joining_sends_the_whole_grid(self) -> None:
+        self.join(User.objects.create_user("carol"))
+        body = self.poll(self.client_, f"?since={self.since}").content.decode()
+        self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
+        self.assertIn("carol", body)
+
+    def test_a_token_it_cannot_trust_sends_the_whole_grid(self) -> None:
+        version, _, at = self.since.partition(".")
+        for token in ("garbage", f"{int(version) + 5}.{at}", f"{version}.{int(at) + 3600}", "1" * 50):
+            with self.subTest(token=token):
+                body = self.poll(self.client_, f"?since={token}").content.decode()
+                self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
+
+    def test_a_cell_that_turns_stuck_with_time_alone_is_sent(self) -> None:
+        token = Token.parse(self.since)
+        assert token is not None
+        later = timezone.now() + timedelta(minutes=30)  # past wrong-selector's 10-minute estimate
+        delta = dashboard_delta(classroom=Classroom.objects.get(pk=self.classroom.pk), since=token, now=later)
+        self.assertFalse(delta.whole)
+        self.assertEqual([(row.learner, cell.stuck) for row, cell in delta.cells], [(self.alice, True)])
+        assert delta.stats is not None
+        self.assertEqual(delta.stats.stuck_learners, 1)
+
+    def test_under_the_stuck_filter_a_learner_turning_stuck_sends_the_whole_grid(self) -> None:
+        since = self.token(self.client_, "?filter=stuck")
+        Attempt.objects.filter(pk=self.attempt.pk).update(ready_at=timezone.now() - timedelta(minutes=40))
+        self.attempt.changed()
+        body = self.poll(self.client_, f"?filter=stuck&since={since}").content.decode()
+        self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
+        self.assertIn(f'name="shown" value="{self.alice.pk}"', body)
+
+    def test_the_rows_carry_their_sort_figures_for_the_browser(self) -> None:
+        self.check_run(self.attempt, [True, False])
+        body = self.poll(self.client_, f"?sort=progress&since={self.since}").content.decode()
+        self.assertIn('data-solved="0" data-score="0.45"', body)
+
+    def test_another_instructor_polling_with_a_token_is_refused(self) -> None:
+        for user in (self.ian, self.alice):
+            with self.subTest(user=user.username):
+                r = self.poll(self.client_for(user), f"?since={self.since}")
+                self.assertIn(r.status_code, (403, 404))
+                self.assertNotIn(b"dash-since", r.content)
 
 
 class QueryCountTestCase(PollTestCase):
@@ -348,27 +427,32 @@ class QueryCountTestCase(PollTestCase):
             self.attempt_at(learner, "expose-internally", Status.SOLVED, solved_after=timedelta(minutes=3))
         self.added += count
 
-    def queries(self, htmx: bool, quiet: bool = False) -> int:
+    def queries(self, *, htmx: bool, since: str = "") -> tuple[int, int]:
         client = self.client_for(self.ivy)
-        url = reverse("classroom_dashboard", args=[self.classroom.pk])
         headers = {"HX-Request": "true"} if htmx else {}
-        first = client.get(url, headers=headers)  # the same work as the measured one, warmed
-        if quiet:
-            url += "?since=" + first.context["version"]
+        url = self.url(f"?since={since}" if since else "")
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(url, headers=headers)
-        self.assertEqual(response.status_code, 204 if quiet else 200)
-        return len(ctx.captured_queries)
+        return len(ctx.captured_queries), response.status_code
+
+    def measure(self) -> tuple[tuple[int, int], ...]:
+        client = self.client_for(self.ivy)
+        page = self.queries(htmx=False)
+        since = self.token(client)
+        quiet = self.queries(htmx=True, since=since)
+        run = self.check_run(Attempt.objects.filter(learner__username="learner000").first(), [False, True])  # type: ignore[arg-type]
+        delta = self.queries(htmx=True, since=since)
+        run.delete()
+        return page, quiet, delta
 
     def test_the_dashboard_runs_the_same_queries_for_3_or_30_learners(self) -> None:
         self.added = 0
         self.add_learners(2)
-        small = (self.queries(htmx=False), self.queries(htmx=True), self.queries(htmx=True, quiet=True))
+        small = self.measure()
         self.add_learners(28)
-        large = (self.queries(htmx=False), self.queries(htmx=True), self.queries(htmx=True, quiet=True))
+        large = self.measure()
         self.assertEqual(small, large)
-        # session, user, classroom, the user's and groups' permissions; the version (memberships,
-        # assignments, attempts, check runs); then the grid: assignments, memberships, attempts,
-        # check runs grouped by what they found failing, running environments' runs
-        self.assertLessEqual(large[1], 14)
-        self.assertLessEqual(large[2], 9)
+        page, quiet, delta = large
+        self.assertEqual((page[1], quiet[1], delta[1]), (200, 204, 200))
+        self.assertLessEqual(quiet[0], 10)
+        self.assertLessEqual(delta[0], 14)

@@ -1,0 +1,49 @@
+"""Where the classroom hears of changes its dashboard shows: attempts and check runs (from the
+challenges app's writes), learners joining or leaving, challenges assigned or removed.
+
+Connected when the app is ready (apps.py). A receiver that fails must not fail the write it
+hears of (a learner's check, a worker's provisioning): it runs in a savepoint of its own and
+logs; the pages then catch up at the next change, and a reload always shows the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from challenges.models import Attempt
+from challenges.signals import attempt_changed
+from classroom.live import versions
+from classroom.models import Assignment, Membership
+
+logger = logging.getLogger(__name__)
+
+
+def attempt_seen(attempt: Attempt) -> None:
+    """An attempt changed: move the version of its cell in every classroom that shows it."""
+    try:
+        with transaction.atomic():
+            versions.cell_changed(learner_id=attempt.learner_id, challenge_id=attempt.challenge_id)
+    except DatabaseError:
+        logger.exception("could not record the change of attempt %s for the classroom's pages", attempt.pk)
+
+
+@receiver(attempt_changed)
+def _attempt_changed(sender: object, attempt: Attempt, **kwargs: Any) -> None:
+    attempt_seen(attempt)
+
+
+@receiver(post_save, sender=Attempt)
+def _attempt_saved(sender: object, instance: Attempt, **kwargs: Any) -> None:
+    attempt_seen(instance)
+
+
+@receiver([post_save, post_delete], sender=Membership)
+@receiver([post_save, post_delete], sender=Assignment)
+def _layout_changed(sender: object, instance: Membership | Assignment, **kwargs: Any) -> None:
+    # Deleting a classroom cascades here too, once its row is gone: nothing to move then.
+    versions.classroom_changed(classroom_ids=[instance.classroom_id], layout=True)
