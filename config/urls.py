@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from challenges.views import accounts
+from config import health
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(settings.ADMIN_PATH, admin.site.urls),
     # Log-in before the rest of django.contrib.auth's URLs: the same view, rate-limited.
     path("accounts/login/", accounts.login, name="login"),
