@@ -24,8 +24,13 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 GUARD_KINDS = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
 # Objects a challenge may not create: the namespace is the platform's, and cluster-wide RBAC or
 # nodes would reach beyond the learner's environment.
-# On an object of solution/: the reference fix deletes this object instead of applying it.
+# On an object of solution/: what the reference fix does with it instead of applying it.
 SOLUTION_ACTION = "breakfix.dev/solution"
+SOLUTION_ACTIONS = {
+    "delete": "the fix deletes this object",
+    "replace": "the fix deletes this object and creates it anew, as kubectl replace --force",
+    "run": "the fix applies this CronJob and runs it once, as kubectl create job --from=cronjob/NAME",
+}
 FORBIDDEN_KINDS = {"Namespace", "ClusterRole", "ClusterRoleBinding", "Node", "CustomResourceDefinition"}
 
 
@@ -137,9 +142,12 @@ def _check_object(path: Path, doc: Any, node: yaml.Node | None, folder: str) -> 
         where = ("metadata", "annotations", SOLUTION_ACTION)
         if folder != "solution":
             problems.append(problem(f"{SOLUTION_ACTION} belongs on objects of solution/ only", *where))
-        elif annotations[SOLUTION_ACTION] != "delete":
+        elif annotations[SOLUTION_ACTION] not in SOLUTION_ACTIONS:
+            known = "; ".join(f"'{action}' ({what})" for action, what in SOLUTION_ACTIONS.items())
+            problems.append(problem(f"{SOLUTION_ACTION} may only be {known}", *where))
+        elif annotations[SOLUTION_ACTION] == "run" and kind != "CronJob":
             problems.append(
-                problem(f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object)", *where)
+                problem(f"{SOLUTION_ACTION}: run starts a Job from a CronJob, not a {kind}", *where)
             )
     return problems
 

@@ -6,6 +6,7 @@ its own failure message, and every objective passes once the reference solution 
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ import validators
 from challenges.kube import rest
 from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
 from challenges.kube.errors import KubeError
+from challenges.kube.recreate import job_from_cronjob, replace_documents
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 
@@ -156,12 +158,7 @@ def challenge_apply(
 ) -> int:
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     if solution:
-        documents = _documents(challenge, "solution")
-        removed = [doc for doc in documents if _solution_deletes(doc)]
-        applied = apply_documents(
-            api_client, namespace, [doc for doc in documents if not _solution_deletes(doc)]
-        )
-        return len(applied) + delete_documents(api_client, namespace, removed)
+        return _apply_solution(api_client, namespace, _documents(challenge, "solution"))
     simulation = (challenge.definition.get("challenge") or {}).get("simulation")
     apply_simulation(api_client, namespace, simulation)
     applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
@@ -169,9 +166,39 @@ def challenge_apply(
     return len(applied) + len(apply_documents(api_client, namespace, guards))
 
 
-def _solution_deletes(document: dict[str, Any]) -> bool:
+def _solution_action(document: dict[str, Any]) -> str:
     annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(SOLUTION_ACTION) == "delete"
+    return str(annotations.get(SOLUTION_ACTION) or "apply")
+
+
+def _without_action(document: dict[str, Any]) -> dict[str, Any]:
+    """The object as the fix leaves it: the action is an instruction to us, not part of it."""
+    body = copy.deepcopy(document)
+    annotations = body["metadata"].get("annotations") or {}
+    annotations.pop(SOLUTION_ACTION, None)
+    if not annotations:
+        body["metadata"].pop("annotations", None)
+    return body
+
+
+def _apply_solution(api_client: ApiClient, namespace: str, documents: list[dict[str, Any]]) -> int:
+    """In file order: apply, or replace (delete and create anew); then deletions; then CronJob runs."""
+    count = 0
+    for document in documents:
+        action = _solution_action(document)
+        if action == "apply":
+            count += len(apply_documents(api_client, namespace, [document]))
+        elif action in ("replace", "run"):
+            body = _without_action(document)
+            write = replace_documents if action == "replace" else apply_documents
+            count += len(write(api_client, namespace, [body]))
+    removed = [doc for doc in documents if _solution_action(doc) == "delete"]
+    count += delete_documents(api_client, namespace, removed)
+    for document in documents:
+        if _solution_action(document) == "run":
+            job_from_cronjob(api_client, namespace, str(document["metadata"]["name"]))
+            count += 1
+    return count
 
 
 def challenge_check(

@@ -331,3 +331,26 @@ def test_job_pods_complete_by_default_and_fail_when_their_command_is_wrong() -> 
     failing.until(5)
     assert failing.pod["status"]["phase"] == "Failed"
     assert condition(failing.pod["status"], "Ready") == "False"
+
+
+def test_a_command_that_does_something_else_exits_0_and_a_job_counts_it_as_succeeded() -> None:
+    simulation = {
+        "containers": [
+            {
+                "name": "app",
+                "logs": ["migrated"],
+                "failures": [{"unless": {"argvIncludes": ["migrate"]}, "exitCode": 0, "logs": []}],
+            }
+        ]
+    }
+    container = {"name": "app", "image": "shop/api:1", "command": ["true"]}
+    job = Run(pod(restart_policy="Never", owner="Job", containers=[container]), world(simulation))
+    job.until(5)
+    assert job.pod["status"]["phase"] == "Succeeded"
+    assert job.container()["state"]["terminated"]["reason"] == "Completed"
+    assert all(not lines for _, lines in job.logs.values())
+    # A Deployment's container that exits 0 is restarted and crash-loops, as on a real node.
+    looping = Run(pod(containers=[container]), world(simulation))
+    looping.until(15)
+    assert looping.container()["restartCount"] >= 1
+    assert looping.container()["lastState"]["terminated"]["reason"] == "Completed"
