@@ -9,6 +9,7 @@ learner, with dry runs.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -161,3 +162,280 @@ def test_guards_keep_the_migration_script_and_image(cluster: Cluster, namespace:
     assert "run the migration through the Job" in body
     # The honest fix goes through.
     batch.create_namespaced_job(namespace, migration())
+
+
+# --- cronjob-never-runs --------------------------------------------------------------------------
+
+REPORT = "cronjob-never-runs"
+
+
+def patch_report(c: Cluster, ns: str, **spec: Any) -> None:
+    kubectl(c, ns, "patch", "cronjob", "nightly-report", "--type=merge", "-p", json.dumps({"spec": spec}))
+
+
+def report_fixed(*, run: bool = True, **spec: Any) -> scenarios.Act:
+    def act(api: ApiClient, c: Cluster, ns: str) -> None:
+        patch_report(c, ns, **spec)
+        if run:
+            kubectl(c, ns, "create", "job", "nightly-report-manual", "--from=cronjob/nightly-report")
+
+    return act
+
+
+def hand_made_report(api: ApiClient, c: Cluster, ns: str) -> None:
+    patch_report(c, ns, suspend=False, schedule="0 2 * * *")
+    template = document(load(REPORT), "manifests", "CronJob", "nightly-report")["spec"]["jobTemplate"]
+    apply(
+        api, ns, {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "report-by-hand"}, **template}
+    )
+
+
+REPORT_SCENARIOS = [
+    Scenario("the reference solution", lambda api, c, ns: solve(api, load(REPORT), ns)),
+    Scenario("kubectl patch and create job --from", report_fixed(suspend=False, schedule="0 2 * * *")),
+    Scenario(
+        "Etc/UTC and zero-padded fields",
+        report_fixed(suspend=False, schedule="00 02 * * *", timeZone="Etc/UTC"),
+    ),
+    Scenario(
+        "every minute",
+        report_fixed(run=False, suspend=False, schedule="* * * * *"),
+        key="fires-nightly",
+        fragment="fires many times a day",
+        passes=("not-suspended",),
+    ),
+    Scenario(
+        "02:00 in Berlin",
+        report_fixed(suspend=False, schedule="0 2 * * *", timeZone="Europe/Berlin"),
+        key="fires-nightly",
+        fragment="in Europe/Berlin, which fires at",
+        passes=("not-suspended", "report-delivered"),
+    ),
+    Scenario(
+        "switched on, still on the 30th of February",
+        report_fixed(suspend=False),
+        key="fires-nightly",
+        fragment="which never fires",
+        passes=("not-suspended",),
+    ),
+    Scenario(
+        "a new schedule, still suspended",
+        report_fixed(run=False, schedule="0 2 * * *"),
+        key="not-suspended",
+        fragment="spec.suspend = true",
+    ),
+    Scenario(
+        "a report Job made by hand",
+        hand_made_report,
+        key="report-delivered",
+        fragment="has not created a Job yet",
+        passes=("not-suspended", "fires-nightly"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def report(cluster: Cluster) -> Iterator[dict[str, Outcome]]:
+    with scenarios.played(cluster, REPORT, REPORT_SCENARIOS) as outcomes:
+        yield outcomes
+
+
+@pytest.mark.parametrize("label", [s.label for s in REPORT_SCENARIOS])
+def test_cronjob_never_runs_is_fair(report: dict[str, Outcome], label: str) -> None:
+    report[label].verify()
+
+
+def test_guards_keep_the_report_and_its_template(cluster: Cluster, namespace: str) -> None:
+    api = cluster.api_client()
+    broken(api, REPORT, namespace)
+    learner = as_learner(cluster, namespace)
+    batch = BatchV1Api(learner)
+    body = refused(lambda: batch.delete_namespaced_cron_job("nightly-report", namespace, dry_run="All"))
+    assert "instead of deleting it" in body
+    other = {"spec": {"jobTemplate": {"spec": {"backoffLimit": 0}}}}
+    body = refused(lambda: batch.patch_namespaced_cron_job("nightly-report", namespace, other, dry_run="All"))
+    assert "leave the job template of nightly-report as it is" in body
+    batch.patch_namespaced_cron_job(
+        "nightly-report", namespace, {"spec": {"suspend": False, "schedule": "0 2 * * *"}}
+    )
+
+
+def test_a_run_from_the_platform_is_the_job_kubectl_makes(cluster: Cluster, namespace: str) -> None:
+    api = cluster.api_client()
+    broken(api, REPORT, namespace)
+    kubectl(cluster, namespace, "create", "job", "by-kubectl", "--from=cronjob/nightly-report")
+    ours = job_from_cronjob(api, namespace, "nightly-report")
+    theirs = BatchV1Api(api).read_namespaced_job("by-kubectl", namespace).to_dict()
+    assert ours["metadata"]["name"].startswith("nightly-report-manual-")
+    assert ours["metadata"]["annotations"] == theirs["metadata"]["annotations"]
+    assert [
+        (r["kind"], r["name"], r["uid"], r["controller"]) for r in ours["metadata"]["ownerReferences"]
+    ] == [(r["kind"], r["name"], r["uid"], r["controller"]) for r in theirs["metadata"]["owner_references"]]
+    assert (
+        ours["spec"]["template"]["spec"]["containers"][0]["args"]
+        == (theirs["spec"]["template"]["spec"]["containers"][0]["args"])
+    )
+
+
+# --- nightly-backup-cronjob ----------------------------------------------------------------------
+
+BACKUP = "nightly-backup-cronjob"
+PG_DUMP = [
+    "pg_dump",
+    "--host=orders-db",
+    "--username=backup",
+    "--dbname=orders",
+    "--file=/backup/orders.sql",
+    "--verbose",
+]
+
+
+def backup(**spec: Any) -> Obj:
+    """The reference CronJob with spec fields changed (None removes one)."""
+    cronjob = document(load(BACKUP), "solution", "CronJob", "db-backup")
+    cronjob["metadata"] = {"name": "db-backup", "labels": {"app": "db-backup"}}
+    cronjob["spec"].update(spec)
+    cronjob["spec"] = {k: v for k, v in cronjob["spec"].items() if v is not None}
+    return cronjob
+
+
+def backup_container(cronjob: Obj) -> Obj:
+    return cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+
+
+def built(cronjob: Obj, *, run: bool = True) -> scenarios.Act:
+    def act(api: ApiClient, c: Cluster, ns: str) -> None:
+        apply(api, ns, cronjob)
+        if run:
+            kubectl(c, ns, "create", "job", "db-backup-first", "--from=cronjob/db-backup")
+
+    return act
+
+
+def from_a_skeleton(api: ApiClient, c: Cluster, ns: str) -> None:
+    """kubectl create cronjob's skeleton, completed by hand, the password by kubectl set env."""
+    skeleton = yaml.safe_load(
+        kubectl(
+            c,
+            ns,
+            "create",
+            "cronjob",
+            "db-backup",
+            "--image=postgres:16-alpine",
+            "--schedule=30 01 * * *",
+            "--restart=Never",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+            "--",
+            *PG_DUMP,
+        )
+    )
+    spec = skeleton["spec"]
+    spec.update(
+        timeZone="Europe/Berlin",
+        concurrencyPolicy="Forbid",
+        startingDeadlineSeconds=600,
+        successfulJobsHistoryLimit=7,
+        failedJobsHistoryLimit=3,
+    )
+    job = spec["jobTemplate"]["spec"]
+    job["backoffLimit"] = 2
+    job["template"]["metadata"] = {"labels": {"app": "db-backup"}}
+    pod = job["template"]["spec"]
+    pod["volumes"] = [{"name": "dump", "emptyDir": {}}]
+    container = pod["containers"][0]
+    container["name"] = "backup"
+    container["volumeMounts"] = [{"name": "dump", "mountPath": "/backup"}]
+    kubectl_in(c, ns, yaml.safe_dump(skeleton), "apply", "-f", "-")
+    kubectl(
+        c,
+        ns,
+        "set",
+        "env",
+        "cronjob/db-backup",
+        "--from=secret/orders-db-backup",
+        "--keys=password",
+        "--prefix=PG",
+    )
+    kubectl(c, ns, "create", "job", "db-backup-first", "--from=cronjob/db-backup")
+
+
+def literal_password() -> Obj:
+    cronjob = backup()
+    backup_container(cronjob)["env"] = [{"name": "PGPASSWORD", "value": "n1ghtly-b4ckup-orders"}]
+    return cronjob
+
+
+def wrong_key() -> Obj:
+    cronjob = backup()
+    backup_container(cronjob)["env"][0]["valueFrom"]["secretKeyRef"]["key"] = "passwd"
+    return cronjob
+
+
+BACKUP_SCENARIOS = [
+    Scenario("the reference solution", lambda api, c, ns: solve(api, load(BACKUP), ns)),
+    Scenario("kubectl create cronjob, completed, with kubectl set env", from_a_skeleton),
+    Scenario(
+        "a literal password",
+        built(literal_password()),
+        key="backup-container",
+        fragment="secretKeyRef",
+        passes=("first-backup", "dump-written"),
+    ),
+    Scenario(
+        "00:30 UTC instead of Berlin time",
+        built(backup(schedule="30 0 * * *", timeZone=None)),
+        key="runs-as-specified",
+        fragment="spec.timeZone",
+        passes=("first-backup",),
+    ),
+    Scenario(
+        "two backups may overlap",
+        built(backup(concurrencyPolicy=None)),
+        key="runs-as-specified",
+        fragment="spec.concurrencyPolicy = Allow",
+        passes=("runs-nightly-in-berlin", "first-backup", "dump-written"),
+    ),
+    Scenario(
+        "never run",
+        built(backup(), run=False),
+        key="first-backup",
+        fragment="has not created a Job yet",
+        passes=("runs-nightly-in-berlin", "runs-as-specified", "backup-container"),
+    ),
+    Scenario(
+        "the wrong key of the Secret",
+        built(wrong_key()),
+        key="backup-container",
+        fragment="does not contain",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def backups(cluster: Cluster) -> Iterator[dict[str, Outcome]]:
+    with scenarios.played(cluster, BACKUP, BACKUP_SCENARIOS) as outcomes:
+        yield outcomes
+
+
+@pytest.mark.parametrize("label", [s.label for s in BACKUP_SCENARIOS])
+def test_nightly_backup_cronjob_is_fair(backups: dict[str, Outcome], label: str) -> None:
+    backups[label].verify()
+
+
+def test_guards_keep_the_database_and_the_password_out_of_the_cronjob(
+    cluster: Cluster, namespace: str
+) -> None:
+    api = cluster.api_client()
+    broken(api, BACKUP, namespace)
+    learner = as_learner(cluster, namespace)
+    body = refused(
+        lambda: BatchV1Api(learner).create_namespaced_cron_job(namespace, literal_password(), dry_run="All")
+    )
+    assert "take PGPASSWORD from Secret orders-db-backup" in body
+    body = refused(
+        lambda: CoreV1Api(learner).delete_namespaced_secret("orders-db-backup", namespace, dry_run="All")
+    )
+    assert "build the backup around them" in body
+    BatchV1Api(learner).create_namespaced_cron_job(namespace, backup())
