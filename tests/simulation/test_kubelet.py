@@ -354,3 +354,22 @@ def test_a_command_that_does_something_else_exits_0_and_a_job_counts_it_as_succe
     looping.until(15)
     assert looping.container()["restartCount"] >= 1
     assert looping.container()["lastState"]["terminated"]["reason"] == "Completed"
+
+
+def test_an_exec_probe_that_always_succeeds_passes_from_the_start_and_others_once_the_app_is_up() -> None:
+    simulation = {"containers": [{"name": "app", "listens": [8080], "startSeconds": 30}]}
+    for command in (["true"], ["/bin/sh", "-c", "exit 0"]):
+        liveness = {"exec": {"command": command}, "periodSeconds": 5, "failureThreshold": 1}
+        run = Run(
+            pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": liveness}]),
+            world(simulation),
+        )
+        run.until(20)
+        assert run.container()["restartCount"] == 0, command
+        assert "Unhealthy" not in run.reasons(), command
+    asks = {"exec": {"command": ["pg_isready"]}, "periodSeconds": 5, "failureThreshold": 1}
+    checked = Run(
+        pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": asks}]), world(simulation)
+    )
+    checked.until(20)
+    assert checked.container()["restartCount"] >= 1
