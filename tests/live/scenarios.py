@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from kubernetes.client import ApiClient
 
@@ -93,6 +92,14 @@ def settle(api: ApiClient, challenge: authoring.LoadedChallenge, namespace: str)
     return results
 
 
+def broken(api: ApiClient, slug: str, namespace: str) -> authoring.LoadedChallenge:
+    """The broken state and its guards in `namespace`, once it shows (a crash loop, a failed probe)."""
+    challenge = load(slug)
+    authoring.challenge_apply(api_client=api, challenge=challenge, namespace=namespace)
+    settle(api, challenge, namespace)
+    return challenge
+
+
 def _play(cluster: Cluster, challenge: authoring.LoadedChallenge, outcome: Outcome) -> None:
     started = time.monotonic()
     scenario = outcome.scenario
@@ -129,6 +136,9 @@ def played(cluster: Cluster, slug: str, scenarios: Sequence[Scenario]) -> Iterat
         try:
             with ThreadPoolExecutor(max_workers=len(scenarios), thread_name_prefix=f"fair-{slug}") as pool:
                 list(pool.map(lambda o: _play(cluster, challenge, o), outcomes.values()))
+            slowest = max(outcomes.values(), key=lambda o: o.seconds)
+            label = slowest.scenario.label
+            print(f"{slug}: {len(outcomes)} scenarios side by side, slowest {slowest.seconds:.0f}s ({label})")
             yield outcomes
         finally:
             for outcome in outcomes.values():
@@ -145,7 +155,3 @@ def _wait_for_service_accounts(api: ApiClient, namespaces: list[str]) -> None:
         while not core.list_namespaced_service_account(name, field_selector="metadata.name=default").items:
             assert time.monotonic() < deadline, f"namespace {name} got no default ServiceAccount"
             time.sleep(0.1)
-
-
-def first(items: dict[str, Any]) -> Any:
-    return next(iter(items.values()))

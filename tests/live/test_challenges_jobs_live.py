@@ -22,7 +22,7 @@ from kubernetes.client import ApiClient, BatchV1Api, CoreV1Api
 from challenges.kube.recreate import job_from_cronjob
 from tests.fixtures.cluster import Cluster
 from tests.live import scenarios
-from tests.live.fairness import Obj, apply, as_learner, broken, document, kubectl, load, refused, solve
+from tests.live.fairness import Obj, apply, as_learner, document, kubectl, load, refused, solve
 from tests.live.scenarios import Outcome, Scenario
 
 pytestmark = pytest.mark.live
@@ -140,7 +140,7 @@ def test_migration_job_fails_is_fair(migrate: dict[str, Outcome], label: str) ->
 
 def test_guards_keep_the_migration_script_and_image(cluster: Cluster, namespace: str) -> None:
     api = cluster.api_client()
-    broken(api, MIGRATE, namespace)
+    scenarios.broken(api, MIGRATE, namespace)
     learner = as_learner(cluster, namespace)
     batch = BatchV1Api(learner)
     delete_job(learner, namespace, "db-migrate")
@@ -247,7 +247,7 @@ def test_cronjob_never_runs_is_fair(report: dict[str, Outcome], label: str) -> N
 
 def test_guards_keep_the_report_and_its_template(cluster: Cluster, namespace: str) -> None:
     api = cluster.api_client()
-    broken(api, REPORT, namespace)
+    scenarios.broken(api, REPORT, namespace)
     learner = as_learner(cluster, namespace)
     batch = BatchV1Api(learner)
     body = refused(lambda: batch.delete_namespaced_cron_job("nightly-report", namespace, dry_run="All"))
@@ -262,7 +262,7 @@ def test_guards_keep_the_report_and_its_template(cluster: Cluster, namespace: st
 
 def test_a_run_from_the_platform_is_the_job_kubectl_makes(cluster: Cluster, namespace: str) -> None:
     api = cluster.api_client()
-    broken(api, REPORT, namespace)
+    scenarios.broken(api, REPORT, namespace)
     kubectl(cluster, namespace, "create", "job", "by-kubectl", "--from=cronjob/nightly-report")
     ours = job_from_cronjob(api, namespace, "nightly-report")
     theirs = BatchV1Api(api).read_namespaced_job("by-kubectl", namespace).to_dict()
@@ -428,7 +428,7 @@ def test_guards_keep_the_database_and_the_password_out_of_the_cronjob(
     cluster: Cluster, namespace: str
 ) -> None:
     api = cluster.api_client()
-    broken(api, BACKUP, namespace)
+    scenarios.broken(api, BACKUP, namespace)
     learner = as_learner(cluster, namespace)
     body = refused(
         lambda: BatchV1Api(learner).create_namespaced_cron_job(namespace, literal_password(), dry_run="All")
