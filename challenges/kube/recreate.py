@@ -13,15 +13,16 @@ import secrets
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
-from challenges.kube.apply import FIELD_MANAGER, Discovery, apply_documents
-from challenges.kube.errors import KubeUnavailable
+from challenges.kube.apply import FIELD_MANAGER, apply_documents
+from challenges.kube.discovery import Discovery
+from validators.errors import ClusterUnavailable
+from validators.kube import Obj, Resource, call
 
-Obj = dict[str, Any]
+JOBS = Resource("batch/v1", "jobs")
+CRONJOBS = Resource("batch/v1", "cronjobs")
 # The annotation kubectl puts on a Job it made from a CronJob.
 INSTANTIATE = "cronjob.kubernetes.io/instantiate"
 # Deleting a Job goes through its pods' finalizers; a few seconds here, never long.
@@ -31,11 +32,11 @@ GONE_SECONDS = 60.0
 def _wait_gone(api_client: ApiClient, path: str, uid: str, what: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        found = rest.call(api_client, "GET", path, what=f"read {what}", missing_ok=True)
+        found = call(api_client, "GET", path, what=f"read {what}", missing_ok=True)
         if found is None or (found.get("metadata") or {}).get("uid") != uid:
             return
         if time.monotonic() > deadline:
-            raise KubeUnavailable(
+            raise ClusterUnavailable(
                 f"Could not replace {what}: it was still being deleted after {timeout:.0f}s."
             )
         time.sleep(0.2)
@@ -47,6 +48,7 @@ def replace_documents(
     documents: Iterable[Mapping[str, Any]],
     field_manager: str = FIELD_MANAGER,
     *,
+    cluster_scoped: bool = False,
     timeout: float = GONE_SECONDS,
 ) -> list[Obj]:
     """Delete each object (when it exists), wait until it is gone, then apply it; return what was stored."""
@@ -57,22 +59,28 @@ def replace_documents(
         kind = str(document.get("kind"))
         name = str((document.get("metadata") or {}).get("name"))
         resource = discovery.resolve(str(document.get("apiVersion")), kind)
-        path = f"{resource.collection(namespace)}/{quote(name, safe='')}"
-        deleted = rest.call(
+        path = resource.item(name, namespace)
+        deleted = call(
             api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True
         )
         if deleted is not None:
             # A DELETE answers with the object (still there, finalizers pending) or a Status.
             uid = str((deleted.get("metadata") or {}).get("uid") or (deleted.get("details") or {}).get("uid"))
             _wait_gone(api_client, path, uid, f"{kind} {name}", timeout)
-        stored += apply_documents(api_client, namespace, [document], field_manager)
+        stored += apply_documents(
+            api_client,
+            namespace,
+            [document],
+            field_manager,
+            cluster_scoped=cluster_scoped,
+            discovery=discovery,
+        )
     return stored
 
 
 def job_from_cronjob(api_client: ApiClient, namespace: str, cronjob: str, *, name: str | None = None) -> Obj:
     """Create a Job from the CronJob's jobTemplate, owned by it, as kubectl create job --from does."""
-    path = f"/apis/batch/v1/namespaces/{quote(namespace, safe='')}/cronjobs/{quote(cronjob, safe='')}"
-    found = rest.call(api_client, "GET", path, what=f"read CronJob {cronjob}")
+    found = call(api_client, "GET", CRONJOBS.item(cronjob, namespace), what=f"read CronJob {cronjob}")
     assert found is not None
     template = copy.deepcopy((found.get("spec") or {}).get("jobTemplate") or {})
     meta = template.get("metadata") or {}
@@ -97,10 +105,10 @@ def job_from_cronjob(api_client: ApiClient, namespace: str, cronjob: str, *, nam
         },
         "spec": template.get("spec") or {},
     }
-    created = rest.call(
+    created = call(
         api_client,
         "POST",
-        f"/apis/batch/v1/namespaces/{quote(namespace, safe='')}/jobs",
+        JOBS.collection(namespace),
         what=f"create Job {job_name} from CronJob {cronjob}",
         body=body,
     )

@@ -26,7 +26,8 @@ from challenges.services import authoring
 from tests.fixtures.cluster import TEST_LABEL, Cluster
 from tests.live.fairness import load
 
-Act = Callable[[ApiClient, Cluster, str], None]
+# What an act returns (kubectl's output, say) is ignored.
+Act = Callable[[ApiClient, Cluster, str], object]
 Results = dict[str, validators.ObjectiveResult]
 SETTLE_SECONDS = 60.0
 

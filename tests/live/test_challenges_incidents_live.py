@@ -206,7 +206,7 @@ NO_LOADTEST = ["delete", "pod", "-l", "app=loadtest", "--wait=false"]
 UNPROBED = {"spec": {"template": {"spec": {"containers": [{"name": "web", "readinessProbe": None}]}}}}
 NO_READINESS = ["patch", "deployment", "storefront", "-p", json.dumps(UNPROBED)]
 OPEN_POLICIES = ["delete", "networkpolicy", "default-deny-ingress", "inventory-from-storefront"]
-EVERY_POD = [{"podSelector": {}}]
+EVERY_POD: list[Obj] = [{"podSelector": {}}]
 
 
 def inventory_policy(name: str, peers: list[Obj]) -> scenarios.Act:

@@ -2,11 +2,12 @@
 
 One namespace backend makes an environment per challenge, exactly as provisioning does (the
 installation's tenancy policies, the labelled namespace, the learner's ServiceAccount, Role,
-quota, limit range and egress policy). The platform applies the broken state and its guards;
-the learner applies the solution with a real token of their ServiceAccount, through the guards
-and the tenancy policies, and the checks (read as the platform reads an attempt) all pass. A
-guard that refuses the honest fix, or a Role that cannot do what the fix does (delete a Job and
-create it anew, run a CronJob, delete pods), fails here. The environments run side by side.
+quota, limit range and egress policy). The platform applies the broken state and its guards
+(in force once applied); the learner applies the solution with a real token of their
+ServiceAccount, through the guards and the tenancy policies, and the checks (read as the
+platform reads an attempt) all pass. A guard that refuses the honest fix, or a Role that cannot
+do what the fix does (delete a Job and create it anew, run a CronJob, delete pods), fails here.
+The environments run side by side.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ import pytest
 import validators
 from challenges.backends import NamespaceBackend
 from challenges.backends.tenancy import tenancy_remove
-from challenges.kube.kubeconfig import client_from_file, client_from_text
 from challenges.services import authoring
 from tests.fixtures.cluster import Cluster
 from tests.live.fairness import load
-from tests.live.tenant import POLICY_SECONDS
+from validators.kube import client_from_file, client_from_text
 
 pytestmark = pytest.mark.live
 
@@ -41,9 +41,6 @@ SLUGS = [
     "checkout-is-down",
     "friday-night-incident",
 ]
-# Guards reach the API server's admission chain a moment after they are created: the learner
-# acts only once they would refuse what they are there to refuse.
-GUARDS_SETTLE = POLICY_SECONDS / 4
 SOLVE_SECONDS = 90.0
 
 
@@ -57,7 +54,7 @@ class Solved:
 
 def _solve(backend: NamespaceBackend, solved: Solved) -> None:
     challenge = load(solved.slug)
-    namespace = backend.namespace(solved.environment)
+    namespace = solved.environment
     try:
         with client_from_file(backend.kubeconfig) as api:
             authoring.challenge_apply(api_client=api, challenge=challenge, namespace=namespace)
@@ -65,7 +62,6 @@ def _solve(backend: NamespaceBackend, solved: Solved) -> None:
             while not authoring.workloads_settled(api_client=api, challenge=challenge, namespace=namespace):
                 assert time.monotonic() < deadline, "the broken state never settled"
                 time.sleep(0.5)
-            time.sleep(GUARDS_SETTLE)
             kubeconfig = backend.learner_kubeconfig(solved.environment, seconds=3600)
             with client_from_text(kubeconfig) as learner:
                 authoring.challenge_apply(

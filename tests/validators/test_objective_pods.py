@@ -23,7 +23,7 @@ SPEC: dict[str, Any] = {"workload": {"kind": "Deployment", "name": "web"}}
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("pods", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("pods", spec, view)
 
 
 def world(*statuses: dict[str, Any], replicas: int = 2) -> tuple[FakeView, list[dict[str, Any]]]:

@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import Field
 
 from validators import podstate, rollout, selectors
-from validators.namespace_view import NamespaceView
 from validators.podsource import PodSelection, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.target import name_of
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -55,7 +55,7 @@ class PodsSpec(PodSelection):
         )
 
 
-def _unhealthy_note(view: NamespaceView, pod: Obj) -> str:
+def _unhealthy_note(view: View, pod: Obj) -> str:
     """The newest probe failure the kubelet reported for this pod (its Unhealthy events)."""
     uid = (pod.get("metadata") or {}).get("uid")
     newest: tuple[datetime, str] | None = None
@@ -83,7 +83,7 @@ def _unhealthy_note(view: NamespaceView, pod: Obj) -> str:
     return newest[1] if newest else ""
 
 
-def _grown(spec: PodsSpec, view: NamespaceView, pods: list[Obj]) -> str | None:
+def _grown(spec: PodsSpec, view: View, pods: list[Obj]) -> str | None:
     """Read the pods again after sampleSeconds; a restartCount that grew is a restart in the window."""
     before = {(pod["metadata"].get("uid"), name_of(pod)): podstate.restart_counts(pod) for pod in pods}
     time.sleep(spec.sample_seconds)
@@ -115,7 +115,7 @@ def _scope(spec: PodsSpec, workload: Obj | None, pods: list[Obj]) -> list[Obj]:
 
 
 @register("pods", PodsSpec)
-def check_pods(spec: PodsSpec, view: NamespaceView) -> Result:
+def check_pods(spec: PodsSpec, view: View) -> Result:
     pods, workload, why_none = select_pods(spec, view)
     subject = spec.describe()
     missing_workload = spec.workload is not None and workload is None

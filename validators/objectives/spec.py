@@ -7,18 +7,19 @@ from typing import Any, Self
 from pydantic import Field, field_validator, model_validator
 
 from validators import compare, paths, quantity
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import View
 
 
 class SpecCheck(Spec):
     """`path` from the object root, and what it must be: `exists` true|false, `equals` a value,
-    `oneOf` a list of values it may equal (a port by number or by name), `contains` a substring, list element or sub-mapping, `atLeast` / `atMost` a number or a
-    quantity (`256Mi`, `500m`: compared as quantities, so 0.25Gi is at least 256Mi); `reveal:
-    false` keeps the expected value out of the message."""
+    `oneOf` a list of values it may equal (a port by number or by name), `contains` a substring,
+    list element or sub-mapping, `atLeast` / `atMost` a number or a quantity (`256Mi`, `500m`:
+    compared as quantities, so 0.25Gi is at least 256Mi); `reveal: false` keeps the expected
+    value out of the message."""
 
     path: str
     exists: bool | None = None
@@ -41,7 +42,9 @@ class SpecCheck(Spec):
         # `equals: null` is a real expectation, so presence is read from the fields set.
         given = self.model_fields_set & {"exists", "equals", "one_of", "contains", "at_least", "at_most"}
         if not given:
-            raise ValueError(f"check on {self.path!r} needs exists, equals, oneOf, contains, atLeast or atMost")
+            raise ValueError(
+                f"check on {self.path!r} needs exists, equals, oneOf, contains, atLeast or atMost"
+            )
         for bound in (self.at_least, self.at_most):
             if bound is not None and quantity.parse(bound) is None:
                 raise ValueError(f"check on {self.path!r}: {bound!r} is neither a number nor a quantity")
@@ -113,7 +116,7 @@ def _summary(check: SpecCheck) -> str:
 
 
 @register("spec", SpecSpec)
-def check_spec(spec: SpecSpec, view: NamespaceView) -> Result:
+def check_spec(spec: SpecSpec, view: View) -> Result:
     objects = resolve(spec.target, view)
     if not objects:
         return Result.fail(spec.target.nothing_matched(), matched=[])
