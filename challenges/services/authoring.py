@@ -6,7 +6,6 @@ its own failure message, and every objective passes once the reference solution 
 
 from __future__ import annotations
 
-import copy
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,11 +17,11 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube.apply import apply_documents, delete_documents, delete_guards
+from challenges.kube.apply import apply_documents, delete_guards
 from challenges.kube.guards import apply_guards
-from challenges.kube.recreate import job_from_cronjob, replace_documents
 from challenges.kube.simulation import apply_simulation, delete_simulations
-from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
+from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+from challenges.services.solutions import apply_solution
 from validators.kube import Resource, call
 
 NAMESPACES = Resource("v1", "namespaces", namespaced=False)
@@ -163,54 +162,12 @@ def challenge_apply(
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     whole = challenge.needs_cluster
     if solution:
-        return _apply_solution(api_client, namespace, _documents(challenge, "solution"), cluster_scoped=whole)
+        return apply_solution(api_client, namespace, _documents(challenge, "solution"), cluster_scoped=whole)
     simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
     apply_simulation(api_client, namespace, simulation)
     manifests = _documents(challenge, "manifests")
     applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
     return len(applied) + len(apply_guards(api_client, namespace, _documents(challenge, "guards")))
-
-
-def _solution_action(document: dict[str, Any]) -> str:
-    annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return str(annotations.get(SOLUTION_ACTION) or "apply")
-
-
-def _without_action(document: dict[str, Any]) -> dict[str, Any]:
-    """The object as the fix leaves it: the action is an instruction to us, not part of it."""
-    body = copy.deepcopy(document)
-    annotations = body["metadata"].get("annotations") or {}
-    annotations.pop(SOLUTION_ACTION, None)
-    if not annotations:
-        body["metadata"].pop("annotations", None)
-    return body
-
-
-def _apply_solution(
-    api_client: ApiClient, namespace: str, documents: list[dict[str, Any]], *, cluster_scoped: bool
-) -> int:
-    """In file order: apply, or replace (delete and create anew); then deletions; then CronJob runs."""
-    count = 0
-    for document in documents:
-        action = _solution_action(document)
-        if action == "apply":
-            count += len(apply_documents(api_client, namespace, [document], cluster_scoped=cluster_scoped))
-        elif action == "replace":
-            count += len(
-                replace_documents(
-                    api_client, namespace, [_without_action(document)], cluster_scoped=cluster_scoped
-                )
-            )
-        elif action == "run":
-            body = _without_action(document)
-            count += len(apply_documents(api_client, namespace, [body], cluster_scoped=cluster_scoped))
-    removed = [doc for doc in documents if _solution_action(doc) == "delete"]
-    count += delete_documents(api_client, namespace, removed)
-    for document in documents:
-        if _solution_action(document) == "run":
-            job_from_cronjob(api_client, namespace, str(document["metadata"]["name"]))
-            count += 1
-    return count
 
 
 def challenge_check(
