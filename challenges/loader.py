@@ -38,8 +38,13 @@ WHOLE_CLUSTER_ONLY = (
     "a challenge that needs this runs only where each attempt gets a cluster of its own "
     "(BREAKFIX_BACKEND=kind), not in a namespace of this installation's shared cluster"
 )
-# On an object of solution/: the reference fix deletes this object instead of applying it.
+# On an object of solution/: what the reference fix does with it instead of applying it.
 SOLUTION_ACTION = "breakfix.dev/solution"
+SOLUTION_ACTIONS = {
+    "delete": "the fix deletes this object",
+    "replace": "the fix deletes this object and creates it anew, as kubectl replace --force",
+    "run": "the fix applies this CronJob and runs it once, as kubectl create job --from=cronjob/NAME",
+}
 
 
 @dataclass
@@ -149,16 +154,26 @@ def _check_object(
 def _solution_action(
     doc: dict[str, Any], node: yaml.Node | None, path: Path, folder: str
 ) -> list[ContentProblem]:
-    """The one annotation of the platform's a challenge may carry: a fix that deletes an object."""
+    """The one annotation of the platform's a challenge may carry: what its fix does with an object
+    that it does not simply apply (delete it, replace it, run a CronJob once)."""
     annotations = (doc.get("metadata") or {}).get("annotations") or {}
     if SOLUTION_ACTION not in annotations:
         return []
     where = ("metadata", "annotations", SOLUTION_ACTION)
+    action = annotations[SOLUTION_ACTION]
     if folder != "solution":
         return [at(path, node, where, f"{SOLUTION_ACTION} belongs on objects of solution/ only")]
-    if annotations[SOLUTION_ACTION] != "delete":
+    if action not in SOLUTION_ACTIONS:
+        known = "; ".join(f"'{name}' ({what})" for name, what in SOLUTION_ACTIONS.items())
+        return [at(path, node, where, f"{SOLUTION_ACTION} may only be {known}")]
+    if action == "run" and doc.get("kind") != "CronJob":
         return [
-            at(path, node, where, f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object)")
+            at(
+                path,
+                node,
+                where,
+                f"{SOLUTION_ACTION}: run starts a Job from a CronJob, not a {doc.get('kind')}",
+            )
         ]
     return []
 

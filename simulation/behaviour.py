@@ -170,7 +170,7 @@ def plan_run(
             base_plan,
             ends_at=ends,
             exit_code=failure.exit_code,
-            reason="Error",
+            reason="Completed" if failure.exit_code == 0 else "Error",
             lines=tuple(_crash_lines(failure.logs, started_at, ends, run.env)),
         )
     if failure is not None and released_at is None:

@@ -85,11 +85,16 @@ class Condition(Spec):
 
 
 class Failure(Spec):
-    """One way a run goes wrong: it exits with `exitCode`, or (`waits`) it never gets anywhere."""
+    """One way a run goes wrong: it exits with `exitCode`, or (`waits`) it never gets anywhere.
+
+    `exitCode: 0` is a run that ends as if all went well without doing its work: a command
+    replaced by `true`, a script that only prints. A Job counts it as succeeded; a
+    Deployment's container is restarted, and crash-loops, as a kubelet does with any exit.
+    """
 
     when: Condition | None = None
     unless: Condition | None = None
-    exit_code: int | None = Field(default=None, ge=1, le=255)
+    exit_code: int | None = Field(default=None, ge=0, le=255)
     after_seconds: float = Field(default=1.0, ge=0, le=MAX_SECONDS)
     waits: bool = False
     logs: list[str] = Field(default_factory=list)

@@ -33,7 +33,8 @@ class ObjectiveResult:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    return text if not text or text[-1] in ".!?:" else text + "."
+    # A sentence that ends in a parenthesis ending a sentence, "(1 more pod has problems too.)", ends.
+    return text if not text or text[-1] in ".!?:" or text.endswith(".)") else text + "."
 
 
 def _evaluate(objective: Objective, view: View) -> ObjectiveResult:

@@ -65,6 +65,23 @@ def stuck_pod(view: View, job: Obj) -> str | None:
     return None
 
 
+def refused_pods(view: View, job: Obj) -> str | None:
+    """The Job controller's newest refusal to create a pod (a ResourceQuota, an admission policy)."""
+    uid = (job.get("metadata") or {}).get("uid")
+    newest: tuple[str, str] | None = None
+    for event in view.events():
+        involved = event.get("involvedObject") or event.get("regarding") or {}
+        if event.get("reason") != "FailedCreate" or involved.get("kind") != "Job":
+            continue
+        if involved.get("name") != name_of(job) or (uid and involved.get("uid") and involved["uid"] != uid):
+            continue
+        when = str(event.get("lastTimestamp") or event.get("eventTime") or "")
+        text = " ".join(str(event.get("message") or event.get("note") or "").split())
+        if text and (newest is None or when >= newest[0]):
+            newest = (when, text)
+    return newest[1][:300] if newest else None
+
+
 def outcome(view: View, job: Obj, *, label: str | None = None) -> tuple[bool | None, str]:
     """(True: completed, False: failed, None: still going) and a sentence saying so."""
     label = label or f"Job {name_of(job)}"
@@ -80,6 +97,8 @@ def outcome(view: View, job: Obj, *, label: str | None = None) -> tuple[bool | N
     stuck = stuck_pod(view, job)
     if stuck:
         return None, f"{label} has not completed ({counts(job)}): {stuck[0].lower()}{stuck[1:]}"
+    if not int((job.get("status") or {}).get("active") or 0) and (refusal := refused_pods(view, job)):
+        return None, f"{label} has not completed ({counts(job)}): its pods cannot be created ({refusal})."
     exit_text = last_exit(view, job)
     return None, f"{label} has not completed yet ({counts(job)})" + (
         f"; {exit_text}" if exit_text else ""

@@ -17,10 +17,11 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube.apply import apply_documents, delete_documents, delete_guards
+from challenges.kube.apply import apply_documents, delete_guards
 from challenges.kube.guards import apply_guards
 from challenges.kube.simulation import apply_simulation, delete_simulations
-from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
+from challenges.loader import ContentProblem, LoadedChallenge, load_folder
+from challenges.services.solutions import apply_solution
 from validators.kube import Resource, call
 
 NAMESPACES = Resource("v1", "namespaces", namespaced=False)
@@ -161,21 +162,12 @@ def challenge_apply(
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     whole = challenge.needs_cluster
     if solution:
-        documents = _documents(challenge, "solution")
-        removed = [doc for doc in documents if _solution_deletes(doc)]
-        kept = [doc for doc in documents if not _solution_deletes(doc)]
-        applied = apply_documents(api_client, namespace, kept, cluster_scoped=whole)
-        return len(applied) + delete_documents(api_client, namespace, removed)
+        return apply_solution(api_client, namespace, _documents(challenge, "solution"), cluster_scoped=whole)
     simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
     apply_simulation(api_client, namespace, simulation)
     manifests = _documents(challenge, "manifests")
     applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
     return len(applied) + len(apply_guards(api_client, namespace, _documents(challenge, "guards")))
-
-
-def _solution_deletes(document: dict[str, Any]) -> bool:
-    annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(SOLUTION_ACTION) == "delete"
 
 
 def challenge_check(

@@ -135,8 +135,15 @@ BROKEN = [
         "an unknown solution action",
         "wrong-selector/solution/service.yaml",
         "  name: frontend\n",
-        "  name: frontend\n  annotations:\n    breakfix.dev/solution: replace\n",
-        ["solution/service.yaml:", "breakfix.dev/solution may only be 'delete'"],
+        "  name: frontend\n  annotations:\n    breakfix.dev/solution: rebuild\n",
+        ["solution/service.yaml:", "breakfix.dev/solution may only be 'delete'", "'replace'", "'run'"],
+    ),
+    (
+        "a run of something that is not a CronJob",
+        "wrong-selector/solution/service.yaml",
+        "  name: frontend\n",
+        "  name: frontend\n  annotations:\n    breakfix.dev/solution: run\n",
+        ["solution/service.yaml:", "run starts a Job from a CronJob, not a Service"],
     ),
     (
         "bad objective spec",

@@ -33,15 +33,15 @@ def test_the_proof_challenge_declares_what_its_application_does() -> None:
 def test_a_broken_simulation_is_refused_with_its_line_and_field(folder: Path) -> None:
     path = folder / "challenge.yaml"
     text = path.read_text().replace(
-        "          exitCode: 1\n          afterSeconds: 1\n", "          exitCode: 0\n", 1
+        "          exitCode: 1\n          afterSeconds: 1\n", "          exitCode: 256\n", 1
     )
     path.write_text(text)
     problems = load_folder(folder)
     assert isinstance(problems, list) and problems
     problem: ContentProblem = problems[0]
     assert problem.field == "simulation.containers[0].failures[0].exitCode"
-    assert problem.line is not None and "exitCode: 0" in text.splitlines()[problem.line - 1]
-    assert "greater than or equal to 1" in problem.message
+    assert problem.line is not None and "exitCode: 256" in text.splitlines()[problem.line - 1]
+    assert "less than or equal to 255" in problem.message
 
 
 def test_lint_names_a_simulated_container_that_no_pod_has(folder: Path) -> None:

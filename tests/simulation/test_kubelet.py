@@ -331,3 +331,45 @@ def test_job_pods_complete_by_default_and_fail_when_their_command_is_wrong() -> 
     failing.until(5)
     assert failing.pod["status"]["phase"] == "Failed"
     assert condition(failing.pod["status"], "Ready") == "False"
+
+
+def test_a_command_that_does_something_else_exits_0_and_a_job_counts_it_as_succeeded() -> None:
+    simulation = {
+        "containers": [
+            {
+                "name": "app",
+                "logs": ["migrated"],
+                "failures": [{"unless": {"argvIncludes": ["migrate"]}, "exitCode": 0, "logs": []}],
+            }
+        ]
+    }
+    container = {"name": "app", "image": "shop/api:1", "command": ["true"]}
+    job = Run(pod(restart_policy="Never", owner="Job", containers=[container]), world(simulation))
+    job.until(5)
+    assert job.pod["status"]["phase"] == "Succeeded"
+    assert job.container()["state"]["terminated"]["reason"] == "Completed"
+    assert all(not lines for _, lines in job.logs.values())
+    # A Deployment's container that exits 0 is restarted and crash-loops, as on a real node.
+    looping = Run(pod(containers=[container]), world(simulation))
+    looping.until(15)
+    assert looping.container()["restartCount"] >= 1
+    assert looping.container()["lastState"]["terminated"]["reason"] == "Completed"
+
+
+def test_an_exec_probe_that_always_succeeds_passes_from_the_start_and_others_once_the_app_is_up() -> None:
+    simulation = {"containers": [{"name": "app", "listens": [8080], "startSeconds": 30}]}
+    for command in (["true"], ["/bin/sh", "-c", "exit 0"]):
+        liveness = {"exec": {"command": command}, "periodSeconds": 5, "failureThreshold": 1}
+        run = Run(
+            pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": liveness}]),
+            world(simulation),
+        )
+        run.until(20)
+        assert run.container()["restartCount"] == 0, command
+        assert "Unhealthy" not in run.reasons(), command
+    asks = {"exec": {"command": ["pg_isready"]}, "periodSeconds": 5, "failureThreshold": 1}
+    checked = Run(
+        pod(containers=[{"name": "app", "image": "shop/slow:1", "livenessProbe": asks}]), world(simulation)
+    )
+    checked.until(20)
+    assert checked.container()["restartCount"] >= 1

@@ -122,3 +122,12 @@ def test_it_caps_the_workers() -> None:
 
 def test_it_returns_nothing_for_no_objectives() -> None:
     assert run_check([], FakeView()) == []
+
+
+def test_a_reason_that_ends_in_a_closing_sentence_gets_no_second_full_stop() -> None:
+    from validators.check import _sentence
+
+    assert _sentence("Pod a is not ready (1 more pod has problems too.)") == (
+        "Pod a is not ready (1 more pod has problems too.)"
+    )
+    assert _sentence("Pod a is not ready (Unhealthy)") == "Pod a is not ready (Unhealthy)."

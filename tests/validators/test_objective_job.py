@@ -135,3 +135,68 @@ def test_cronjob_refuses_an_unknown_time_zone() -> None:
     assert run("cronjob", {"name": "report"}, view).message.startswith(
         "CronJob report has a schedule the controller cannot use"
     )
+
+
+def test_cronjob_daily_at_wants_one_run_a_day_at_that_time() -> None:
+    spec = {"name": "report", "dailyAt": "02:00", "lastJobSucceeded": False}
+    result = run("cronjob", spec, FakeView([cronjob("0 2 * * *")]))
+    assert result.passed, result.message
+    assert result.message.startswith('CronJob report runs on "0 2 * * *", every day at 02:00 UTC; ')
+    expects = "the check expects it to fire once a day, every day, at 02:00 UTC."
+    assert run("cronjob", spec, FakeView([cronjob("@daily")])).message == (
+        f'CronJob report runs on "@daily", which fires at 00:00 UTC; {expects}'
+    )
+    assert run("cronjob", spec, FakeView([cronjob("* * * * *")])).message == (
+        f'CronJob report runs on "* * * * *", which fires many times a day; {expects}'
+    )
+    assert run("cronjob", spec, FakeView([cronjob("0 2,14 * * *")])).message == (
+        f'CronJob report runs on "0 2,14 * * *", which fires at 02:00, 14:00 UTC; {expects}'
+    )
+    assert run("cronjob", spec, FakeView([cronjob("0 2 * * 1-5")])).message == (
+        f'CronJob report runs on "0 2 * * 1-5", which does not fire every day; {expects}'
+    )
+    for honest in ("00 02 * * *", "0 2 * * 0-6", "0 2 */1 * *"):
+        assert run("cronjob", spec, FakeView([cronjob(honest)])).passed, honest
+    assert run("cronjob", spec, FakeView([cronjob("0 2 * * *", timeZone="Etc/UTC")])).passed
+
+
+def test_cronjob_daily_at_reads_the_cronjobs_own_time_zone() -> None:
+    # 02:00 in Tokyo (no daylight saving time) is 17:00 UTC, every day of the year.
+    spec = {"name": "report", "dailyAt": "02:00", "lastJobSucceeded": False}
+    assert run("cronjob", spec, FakeView([cronjob("0 2 * * *", timeZone="Asia/Tokyo")])).message == (
+        'CronJob report runs on "0 2 * * *" in Asia/Tokyo, which fires at 17:00 UTC; '
+        "the check expects it to fire once a day, every day, at 02:00 UTC."
+    )
+    assert run("cronjob", spec, FakeView([cronjob("0 11 * * *", timeZone="Asia/Tokyo")])).passed
+    tokyo = {**spec, "timeZone": "Asia/Tokyo"}
+    assert run("cronjob", tokyo, FakeView([cronjob("0 2 * * *", timeZone="Asia/Tokyo")])).passed
+    assert run("cronjob", tokyo, FakeView([cronjob("0 17 * * *")])).passed
+
+
+def test_cronjob_daily_at_is_a_time_of_day_in_a_known_zone() -> None:
+    import pytest
+
+    with pytest.raises(validators.SpecInvalid, match="HH:MM"):
+        validators.validate_spec("cronjob", {"name": "report", "dailyAt": "2am"})
+    with pytest.raises(validators.SpecInvalid, match="not a known time zone"):
+        validators.validate_spec("cronjob", {"name": "report", "dailyAt": "02:00", "timeZone": "Mars/Base"})
+
+
+def test_job_says_why_its_controller_cannot_create_its_pods() -> None:
+    blocked = job("invoice-run")
+    refusal = (
+        'Error creating: pods "invoice-run-7xk2p" is forbidden: exceeded quota: team-quota, '
+        "requested: requests.cpu=500m, used: requests.cpu=1800m, limited: requests.cpu=2"
+    )
+    event = {
+        "kind": "Event",
+        "metadata": meta("invoice-run.1"),
+        "involvedObject": {"kind": "Job", "name": "invoice-run", "uid": blocked["metadata"]["uid"]},
+        "reason": "FailedCreate",
+        "type": "Warning",
+        "message": refusal,
+        "lastTimestamp": _ago(5),
+    }
+    assert run("job", {"name": "invoice-run"}, FakeView([blocked, event])).message == (
+        f"Job invoice-run has not completed (0 succeeded): its pods cannot be created ({refusal})."
+    )

@@ -132,3 +132,21 @@ def test_it_refuses_a_bound_that_is_not_a_quantity() -> None:
         validators.validate_spec(
             "spec", {"target": {"kind": "Pod", "name": "x"}, "checks": [{"path": "a", "atLeast": "lots"}]}
         )
+
+
+def test_it_accepts_any_of_several_values() -> None:
+    check = {"path": "spec.ports[0].targetPort", "oneOf": ["http", 8080]}
+    for target in ("http", 8080):
+        view = FakeView([service("web", {"app": "web"}, ports=[{"port": 80, "targetPort": target}])])
+        result = run(svc_check(check), view)
+        assert result.passed, result.message
+        assert result.message == "Service web has spec.ports[0].targetPort = http or 8080."
+    wrong = FakeView([service("web", {"app": "web"}, ports=[{"port": 80, "targetPort": 8081}])])
+    assert run(svc_check(check), wrong).message == (
+        "Service web has spec.ports[0].targetPort = 8081; expected http or 8080."
+    )
+    assert run(svc_check({**check, "reveal": False}), wrong).message == (
+        "Service web has spec.ports[0].targetPort = 8081, which is not what the check expects."
+    )
+    with pytest.raises(SpecInvalid):
+        validators.validate_spec("spec", svc_check({"path": "spec.type", "oneOf": []}))

@@ -11,7 +11,8 @@ Each spec model's docstring documents its fields.
     status        target, checks: [{field: readyReplicas, operator: ">=", value: 2}]
                   # field is under .status: a.b, arr[0], arr[name=x].y; == != < <= > >= in contains
     spec          target, checks: [{path: spec.type, equals: ClusterIP}]
-                  # or exists: true|false, contains: (substring, list element, sub-mapping),
+                  # or exists: true|false, oneOf: [http, 8080] (equals any), contains: (substring,
+                  # list element, sub-mapping),
                   # atLeast / atMost: a number or a quantity (256Mi, 500m); reveal: false hides it
     pods          workload | labelSelector, waitingReasons: [CrashLoopBackOff, ...],
                   terminatedReasons: [OOMKilled], restartWindowSeconds: 30, sampleSeconds: 2,

@@ -16,13 +16,15 @@ from validators.view import View
 
 class SpecCheck(Spec):
     """`path` from the object root, and what it must be: `exists` true|false, `equals` a value,
-    `contains` a substring, list element or sub-mapping, `atLeast` / `atMost` a number or a
-    quantity (`256Mi`, `500m`: compared as quantities, so 0.25Gi is at least 256Mi); `reveal:
-    false` keeps the expected value out of the message."""
+    `oneOf` a list of values it may equal (a port by number or by name), `contains` a substring,
+    list element or sub-mapping, `atLeast` / `atMost` a number or a quantity (`256Mi`, `500m`:
+    compared as quantities, so 0.25Gi is at least 256Mi); `reveal: false` keeps the expected
+    value out of the message."""
 
     path: str
     exists: bool | None = None
     equals: Any = None
+    one_of: list[Any] | None = Field(default=None, min_length=1)
     contains: Any = None
     at_least: int | float | str | None = None
     at_most: int | float | str | None = None
@@ -38,9 +40,11 @@ class SpecCheck(Spec):
     @model_validator(mode="after")
     def _says_what_to_check(self) -> Self:
         # `equals: null` is a real expectation, so presence is read from the fields set.
-        given = self.model_fields_set & {"exists", "equals", "contains", "at_least", "at_most"}
+        given = self.model_fields_set & {"exists", "equals", "one_of", "contains", "at_least", "at_most"}
         if not given:
-            raise ValueError(f"check on {self.path!r} needs exists, equals, contains, atLeast or atMost")
+            raise ValueError(
+                f"check on {self.path!r} needs exists, equals, oneOf, contains, atLeast or atMost"
+            )
         for bound in (self.at_least, self.at_most):
             if bound is not None and quantity.parse(bound) is None:
                 raise ValueError(f"check on {self.path!r}: {bound!r} is neither a number nor a quantity")
@@ -69,6 +73,11 @@ def _failure(label: str, check: SpecCheck, obj: dict[str, Any]) -> str | None:
         if not check.reveal:
             return f"{label} has {check.path} = {shown}, which is not what the check expects."
         return f"{label} has {check.path} = {shown}; expected {compare.render(check.equals)}."
+    if check.one_of is not None and not any(compare.equal(value, option) for option in check.one_of):
+        if not check.reveal:
+            return f"{label} has {check.path} = {shown}, which is not what the check expects."
+        options = " or ".join(compare.render(option) for option in check.one_of)
+        return f"{label} has {check.path} = {shown}; expected {options}."
     if "contains" in check.model_fields_set and not compare.contains(value, check.contains):
         if not check.reveal:
             return f"{label} has {check.path} = {shown}, which lacks what the check expects."
@@ -92,6 +101,8 @@ def _summary(check: SpecCheck) -> str:
         return f"no {check.path}"
     if "equals" in check.model_fields_set:
         return f"{check.path} = {compare.render(check.equals)}"
+    if check.one_of is not None:
+        return f"{check.path} = {' or '.join(compare.render(option) for option in check.one_of)}"
     if "contains" in check.model_fields_set:
         return f"{check.path} containing {compare.render(check.contains)}"
     bounds = [
