@@ -95,6 +95,9 @@ class FakeView:
     def pods(self, label_selector: Mapping[str, str] | str | None = None) -> list[Obj]:
         return self.list("Pod", label_selector)
 
+    def nodes(self) -> list[Obj]:
+        return [o for o in self.objects if o["kind"] == "Node"]
+
     def network_policies(self) -> list[Obj]:
         return self.list("NetworkPolicy")
 
