@@ -24,8 +24,10 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 GUARD_KINDS = {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
 # Objects a challenge may not create: the namespace is the platform's, and cluster-wide RBAC or
 # nodes would reach beyond the learner's environment.
-# On an object of solution/: the reference fix deletes this object instead of applying it.
+# On an object of solution/: the reference fix deletes this object instead of applying it, or
+# replaces it (deletes it, waits until it is gone, creates it again).
 SOLUTION_ACTION = "breakfix.dev/solution"
+SOLUTION_ACTIONS = ("delete", "replace")
 FORBIDDEN_KINDS = {"Namespace", "ClusterRole", "ClusterRoleBinding", "Node", "CustomResourceDefinition"}
 
 
@@ -137,9 +139,13 @@ def _check_object(path: Path, doc: Any, node: yaml.Node | None, folder: str) -> 
         where = ("metadata", "annotations", SOLUTION_ACTION)
         if folder != "solution":
             problems.append(problem(f"{SOLUTION_ACTION} belongs on objects of solution/ only", *where))
-        elif annotations[SOLUTION_ACTION] != "delete":
+        elif annotations[SOLUTION_ACTION] not in SOLUTION_ACTIONS:
             problems.append(
-                problem(f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object)", *where)
+                problem(
+                    f"{SOLUTION_ACTION} may only be 'delete' (the fix deletes this object) or 'replace' "
+                    "(the fix deletes it and creates it anew, to change fields that cannot be updated)",
+                    *where,
+                )
             )
     return problems
 

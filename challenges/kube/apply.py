@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from urllib.parse import quote
 from kubernetes.client import ApiClient
 
 from challenges.kube import rest
-from challenges.kube.errors import KubeRejected
+from challenges.kube.errors import KubeRejected, KubeUnavailable
 
 Obj = dict[str, Any]
 
@@ -121,10 +122,19 @@ def apply_documents(
     return applied
 
 
-def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[Mapping[str, Any]]) -> int:
+def delete_documents(
+    api_client: ApiClient,
+    namespace: str,
+    documents: Iterable[Mapping[str, Any]],
+    *,
+    wait: bool = False,
+    timeout: float = 60.0,
+) -> int:
     """Delete each named object (in `namespace` when namespaced); one already gone is fine.
 
-    Returns how many existed. Dependents go in the background, as kubectl deletes them.
+    Returns how many existed. Dependents go in the background, as kubectl deletes them; with
+    `wait`, each object itself is waited for until it is gone (its finalizers done), as
+    `kubectl delete` waits, so that one of the same name can be created again.
     """
     discovery = Discovery(api_client)
     deleted = 0
@@ -137,6 +147,13 @@ def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[
             api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True
         )
         deleted += gone is not None
+        deadline = time.monotonic() + timeout
+        while wait and gone is not None:
+            if rest.call(api_client, "GET", path, what=f"read {kind} {name}", missing_ok=True) is None:
+                break
+            if time.monotonic() > deadline:
+                raise KubeUnavailable(f"{kind} {name} was deleted but is still there after {timeout:.0f}s.")
+            time.sleep(0.2)
     return deleted
 
 

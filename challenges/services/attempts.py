@@ -26,6 +26,7 @@ from challenges import secrets
 from challenges.backends import BackendFailed, BackendUnavailable, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
 from challenges.kube import KubeRejected, KubeUnavailable, apply_documents, apply_simulation, scope_guards
+from challenges.kube.history import apply_with_history
 from challenges.models import (
     FINISHED_STATUSES,
     LIVE_STATUSES,
@@ -239,7 +240,7 @@ def attempt_provision(*, attempt: Attempt) -> None:
             # Before the workloads: their first pods already behave as the challenge says.
             simulation = (attempt.version.definition.get("challenge") or {}).get("simulation")
             apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: backend.prefix})
-            apply_documents(api, namespace, attempt.version.documents("manifests"))
+            apply_with_history(api, namespace, attempt.version.documents("manifests"))
             guards = scope_guards(
                 attempt.version.documents("guards"), namespace, labels={INSTALLATION_LABEL: backend.prefix}
             )

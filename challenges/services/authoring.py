@@ -20,6 +20,7 @@ import validators
 from challenges.kube import rest
 from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
 from challenges.kube.errors import KubeError
+from challenges.kube.history import apply_with_history
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
 
@@ -157,21 +158,36 @@ def challenge_apply(
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
     if solution:
         documents = _documents(challenge, "solution")
-        removed = [doc for doc in documents if _solution_deletes(doc)]
+        # A replaced object (one whose immutable fields the fix changes) goes first, then comes back.
+        replaced = [doc for doc in documents if _solution_action(doc) == "replace"]
+        removed = [doc for doc in documents if _solution_action(doc) == "delete"]
+        delete_documents(api_client, namespace, replaced, wait=True)
         applied = apply_documents(
-            api_client, namespace, [doc for doc in documents if not _solution_deletes(doc)]
+            api_client, namespace, [_without_action(doc) for doc in documents if doc not in removed]
         )
         return len(applied) + delete_documents(api_client, namespace, removed)
     simulation = (challenge.definition.get("challenge") or {}).get("simulation")
     apply_simulation(api_client, namespace, simulation)
-    applied = apply_documents(api_client, namespace, _documents(challenge, "manifests"))
+    applied = apply_with_history(api_client, namespace, _documents(challenge, "manifests"))
     guards = scope_guards(_documents(challenge, "guards"), namespace)
     return len(applied) + len(apply_documents(api_client, namespace, guards))
 
 
-def _solution_deletes(document: dict[str, Any]) -> bool:
+def _solution_action(document: dict[str, Any]) -> str:
     annotations = (document.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(SOLUTION_ACTION) == "delete"
+    return str(annotations.get(SOLUTION_ACTION) or "")
+
+
+def _without_action(document: dict[str, Any]) -> dict[str, Any]:
+    """The object as the fix leaves it: the solution's own annotation is no part of it."""
+    if not _solution_action(document):
+        return document
+    metadata = dict(document.get("metadata") or {})
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k != SOLUTION_ACTION}
+    metadata["annotations"] = annotations
+    if not annotations:
+        del metadata["annotations"]
+    return {**document, "metadata": metadata}
 
 
 def challenge_check(

@@ -135,8 +135,11 @@ BROKEN = [
         "an unknown solution action",
         "wrong-selector/solution/service.yaml",
         "  name: frontend\n",
-        "  name: frontend\n  annotations:\n    breakfix.dev/solution: replace\n",
-        ["solution/service.yaml:", "breakfix.dev/solution may only be 'delete'"],
+        "  name: frontend\n  annotations:\n    breakfix.dev/solution: patch\n",
+        [
+            "solution/service.yaml:",
+            "breakfix.dev/solution may only be 'delete' (the fix deletes this object) or 'replace'",
+        ],
     ),
     (
         "bad objective spec",
