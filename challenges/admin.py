@@ -18,17 +18,37 @@ class ChallengeVersionAdmin(admin.ModelAdmin[ChallengeVersion]):
 
 @admin.register(Attempt)
 class AttemptAdmin(admin.ModelAdmin[Attempt]):
-    list_display = ("id", "learner", "challenge", "status", "backend", "created_at", "expires_at")
-    list_filter = ("status", "backend")
+    """Staff see why an attempt failed in the cluster's words (`error_detail`); the lifecycle is
+    the services' to change: a status set by hand would skip its teardown or its capacity."""
+
+    list_display = ("id", "learner", "challenge", "status", "outcome", "backend", "created_at", "expires_at")
+    list_filter = ("status", "outcome", "backend")
     search_fields = ("learner__username", "challenge__slug", "environment")
     exclude = ("learner_kubeconfig",)
+    readonly_fields = (
+        "status",
+        "outcome",
+        "environment",
+        "error",
+        "error_detail",
+        "task_deadline",
+        "task_id",
+        "provision_retries",
+        "provisioning_at",
+        "ready_at",
+        "solved_at",
+        "ended_at",
+        "destroyed_at",
+    )
 
 
 @admin.register(CheckRun)
 class CheckRunAdmin(admin.ModelAdmin[CheckRun]):
     list_display = ("id", "attempt", "state", "passed_count", "total", "created_at")
+    readonly_fields = ("state", "error", "error_detail", "task_deadline", "resent")
 
 
 @admin.register(AttemptEvent)
 class AttemptEventAdmin(admin.ModelAdmin[AttemptEvent]):
     list_display = ("attempt", "kind", "actor", "created_at")
+    list_filter = ("kind",)

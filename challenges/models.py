@@ -1,37 +1,35 @@
-"""Challenges, their content versions, learners' attempts and what happened in them."""
+"""Challenges, their content versions, learners' attempts, their check runs and console commands.
+
+What happened to an attempt (its events, the hints it unlocked) is in challenges/records.py,
+imported here with the rest.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+import validators
 
-class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
-
-
-class ChallengeType(models.TextChoices):
-    FIX = "fix", "Fix"
-    BUILD = "build", "Build"
-
-
-class Theme(models.TextChoices):
-    PODS = "pods-containers", "Pods & containers"
-    NETWORKING = "networking", "Networking"
-    RESOURCES = "resources-scaling", "Resources & scaling"
-    STORAGE = "volumes-secrets", "Volumes & secrets"
-    RBAC = "rbac-security", "RBAC & security"
-    SCHEDULING = "scheduling-affinity", "Scheduling"
-    JOBS = "jobs-cronjobs", "Jobs & CronJobs"
-    INGRESS = "ingress-tls", "Ingress & TLS"
-    MONITORING = "monitoring-debugging", "Monitoring & debugging"
+# Defined in challenges.choices, which challenge.yaml's schema shares; importable from here too.
+from challenges.choices import ChallengeType, Difficulty, Theme
+from challenges.lifecycle import ACTIVE_STATUSES as ACTIVE_STATUSES
+from challenges.lifecycle import FINISHED_STATUSES as FINISHED_STATUSES
+from challenges.lifecycle import LIVE_STATUSES as LIVE_STATUSES
+from challenges.lifecycle import RUNNING_STATUSES as RUNNING_STATUSES
+from challenges.lifecycle import WAITING_STATUSES as WAITING_STATUSES
+from challenges.lifecycle import Outcome as Outcome
+from challenges.lifecycle import Status as Status
+from validators import ObjectiveResult
 
 
 class Challenge(models.Model):
@@ -53,7 +51,8 @@ class Challenge(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["difficulty", "title"]
+        # The catalog's order: easy, medium, hard, then by title.
+        ordering = [Difficulty.rank(), "title"]
 
     def __str__(self) -> str:
         return self.title
@@ -83,41 +82,103 @@ class ChallengeVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.challenge.slug}@{self.content_hash[:12]}"
 
+    # The stored definition is read here and nowhere else: {"challenge": the parsed challenge.yaml,
+    # "manifests" | "guards" | "solution": [{"file", "text", "documents": [objects]}]}.
+
+    def _challenge(self) -> dict[str, Any]:
+        return dict(self.definition.get("challenge") or {})
+
+    def _files(self, folder: str) -> list[dict[str, Any]]:
+        return list(self.definition.get(folder) or [])
+
     def documents(self, folder: str) -> list[dict[str, Any]]:
         """The Kubernetes objects of `manifests`, `guards` or `solution`, in file-name order."""
-        return [doc for file in self.definition.get(folder, []) for doc in file["documents"]]
+        return [doc for file in self._files(folder) for doc in file["documents"]]
+
+    def objectives(self) -> list[validators.Objective]:
+        """The objectives this version checks, in order."""
+        return [
+            validators.Objective(
+                key=str(item["key"]),
+                title=str(item.get("title", item["key"])),
+                type=str(item["type"]),
+                spec=item.get("spec") or {},
+                failure_message=str(item.get("failureMessage", "")),
+            )
+            for item in self._challenge().get("objectives") or []
+        ]
+
+    def simulation(self) -> dict[str, Any] | None:
+        """What this version's applications do where no container runs (challenge.yaml's
+        `simulation:`), or None."""
+        found = self._challenge().get("simulation")
+        return dict(found) if found else None
+
+    def hints(self) -> list[str]:
+        """This version's hints, in the order they unlock."""
+        return [str(hint) for hint in self._challenge().get("hints") or []]
+
+    def initial_situation(self) -> str:
+        """What this version tells the learner they will find (Markdown)."""
+        return str(self._challenge().get("initialSituation") or self.challenge.initial_situation)
+
+    def solution_files(self) -> list[SolutionFile]:
+        """This version's reference solution, file by file as written."""
+        return [
+            SolutionFile(name=str(item.get("file", "")), text=str(item.get("text", "")))
+            for item in self._files("solution")
+        ]
 
 
-class Status(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    PROVISIONING = "provisioning", "Provisioning"
-    READY = "ready", "Ready"
-    SOLVED = "solved", "Solved"
-    ENDED = "ended", "Ended"
-    EXPIRED = "expired", "Expired"
-    FAILED = "failed", "Failed"
-    DESTROYED = "destroyed", "Destroyed"
+@dataclass(frozen=True)
+class SolutionFile:
+    name: str
+    text: str
 
 
-# An attempt in one of these still holds (or is about to hold) an environment.
-LIVE_STATUSES = (Status.REQUESTED, Status.PROVISIONING, Status.READY, Status.SOLVED)
-# States from which the environment must be torn down.
-FINISHED_STATUSES = (Status.ENDED, Status.EXPIRED, Status.FAILED)
+class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def waiting(self) -> AttemptQuerySet:
+        return self.filter(status__in=WAITING_STATUSES)
+
+    def active(self) -> AttemptQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def live(self) -> AttemptQuerySet:
+        return self.filter(status__in=LIVE_STATUSES)
+
+    def finished(self) -> AttemptQuerySet:
+        return self.filter(status__in=FINISHED_STATUSES)
 
 
 class Attempt(models.Model):
     """One learner × one challenge version × one environment."""
+
+    # So that templates compare against the model: `attempt.outcome == attempt.Outcome.EXPIRED`.
+    Status = Status
+    Outcome = Outcome
 
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="attempts")
     version = models.ForeignKey(ChallengeVersion, on_delete=models.PROTECT, related_name="attempts")
     backend = models.CharField(max_length=20)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     environment = models.CharField(max_length=100, blank=True, help_text="namespace or cluster name")
     # Learner kubeconfig, Fernet-encrypted; see challenges.secrets.
     learner_kubeconfig = models.BinaryField(blank=True, default=b"", editable=False)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, written for the learner.")
+    error_detail = models.TextField(
+        blank=True, help_text="What the cluster or the backend said, for staff: never shown to the learner."
+    )
     hints_unlocked = models.PositiveSmallIntegerField(default=0)
+    # Delivery (challenges/services/sweeping.py): while work is pending (requested, provisioning,
+    # finished but not torn down), the time by which its task must have moved it on, renewed
+    # while a worker works; None when no task carries it (the broker could not take it).
+    task_deadline = models.DateTimeField(null=True, blank=True)
+    # The task delivery that claimed the provisioning, so that its own retries carry on.
+    task_id = models.CharField(max_length=64, blank=True)
+    # How often provisioning was started again because its worker stopped.
+    provision_retries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     provisioning_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
@@ -126,9 +187,22 @@ class Attempt(models.Model):
     destroyed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AttemptQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["learner", "challenge", "status"])]
+        indexes = [
+            models.Index(fields=["learner", "challenge", "status"]),
+            models.Index(fields=["status", "task_deadline"], name="attempt_pending_work"),
+        ]
+        constraints = [
+            # A double click, a retry or two tabs: one environment per learner and challenge.
+            models.UniqueConstraint(
+                fields=["learner", "challenge"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="one_active_attempt_per_challenge",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner} · {self.challenge.slug} · {self.status}"
@@ -137,16 +211,90 @@ class Attempt(models.Model):
         return reverse("attempt", args=[self.pk])
 
     def transition(self, *, from_: str | tuple[str, ...], to: str, **fields: Any) -> bool:
-        """Move from `from_` to `to`; False when another worker got there first."""
+        """Move from `from_` to `to`; False when another worker got there first.
+
+        An `outcome` given here is kept only when the attempt has none yet: a solved attempt
+        that ends or expires later was solved.
+        """
         sources = (from_,) if isinstance(from_, str) else from_
+        if "outcome" in fields:
+            fields["outcome"] = models.Case(
+                models.When(outcome="", then=models.Value(fields["outcome"])), default=models.F("outcome")
+            )
         changed = Attempt.objects.filter(pk=self.pk, status__in=sources).update(status=to, **fields)
         if changed:
             self.refresh_from_db()
         return bool(changed)
 
+    def record(self, kind: str, message: str = "", actor: AbstractBaseUser | None = None) -> None:
+        """Note what happened (an AttemptEvent); `actor` is the person who acted, when one did."""
+        self.events.create(kind=kind, message=message, actor_id=actor.pk if actor is not None else None)
+
+    # -- the rules, by name ----------------------------------------------------------------
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in WAITING_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def is_workspace_open(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def can_check(self) -> bool:
+        return self.status == Status.READY
+
+    @property
+    def can_take_hints(self) -> bool:
+        return self.is_active
+
+    @property
+    def can_reset(self) -> bool:
+        """Reset while active; on a failed attempt, the same action is its Retry."""
+        return self.is_active or self.has_failed
+
+    @property
+    def has_failed(self) -> bool:
+        return self.outcome == Outcome.FAILED or self.status == Status.FAILED
+
+    @property
+    def was_solved(self) -> bool:
+        return self.solved_at is not None
+
+    @property
+    def is_kept(self) -> bool:
+        """Requested while the broker could not take its task: the sweep sends it once it can."""
+        return self.status == Status.REQUESTED and self.task_deadline is None
+
+    @property
+    def is_overdue(self) -> bool:
+        """On its way for longer than its task should take: busy workers, or one that stopped."""
+        return self.is_waiting and (self.task_deadline is None or self.task_deadline < timezone.now())
+
+    def extended_deadline(self) -> datetime | None:
+        """The deadline an extension would give, or None when it cannot be extended: the one rule
+        for learners and instructors alike. An extension adds BREAKFIX_EXTEND_MINUTES, never past
+        BREAKFIX_MAX_TTL_MINUTES from ready (or from the request while it is on its way)."""
+        if not self.is_active or self.expires_at is None:
+            return None
+        ceiling = (self.ready_at or self.created_at) + timedelta(minutes=settings.BREAKFIX_MAX_TTL_MINUTES)
+        deadline = min(self.expires_at + timedelta(minutes=settings.BREAKFIX_EXTEND_MINUTES), ceiling)
+        return deadline if deadline > self.expires_at else None
+
+    def can_extend(self) -> bool:
+        return self.extended_deadline() is not None
 
     @property
     def time_to_solve(self) -> timedelta | None:
@@ -179,7 +327,12 @@ class CheckRun(models.Model):
     # once, when the run finishes, so that the dashboard counts failures in SQL instead of
     # decoding every run's results on every poll.
     failed_objectives = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="Why it could not run, written for the learner.")
+    error_detail = models.TextField(blank=True, help_text="What the cluster said, for staff.")
+    # Delivery, as on Attempt: the time by which its task must have run it (None: no task carries
+    # it), and how often the sweep sent it again because that time passed.
+    task_deadline = models.DateTimeField(null=True, blank=True)
+    resent = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -192,18 +345,54 @@ class CheckRun(models.Model):
     def __str__(self) -> str:
         return f"check #{self.pk} of attempt {self.attempt_id}: {self.passed_count}/{self.total}"
 
+    @property
+    def is_pending(self) -> bool:
+        return self.state == CheckRun.State.PENDING
 
-class HintUnlock(models.Model):
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="hint_unlocks")
-    index = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    @property
+    def is_done(self) -> bool:
+        return self.state == CheckRun.State.DONE
 
-    class Meta:
-        ordering = ["index"]
-        constraints = [models.UniqueConstraint(fields=["attempt", "index"], name="unique_hint_unlock")]
+    @property
+    def has_error(self) -> bool:
+        return self.state == CheckRun.State.ERROR
 
-    def __str__(self) -> str:
-        return f"hint {self.index + 1} of attempt {self.attempt_id}"
+    @property
+    def is_kept(self) -> bool:
+        """Pending while the broker could not take its task (or its worker stopped)."""
+        return self.is_pending and (self.task_deadline is None or self.task_deadline < timezone.now())
+
+    def finish(self, results: Sequence[ObjectiveResult]) -> bool:
+        """Store the validators' results, once: False when the run had finished already (a second
+        delivery of its task). The keys of the failing objectives are stored with them."""
+        rows = [json.loads(json.dumps(asdict(result), default=str)) for result in results]
+        passed_count = sum(1 for result in results if result.passed)
+        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
+            state=CheckRun.State.DONE,
+            passed=bool(results) and passed_count == len(results),
+            passed_count=passed_count,
+            total=len(results),
+            results=rows,
+            failed_objectives=[result.key for result in results if not result.passed],
+            finished_at=timezone.now(),
+            task_deadline=None,
+        )
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
+
+    def fail(self, reason: str, detail: str = "") -> bool:
+        """End a pending run in error; False when it had finished already."""
+        changed = CheckRun.objects.filter(pk=self.pk, state=CheckRun.State.PENDING).update(
+            state=CheckRun.State.ERROR,
+            error=reason,
+            error_detail=detail,
+            finished_at=timezone.now(),
+            task_deadline=None,
+        )
+        if changed:
+            self.refresh_from_db()
+        return bool(changed)
 
 
 class ConsoleCommand(models.Model):
@@ -224,19 +413,6 @@ class ConsoleCommand(models.Model):
         return self.command
 
 
-class AttemptEvent(models.Model):
-    """Something that happened to an attempt's environment, and who did it when a person did."""
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
-    message = models.TextField(blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.message}"
+# Imported here so that Django finds them with the app's models (and callers with the rest).
+from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import HintUnlock as HintUnlock  # noqa: E402

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 import validators
+from challenges.choices import ChallengeType, Difficulty, Theme
 from simulation.spec import SimulationSpec
 
 KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
@@ -43,19 +44,10 @@ class ChallengeFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     title: str = Field(min_length=3, max_length=200)
-    theme: Literal[
-        "pods-containers",
-        "networking",
-        "resources-scaling",
-        "volumes-secrets",
-        "rbac-security",
-        "scheduling-affinity",
-        "jobs-cronjobs",
-        "ingress-tls",
-        "monitoring-debugging",
-    ]
-    difficulty: Literal["easy", "medium", "hard"]
-    type: Literal["fix", "build"]
+    # The models' own choices: one definition of what a theme, a difficulty and a type may be.
+    theme: Theme
+    difficulty: Difficulty
+    type: ChallengeType
     estimated_minutes: int = Field(alias="estimatedMinutes", ge=1, le=240)
     description: str = Field(min_length=10)
     initial_situation: str = Field(alias="initialSituation", min_length=10)

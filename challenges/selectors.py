@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from challenges import xp
-from challenges.models import LIVE_STATUSES, Attempt, Challenge, Status
+from challenges.models import Attempt, Challenge, Difficulty
 
 
 def challenge_list(*, theme: str = "", difficulty: str = "", query: str = "") -> QuerySet[Challenge]:
@@ -21,7 +21,7 @@ def challenge_list(*, theme: str = "", difficulty: str = "", query: str = "") ->
         challenges = challenges.filter(difficulty=difficulty)
     if query:
         challenges = challenges.filter(Q(title__icontains=query) | Q(slug__icontains=query.replace(" ", "-")))
-    return challenges.order_by("title")
+    return challenges.order_by(Difficulty.rank(), "title")
 
 
 class ProgressStatus(StrEnum):
@@ -57,7 +57,7 @@ def progress_by_challenge(*, learner: AbstractBaseUser | AnonymousUser) -> dict[
         item = progress.setdefault(attempt.challenge_id, Progress())
         item.attempts += 1
         item.hints_used += attempt.hints_unlocked
-        if attempt.status in LIVE_STATUSES and attempt.status != Status.SOLVED:
+        if attempt.is_active:
             item.live_attempt = attempt
         spent = attempt.time_to_solve
         if spent is not None:

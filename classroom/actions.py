@@ -7,9 +7,8 @@ from enum import StrEnum
 
 from django.contrib.auth.models import User
 
-from challenges.models import LIVE_STATUSES, Attempt, Status
+from challenges.models import Attempt
 from challenges.services import attempts
-from challenges.services.attempts import ACTIVE_STATUSES
 
 
 class Action(StrEnum):
@@ -19,13 +18,14 @@ class Action(StrEnum):
 
 
 def attempt_actions(*, attempt: Attempt) -> list[Action]:
-    """What an instructor can do to a learner's attempt in its current state."""
+    """What an instructor can do to a learner's attempt in its current state: the attempt's own
+    rules, the same a learner's page follows (an extension stops at the same ceiling)."""
     offered = []
-    if attempt.status in ACTIVE_STATUSES and attempt.expires_at is not None:
+    if attempt.can_extend():
         offered.append(Action.EXTEND)
-    if attempt.status in (*ACTIVE_STATUSES, Status.FAILED):
+    if attempt.can_reset:
         offered.append(Action.RESET)  # a failed environment gets a fresh one, as the learner's Retry would
-    if attempt.status in LIVE_STATUSES:
+    if attempt.is_live:
         offered.append(Action.END)
     return offered
 

@@ -74,15 +74,16 @@ class AttemptTimeline:
     check_runs: int = 0
 
 
-EVENT_OK = {"solved": True, "failed": False, "expired": False}
+Kind = AttemptEvent.Kind
+EVENT_OK: dict[str, bool] = {Kind.SOLVED: True, Kind.FAILED: False, Kind.EXPIRED: False}
 # Check runs and hints appear with their own details; their events would say it twice.
-EVENTS_SHOWN_OTHERWISE = {"check_requested", "checked", "check_failed", "hint"}
+EVENTS_SHOWN_OTHERWISE = {Kind.CHECK_REQUESTED, Kind.CHECKED, Kind.CHECK_FAILED, Kind.HINT}
 # Commands show the start of what kubectl answered; the rest stays stored.
 OUTPUT_SHOWN = 4000
 
 
 def _event(attempt: Attempt, *, at: datetime, event: str, message: str = "", actor: str = "") -> EventEntry:
-    if event == "solved":
+    if event == Kind.SOLVED:
         # The attempt's own figure, rather than the event's raw wording of it.
         return EventEntry(at=at, event=event, took=attempt.time_to_solve, actor=actor, ok=True)
     return EventEntry(at=at, event=event, message=message, actor=actor, ok=EVENT_OK.get(event))
@@ -91,10 +92,14 @@ def _event(attempt: Attempt, *, at: datetime, event: str, message: str = "", act
 def _milestones(attempt: Attempt) -> list[tuple[str, datetime | None, str]]:
     """(event kind, time, message) read from the attempt's own fields, for events that are missing."""
     return [
-        ("requested", attempt.created_at, ""),
-        ("ready", attempt.ready_at, ""),
-        ("solved", attempt.solved_at, ""),
-        ("failed", (attempt.ended_at or attempt.created_at) if attempt.error else None, attempt.error),
+        (Kind.REQUESTED, attempt.created_at, ""),
+        (Kind.READY, attempt.ready_at, ""),
+        (Kind.SOLVED, attempt.solved_at, ""),
+        (
+            Kind.FAILED,
+            (attempt.ended_at or attempt.created_at) if attempt.has_failed else None,
+            attempt.error,
+        ),
     ]
 
 
@@ -131,7 +136,9 @@ def _command(command: ConsoleCommand) -> CommandEntry:
 def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
     """Every attempt of one learner at one challenge, newest first, its entries in time order."""
     attempts = list(
-        Attempt.objects.filter(learner=learner, challenge=challenge).order_by("-created_at", "-pk")
+        Attempt.objects.filter(learner=learner, challenge=challenge)
+        .select_related("version")
+        .order_by("-created_at", "-pk")
     )
     by_pk = {a.pk: a for a in attempts}
     entries: dict[int, list[Entry]] = {a.pk: [] for a in attempts}

@@ -194,6 +194,10 @@ CACHES = {
 # django-ratelimit counts in that cache. Behind a proxy, the client's address is in a header the
 # proxy sets; unset, REMOTE_ADDR (the proxy itself would then be one client for everyone).
 RATELIMIT_USE_CACHE = "default"
+# django-ratelimit names django-redis as its supported Redis cache; Django's own RedisCache gives
+# it what it needs as well (an atomic add and incr), which tests/live/test_fair_use_processes.py
+# shows across processes.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 RATELIMIT_VIEW = "challenges.views.accounts.rate_limited"
 _client_ip_header = env.str("BREAKFIX_CLIENT_IP_HEADER", default="")
 if _client_ip_header:
@@ -204,11 +208,29 @@ CELERY_TASK_IGNORE_RESULT = True
 # (the tests give each test one, so a developer's worker never picks up a test's messages).
 CELERY_TASK_DEFAULT_QUEUE = env.str("BREAKFIX_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process dies (an OOM kill, a crash) goes back to the queue at once, instead
+# of waiting out the visibility timeout; its claim (challenges/services/provisioning.py) lets that
+# second delivery carry on. Every task is idempotent, so a message delivered twice does no harm.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Tasks time out long before Redis redelivers an unacknowledged message (one hour).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis hands an unacknowledged message to another worker after the visibility timeout. It must
+# exceed the longest a task may run (provisioning: 600 s, its time limit), or a message still being
+# worked on would be handed out again; it is not what notices a dead worker: the sweep does, from
+# the leases in the database, within BREAKFIX_TASK_LEASE_SECONDS + BREAKFIX_SWEEP_SECONDS.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900, "socket_connect_timeout": 2}
+# Sending a task with the broker down: a few quick tries, then the caller goes on (the work is
+# in the database, the sweep sends it later), so a learner's request never hangs on Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When Redis goes away mid-task, let the task finish: its results land in the database, and its
+# message, unacknowledged, is handed out again (the claim makes that second delivery a no-op).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_BEAT_SCHEDULE = {
+    "sweep": {
+        "task": "challenges.tasks.sweep",
+        "schedule": env.float("BREAKFIX_SWEEP_SECONDS", default=10.0),
+    },
     "reap": {"task": "challenges.tasks.reap", "schedule": env.float("BREAKFIX_REAP_SECONDS", default=60.0)},
 }
 
@@ -234,7 +256,15 @@ BREAKFIX_ENVIRONMENT_PREFIX = env.str("BREAKFIX_ENVIRONMENT_PREFIX", default="br
 # A namespace still terminating after this long is torn down again by reap, every finalizer
 # released: nothing may keep an environment's namespace alive.
 BREAKFIX_TERMINATING_RETRY_SECONDS = env.float("BREAKFIX_TERMINATING_RETRY_SECONDS", default=60.0)
-# An attempt still requested or provisioning after this long is failed and cleaned up by reap.
+# Delivery (challenges/services/leases.py): a worker renews its claim on the work it does every
+# quarter of the lease; a claim not renewed for a lease is work whose worker died, which the sweep
+# sends again. A task just sent must be taken within the queue wait, or it is sent again.
+BREAKFIX_TASK_LEASE_SECONDS = env.int("BREAKFIX_TASK_LEASE_SECONDS", default=20)
+BREAKFIX_QUEUE_WAIT_SECONDS = env.int("BREAKFIX_QUEUE_WAIT_SECONDS", default=30)
+# How often a task retries a cluster that does not answer (2, 4, … 60 s apart: two minutes for 6).
+BREAKFIX_TASK_RETRIES = env.int("BREAKFIX_TASK_RETRIES", default=6)
+# An attempt still provisioning this long after a worker first took it (a worker alive but hung)
+# is failed by reap. Above the provision task's time limit (600 s): kind clusters take minutes.
 BREAKFIX_PROVISION_DEADLINE_SECONDS = env.int("BREAKFIX_PROVISION_DEADLINE_SECONDS", default=900)
 # Fernet key that encrypts learner kubeconfigs at rest. Derived from the secret key when unset.
 BREAKFIX_ENCRYPTION_KEY = env.str("BREAKFIX_ENCRYPTION_KEY", default="")

@@ -87,6 +87,7 @@ class Controller:
                 self.storage_changed = True
             if not all(i.listed.is_set() for i in self.informers if i.resource != "simulations"):
                 continue  # judge no pod before its namespace's objects are known
+            self._renew_if_due()
             for key in sorted(self.dirty):
                 self.dirty.discard(key)
                 try:
@@ -97,12 +98,12 @@ class Controller:
                         "syncing pod %s/%s failed; trying again in %ss", *key, RETRY_FAILED.seconds
                     )
                     heapq.heappush(self.timers, (datetime.now(UTC) + RETRY_FAILED, key))
+                # Between pods too: syncing hundreds of them (a fresh start on a full cluster, a
+                # busy API server) must not look like a hang to whoever reads the Lease.
+                self._renew_if_due()
             if self.storage_changed:
                 self.storage_changed = False
                 self._provision()
-            if now >= self.next_renew:
-                self.next_renew = now + RENEW_EVERY
-                self._renew_lease(now)
 
     def _timeout(self) -> float:
         now = datetime.now(UTC)
@@ -344,6 +345,12 @@ class Controller:
                 code,
                 answer.get("message"),
             )
+
+    def _renew_if_due(self) -> None:
+        now = datetime.now(UTC)
+        if now >= self.next_renew:
+            self.next_renew = now + RENEW_EVERY
+            self._renew_lease(now)
 
     def _renew_lease(self, now: datetime) -> None:
         path = f"/apis/coordination.k8s.io/v1/namespaces/{LEASE_NAMESPACE}/leases/{LEASE_NAME}"

@@ -6,8 +6,16 @@ from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.test import Client, TestCase, override_settings
 
-from challenges.models import Attempt, Challenge, Status
+from challenges.models import Attempt, Challenge, Outcome, Status
 from challenges.services.content import challenges_sync
+
+# The outcome the lifecycle leaves on an attempt it moved to one of these statuses.
+OUTCOME_OF = {
+    Status.SOLVED: Outcome.SOLVED,
+    Status.FAILED: Outcome.FAILED,
+    Status.EXPIRED: Outcome.EXPIRED,
+    Status.ENDED: Outcome.ENDED_BY_LEARNER,
+}
 
 
 def solution_text(slug: str, file: str) -> str:
@@ -19,6 +27,12 @@ def solution_text(slug: str, file: str) -> str:
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class BaseTestCase(TestCase):
     """alice and bob are learners, ivy and ian instructors, sam is staff."""
+
+    alice: User
+    bob: User
+    ivy: User
+    ian: User
+    sam: User
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -43,8 +57,13 @@ class BaseTestCase(TestCase):
         return Challenge.objects.get(slug=slug)
 
     def make_attempt(self, learner: User, slug: str, status: str = Status.READY, **fields: object) -> Attempt:
-        """An attempt row in a given state, without provisioning anything."""
+        """An attempt row in a given state, without provisioning anything: with the outcome the
+        lifecycle would have given it (a destroyed one says its outcome itself)."""
         challenge = self.challenge(slug)
+        if "outcome" not in fields:
+            fields["outcome"] = (
+                Outcome.SOLVED if fields.get("solved_at") else OUTCOME_OF.get(Status(status), "")
+            )
         return Attempt.objects.create(
             learner=learner,
             challenge=challenge,

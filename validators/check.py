@@ -9,8 +9,8 @@ from typing import Any
 
 from validators import registry
 from validators.errors import ObjectInvalid, SpecInvalid
-from validators.namespace_view import NamespaceView
 from validators.result import Result
+from validators.view import View
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?:" else text + "."
 
 
-def _evaluate(objective: Objective, view: NamespaceView) -> ObjectiveResult:
+def _evaluate(objective: Objective, view: View) -> ObjectiveResult:
     try:
         result = registry.evaluate(objective.type, objective.spec, view)
     except SpecInvalid as exc:
@@ -53,12 +53,10 @@ def _evaluate(objective: Objective, view: NamespaceView) -> ObjectiveResult:
     return ObjectiveResult(objective.key, objective.title, False, message, details)
 
 
-def run_check(
-    objectives: Sequence[Objective], view: NamespaceView, *, max_workers: int = 8
-) -> list[ObjectiveResult]:
+def run_check(objectives: Sequence[Objective], view: View, *, max_workers: int = 8) -> list[ObjectiveResult]:
     """Evaluate every objective; results come back in objective order.
 
-    Pass a new NamespaceView for each run: a view is one run's snapshot of the namespace.
+    Pass a new view (NamespaceView) for each run: a view is one run's snapshot of the namespace.
 
     A failing objective's message is its `failureMessage` followed by the validator's
     own reason, which details["reason"] also carries alone. ClusterUnavailable from any

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from validators.namespace_view import NamespaceView
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -26,7 +26,7 @@ class Endpoint:
     ports: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def service_endpoints(view: NamespaceView, service: str) -> list[Endpoint]:
+def service_endpoints(view: View, service: str) -> list[Endpoint]:
     """Every endpoint of every EndpointSlice of the Service (FQDN slices route nowhere in-cluster)."""
     found = []
     for endpoint_slice in view.list("EndpointSlice", {"kubernetes.io/service-name": service}):

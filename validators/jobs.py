@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from validators import podstate
-from validators.namespace_view import NamespaceView
 from validators.target import name_of
+from validators.view import View
 from validators.workloads import workload_pods
 
 Obj = dict[str, Any]
@@ -37,7 +37,7 @@ def counts(job: Obj) -> str:
     return ", ".join(parts)
 
 
-def last_exit(view: NamespaceView, job: Obj) -> str:
+def last_exit(view: View, job: Obj) -> str:
     """How the Job's most recent failed pod ended: `its pod x exited with code 127 (Error: …)`."""
     failed_pods = [p for p in workload_pods(view, job) if (p.get("status") or {}).get("phase") == "Failed"]
     if not failed_pods:
@@ -52,7 +52,7 @@ def last_exit(view: NamespaceView, job: Obj) -> str:
     return f"its pod {name_of(newest)} failed"
 
 
-def stuck_pod(view: NamespaceView, job: Obj) -> str | None:
+def stuck_pod(view: View, job: Obj) -> str | None:
     """Why a running Job's pods make no progress (a pull that fails, a crash loop, no node), if they don't."""
     rules = podstate.Rules(ready=False, restart_window=0)
     now = datetime.now(UTC)
@@ -65,7 +65,7 @@ def stuck_pod(view: NamespaceView, job: Obj) -> str | None:
     return None
 
 
-def outcome(view: NamespaceView, job: Obj, *, label: str | None = None) -> tuple[bool | None, str]:
+def outcome(view: View, job: Obj, *, label: str | None = None) -> tuple[bool | None, str]:
     """(True: completed, False: failed, None: still going) and a sentence saying so."""
     label = label or f"Job {name_of(job)}"
     done = failed(job)

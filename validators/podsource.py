@@ -7,8 +7,8 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from validators import selectors
-from validators.namespace_view import NamespaceView
 from validators.spec import Spec
+from validators.view import View
 from validators.workloads import is_deleting, workload_pods
 
 Obj = dict[str, Any]
@@ -46,7 +46,7 @@ class PodSelection(Spec):
         return f"pods matching {selectors.format_labels(self.label_selector or {})}"
 
 
-def select_pods(selection: PodSelection, view: NamespaceView) -> tuple[list[Obj], Obj | None, str | None]:
+def select_pods(selection: PodSelection, view: View) -> tuple[list[Obj], Obj | None, str | None]:
     """(pods not being deleted, sorted by name; the workload or None; why there is nothing to judge)."""
     if selection.workload is not None:
         workload = view.get(selection.workload.kind, selection.workload.name)

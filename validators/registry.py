@@ -9,16 +9,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from validators.errors import SpecInvalid
-from validators.namespace_view import NamespaceView
 from validators.result import Result
+from validators.view import View
 
-type CheckFn[SpecT: BaseModel] = Callable[[SpecT, NamespaceView], Result]
+type CheckFn[SpecT: BaseModel] = Callable[[SpecT, View], Result]
 
 
 @dataclass(frozen=True)
 class _Entry:
     spec_model: type[BaseModel]
-    check: Callable[[Any, NamespaceView], Result]
+    check: Callable[[Any, View], Result]
 
 
 _REGISTRY: dict[str, _Entry] = {}
@@ -39,9 +39,7 @@ def register[SpecT: BaseModel](
 
 
 def _entries() -> dict[str, _Entry]:
-    # The objective modules register themselves on import.
-    import validators.objectives  # noqa: F401
-
+    # The objective modules register themselves when the package loads (validators/__init__.py).
     return _REGISTRY
 
 
@@ -82,7 +80,7 @@ def _describe(error: Any) -> str:
     return f"{location}: {message}" if location else message
 
 
-def evaluate(type: str, spec: Mapping[str, Any] | BaseModel, view: NamespaceView) -> Result:
+def evaluate(type: str, spec: Mapping[str, Any] | BaseModel, view: View) -> Result:
     """Run one objective. Raises SpecInvalid, ObjectInvalid or ClusterUnavailable."""
     entry = _entry(type)
     model = spec if isinstance(spec, entry.spec_model) else validate_spec(type, spec)  # type: ignore[arg-type]

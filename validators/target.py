@@ -7,8 +7,9 @@ from typing import Any, Self
 from pydantic import field_validator, model_validator
 
 from validators import selectors
-from validators.namespace_view import KINDS, NamespaceView
+from validators.namespace_view import KINDS
 from validators.spec import Spec
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -19,10 +20,6 @@ def plural(kind: str) -> str:
     if kind.endswith("s"):
         return kind + "es"
     return kind + "s"
-
-
-def counted(n: int, kind: str) -> str:
-    return f"{n} {kind if n == 1 else plural(kind)}"
 
 
 def name_of(obj: Obj) -> str:
@@ -61,7 +58,7 @@ class Target(Spec):
         return f"No {self.kind} matches {selectors.format_labels(self.label_selector or {})} yet."
 
 
-def resolve(target: Target, view: NamespaceView) -> list[Obj]:
+def resolve(target: Target, view: View) -> list[Obj]:
     """The objects the target names, sorted by name. Pods already being deleted are gone for our purposes."""
     if target.name is not None:
         obj = view.get(target.kind, target.name)

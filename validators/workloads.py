@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from validators import selectors
-from validators.namespace_view import NamespaceView
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -39,7 +39,7 @@ def is_live(pod: Obj) -> bool:
     return not is_deleting(pod) and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
-def workload_pods(view: NamespaceView, workload: Obj) -> list[Obj]:
+def workload_pods(view: View, workload: Obj) -> list[Obj]:
     """The workload's pods, including ones not ready yet; sorted by name."""
     spec = workload.get("spec") or {}
     selector = spec.get("selector") or {}
@@ -56,9 +56,3 @@ def workload_pods(view: NamespaceView, workload: Obj) -> list[Obj]:
         }
     pods = [pod for pod in view.list("Pod", query) if controller_uid(pod) in owners]
     return sorted(pods, key=lambda pod: pod["metadata"]["name"])
-
-
-def template_ports(workload: Obj) -> list[Obj]:
-    """The container ports declared in the workload's pod template."""
-    template = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
-    return [port for container in template.get("containers") or [] for port in container.get("ports") or []]

@@ -19,6 +19,18 @@ from challenges.backends.kind import KindBackend, KindCommandError
 from challenges.backends.namespace import NamespaceBackend
 
 BACKENDS = ("namespace", "kind")
+CLASSES: dict[str, type[ClusterBackend]] = {"namespace": NamespaceBackend, "kind": KindBackend}
+
+
+def gives_whole_cluster(name: str | None = None) -> bool:
+    """Whether the backend called `name` (default: BREAKFIX_BACKEND) gives each attempt a cluster
+    of its own, where a challenge may create cluster-scoped objects."""
+    name = name or settings.BREAKFIX_BACKEND
+    if name not in CLASSES:
+        raise BackendFailed(
+            f"There is no cluster backend called {name!r}; choose one of {', '.join(BACKENDS)}."
+        )
+    return CLASSES[name].whole_cluster
 
 
 def get_backend(name: str | None = None) -> ClusterBackend:
@@ -51,4 +63,5 @@ __all__ = [
     "KindCommandError",
     "NamespaceBackend",
     "get_backend",
+    "gives_whole_cluster",
 ]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import apply_documents, rest
-from challenges.kube.errors import KubeUnavailable
+from challenges.kube import apply_documents
 from challenges.kube.kubeconfig import request_token, token_kubeconfig
 from validators import NamespaceView
+from validators.errors import ClusterUnavailable
+from validators.kube import Resource, call, request
 
 Obj = dict[str, Any]
 
@@ -26,6 +26,8 @@ LEARNER = "learner"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 PLATFORM = "breakfix"
 ATTEMPT_LABEL = "breakfix.dev/attempt"
+NAMESPACES = Resource("v1", "namespaces", namespaced=False)
+SERVICE_ACCOUNTS = Resource("v1", "serviceaccounts")
 INSTALLATION_LABEL = "breakfix.dev/installation"
 # The ServiceAccount admission plugin refuses Pods until the namespace's `default`
 # ServiceAccount exists; kube-controller-manager makes it within moments.
@@ -46,6 +48,9 @@ class BackendFailed(BackendError):
 
 class ClusterBackend(ABC):
     name: ClassVar[str]
+    # Whether each attempt gets a cluster of its own, so a challenge may create cluster-scoped
+    # objects (they go when the cluster does), or a namespace of a shared one, where it may not.
+    whole_cluster: ClassVar[bool]
 
     def __init__(self, *, prefix: str) -> None:
         self.prefix = prefix
@@ -59,10 +64,6 @@ class ClusterBackend(ABC):
         """Whether a name is one this installation would give an environment."""
         head, _, tail = environment.rpartition("-")
         return head == self.prefix and tail.isdigit()
-
-    def namespace(self, environment: str) -> str:
-        """The namespace the challenge runs in: the environment's own name, in both backends."""
-        return environment
 
     # -- the interface -------------------------------------------------------------------------
 
@@ -93,14 +94,13 @@ class ClusterBackend(ABC):
 
     def namespace_view(self, api: ApiClient, environment: str) -> NamespaceView:
         """What the checks of an attempt read: its namespace, without the platform's own objects."""
-        return NamespaceView(api, self.namespace(environment), platform_objects=self.platform_objects())
+        return NamespaceView(api, environment, platform_objects=self.platform_objects())
 
     def learner_kubeconfig(self, environment: str, *, seconds: int) -> str:
         """A kubeconfig holding a token of the learner's ServiceAccount, valid for `seconds`."""
-        namespace = self.namespace(environment)
         with self.platform_client(environment) as api:
-            token = request_token(api, namespace=namespace, service_account=LEARNER, seconds=seconds)
-            return token_kubeconfig(api, token=token, namespace=namespace, name=environment, user=LEARNER)
+            token = request_token(api, namespace=environment, service_account=LEARNER, seconds=seconds)
+            return token_kubeconfig(api, token=token, namespace=environment, name=environment, user=LEARNER)
 
     # -- shared steps --------------------------------------------------------------------------
 
@@ -108,24 +108,24 @@ class ClusterBackend(ABC):
         return {MANAGED_BY: PLATFORM, ATTEMPT_LABEL: str(attempt_id), INSTALLATION_LABEL: self.prefix}
 
     def prepare_namespace(self, api: ApiClient, environment: str, *, attempt_id: int) -> None:
-        """Create the attempt's namespace (or find ours from an earlier try) and give the learner access."""
-        namespace = self.namespace(environment)
+        """Create the attempt's namespace (or find ours from an earlier try) and give the learner access.
+
+        The namespace is the environment's own name, in both backends.
+        """
+        namespace = environment
         labels = self.namespace_labels(attempt_id)
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": labels}}
-        status, data = rest.request(
-            api, "POST", "/api/v1/namespaces", what=f"create namespace {namespace}", body=body
-        )
-        if status == 409:
+        what = f"create namespace {namespace}"
+        answer = request(api, "POST", NAMESPACES.collection(), what=what, body=body)
+        if answer.status == 409:
             self._check_existing_namespace(api, namespace, labels)
-        elif not 200 <= status < 300:
-            raise rest.error(status, data, f"create namespace {namespace}")
+        elif not answer.ok:
+            raise answer.error(what)
         self._wait_for_default_service_account(api, namespace)
-        apply_documents(api, namespace, self.access_documents(namespace))
+        apply_documents(api, namespace, self.access_documents(namespace), cluster_scoped=self.whole_cluster)
 
     def _check_existing_namespace(self, api: ApiClient, namespace: str, labels: dict[str, str]) -> None:
-        existing = rest.call(
-            api, "GET", f"/api/v1/namespaces/{quote(namespace)}", what=f"read namespace {namespace}"
-        )
+        existing = call(api, "GET", NAMESPACES.item(namespace), what=f"read namespace {namespace}")
         metadata = (existing or {}).get("metadata") or {}
         if metadata.get("deletionTimestamp"):
             raise BackendUnavailable(
@@ -140,8 +140,8 @@ class ClusterBackend(ABC):
 
     def _wait_for_default_service_account(self, api: ApiClient, namespace: str) -> None:
         deadline = time.monotonic() + DEFAULT_SA_WAIT_SECONDS
-        path = f"/api/v1/namespaces/{quote(namespace)}/serviceaccounts/default"
-        while rest.call(api, "GET", path, what="read the default ServiceAccount", missing_ok=True) is None:
+        path = SERVICE_ACCOUNTS.item("default", namespace)
+        while call(api, "GET", path, what="read the default ServiceAccount", missing_ok=True) is None:
             if time.monotonic() > deadline:
-                raise KubeUnavailable(f"The namespace {namespace} got no default ServiceAccount in time.")
+                raise ClusterUnavailable(f"The namespace {namespace} got no default ServiceAccount in time.")
             time.sleep(0.2)

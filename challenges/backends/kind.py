@@ -18,7 +18,7 @@ import yaml
 from kubernetes.client import ApiClient
 
 from challenges.backends.base import LEARNER, BackendFailed, ClusterBackend, Obj
-from challenges.kube.kubeconfig import client_from_text
+from validators.kube import client_from_text
 
 # Output kept in an error: enough to read kind's own explanation, never a whole log.
 STDERR_TAIL = 1500
@@ -42,6 +42,7 @@ class KindCommandError(BackendFailed):
 
 class KindBackend(ClusterBackend):
     name: ClassVar[str] = "kind"
+    whole_cluster: ClassVar[bool] = True
 
     def __init__(self, *, prefix: str, kind: str, wait_seconds: int, internal: bool) -> None:
         super().__init__(prefix=prefix)

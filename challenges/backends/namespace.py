@@ -16,7 +16,6 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
@@ -24,21 +23,16 @@ from challenges.backends.base import (
     INSTALLATION_LABEL,
     LEARNER,
     MANAGED_BY,
+    NAMESPACES,
     PLATFORM,
     ClusterBackend,
     Obj,
 )
 from challenges.backends.nodereader import node_reader_grant, node_reader_namespaces, node_reader_revoke
 from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
-from challenges.kube import (
-    delete_guards,
-    delete_simulations,
-    guarded_namespaces,
-    rest,
-    simulated_namespaces,
-)
+from challenges.kube import delete_guards, delete_simulations, guarded_namespaces, simulated_namespaces
 from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
-from challenges.kube.kubeconfig import client_from_file
+from validators.kube import call, client_from_file, request
 
 ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
 READ_VERBS = ["get", "list", "watch"]
@@ -150,6 +144,7 @@ def _keep_none(finalizer: str) -> bool:
 
 class NamespaceBackend(ClusterBackend):
     name: ClassVar[str] = "namespace"
+    whole_cluster: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -182,7 +177,7 @@ class NamespaceBackend(ClusterBackend):
             tenancy_apply(api, self.prefix)
             self.prepare_namespace(api, environment, attempt_id=attempt_id)
             # Nodes are cluster-scoped: a Role cannot let the learner read them (nodereader.py).
-            node_reader_grant(api, self.namespace(environment), labels={INSTALLATION_LABEL: self.prefix})
+            node_reader_grant(api, environment, labels={INSTALLATION_LABEL: self.prefix})
 
     def access_documents(self, namespace: str) -> list[Obj]:
         documents: list[Obj] = [
@@ -217,14 +212,14 @@ class NamespaceBackend(ClusterBackend):
         return [protect(document) for document in documents]
 
     def destroy(self, environment: str) -> None:
-        namespace = self.namespace(environment)
-        path = f"/api/v1/namespaces/{quote(namespace)}"
+        namespace = environment
+        path = NAMESPACES.item(namespace)
         with self.platform_client(environment) as api:
             # Guards and simulations are cluster-scoped: deleting the namespace would leave them.
             delete_guards(api, namespace)
             delete_simulations(api, namespace)
             node_reader_revoke(api, namespace)
-            existing = rest.call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
+            existing = call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
             if existing is None:
                 return
             metadata = existing.get("metadata") or {}
@@ -256,11 +251,10 @@ class NamespaceBackend(ClusterBackend):
             "preconditions": {"uid": metadata.get("uid")},
         }
         what = f"delete namespace {namespace}"
-        path = f"/api/v1/namespaces/{quote(namespace)}"
-        status, data = rest.request(api, "DELETE", path, what=what, body=options)
+        answer = request(api, "DELETE", NAMESPACES.item(namespace), what=what, body=options)
         # 409: it started terminating since we read it (or was replaced): nothing more to do.
-        if not (200 <= status < 300 or status in (404, 409)):
-            raise rest.error(status, data, what)
+        if not (answer.ok or answer.status in (404, 409)):
+            raise answer.error(what)
 
     @staticmethod
     def _terminating_seconds(metadata: Obj) -> float:
@@ -284,8 +278,12 @@ class NamespaceBackend(ClusterBackend):
     def list_environments(self) -> set[str]:
         selector = f"{MANAGED_BY}={PLATFORM},{INSTALLATION_LABEL}={self.prefix}"
         with self.platform_client("") as api:
-            body = rest.call(
-                api, "GET", "/api/v1/namespaces", what="list namespaces", query=[("labelSelector", selector)]
+            body = call(
+                api,
+                "GET",
+                NAMESPACES.collection(),
+                what="list namespaces",
+                query=[("labelSelector", selector)],
             )
             found = {
                 str(item["metadata"]["name"])

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from kubernetes.client import ApiClient
 
 from challenges.backends.base import LEARNER, MANAGED_BY, PLATFORM, Obj
-from challenges.kube import apply_documents, rest
+from challenges.kube import apply_documents
 from challenges.kube.apply import GUARD_NAMESPACE
+from validators.kube import call
 
 CLUSTER_ROLE = "breakfix-node-reader"
 RBAC = "rbac.authorization.k8s.io/v1"
@@ -60,13 +61,13 @@ def binding(namespace: str, *, labels: Mapping[str, str]) -> Obj:
 
 def node_reader_grant(api: ApiClient, namespace: str, *, labels: Mapping[str, str]) -> None:
     """Let the learner of `namespace` read nodes. Idempotent; puts the ClusterRole back if it is gone."""
-    apply_documents(api, "", [cluster_role(), binding(namespace, labels=labels)])
+    apply_documents(api, "", [cluster_role(), binding(namespace, labels=labels)], cluster_scoped=True)
 
 
 def node_reader_revoke(api: ApiClient, namespace: str) -> None:
     """Delete the learner's node-reading binding of `namespace`. Idempotent."""
     selector = f"{MANAGED_BY}={PLATFORM},{GUARD_NAMESPACE}={namespace}"
-    rest.call(
+    call(
         api,
         "DELETE",
         BINDINGS,
@@ -81,7 +82,7 @@ def node_reader_namespaces(api: ApiClient, *, labels: Mapping[str, str]) -> set[
     selector = ",".join(
         [f"{MANAGED_BY}={PLATFORM}", GUARD_NAMESPACE, *(f"{k}={v}" for k, v in labels.items())]
     )
-    body = rest.call(
+    body = call(
         api, "GET", BINDINGS, what="list the node reader bindings", query=[("labelSelector", selector)]
     )
     return {

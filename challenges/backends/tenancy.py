@@ -25,8 +25,9 @@ import yaml
 from kubernetes.client import ApiClient
 
 from challenges.backends.base import INSTALLATION_LABEL, MANAGED_BY, PLATFORM, Obj
-from challenges.kube import apply_documents, rest
-from challenges.kube.apply import ADMISSION, BINDING, GUARD_PLURALS, POLICY
+from challenges.kube import apply_documents
+from challenges.kube.apply import ADMISSION, BINDING, GUARD_RESOURCES, POLICY
+from validators.kube import call
 
 # On the platform's own objects in a namespace: the learner may not change or delete them, nor
 # put this label on theirs (tenancy-policies.yaml, breakfix-tenant-platform-objects).
@@ -94,20 +95,24 @@ def tenancy_apply(api: ApiClient, prefix: str) -> None:
     """Make the cluster hold exactly this version's tenancy policies for `prefix`. Idempotent."""
     documents = tenancy_policies(prefix)
     # Policies before bindings: a binding of a policy that does not exist yet polices nothing.
-    apply_documents(api, "", [doc for doc in documents if doc["kind"] == POLICY])
-    apply_documents(api, "", [doc for doc in documents if doc["kind"] == BINDING])
+    apply_documents(api, "", [doc for doc in documents if doc["kind"] == POLICY], cluster_scoped=True)
+    apply_documents(api, "", [doc for doc in documents if doc["kind"] == BINDING], cluster_scoped=True)
     wanted = {(doc["kind"], doc["metadata"]["name"]) for doc in documents}
     selector = _selector(prefix)
     for kind in (BINDING, POLICY):
-        collection = f"/apis/{ADMISSION}/{GUARD_PLURALS[kind]}"
-        listed = rest.call(
-            api, "GET", collection, what="list the tenancy policies", query=[("labelSelector", selector)]
+        resource = GUARD_RESOURCES[kind]
+        listed = call(
+            api,
+            "GET",
+            resource.collection(),
+            what="list the tenancy policies",
+            query=[("labelSelector", selector)],
         )
         for item in (listed or {}).get("items") or []:
             name = str(item["metadata"]["name"])
             if (kind, name) not in wanted:
                 what = f"delete the old {kind} {name}"
-                rest.call(api, "DELETE", f"{collection}/{name}", what=what, missing_ok=True)
+                call(api, "DELETE", resource.item(name), what=what, missing_ok=True)
 
 
 def protect(document: Obj) -> Obj:
@@ -159,10 +164,10 @@ def tenancy_remove(api: ApiClient, prefix: str) -> None:
     """Delete the installation `prefix`'s tenancy policies (uninstalling it). Idempotent."""
     selector = _selector(prefix)
     for kind in (BINDING, POLICY):
-        rest.call(
+        call(
             api,
             "DELETE",
-            f"/apis/{ADMISSION}/{GUARD_PLURALS[kind]}",
+            GUARD_RESOURCES[kind].collection(),
             what="delete the tenancy policies",
             query=[("labelSelector", selector)],
             missing_ok=True,

@@ -24,13 +24,12 @@ from challenges.console.runner import RunnerBusy, RunnerError, kubectl_complete,
 from challenges.console.runnerd.protocol import new_command_id
 from challenges.console.tab import Completion
 from challenges.console.table import TableMissing
-from challenges.models import Attempt, ConsoleCommand, Status
+from challenges.models import Attempt, ConsoleCommand
 from challenges.secrets import SecretUnreadable
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_STATUSES = (Status.READY, Status.SOLVED)
 # What is kept of a refused line: enough to recognise it, not a place to store essays.
 MAX_STORED_LINE = 4000
 # kubectl's completions of one line are reused this long: repeated Tabs ask kubectl once.
@@ -119,7 +118,7 @@ def console_scope(*, attempt: Attempt) -> Scope:
 
 
 def _check_running(attempt: Attempt) -> None:
-    if attempt.status not in CONSOLE_STATUSES or not attempt.environment:
+    if not attempt.is_workspace_open or not attempt.environment:
         raise ConsoleUnavailable(
             "Your environment is not running, so there is nothing to run commands against."
         )

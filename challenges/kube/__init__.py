@@ -1,7 +1,9 @@
-"""The platform's side of the Kubernetes API: server-side apply, guard scoping, simulations, credentials.
+"""The platform's side of the Kubernetes API: server-side apply, guard scoping, simulations,
+discovery, finalizers and the learner's credentials.
 
-Everything here raises `KubeUnavailable` (temporary) or `KubeRejected` (permanent), never the
-kubernetes client's exceptions.
+Everything goes through validators.kube, the one transport both sides share, and raises its
+errors: `ClusterUnavailable` (temporary) or `ObjectInvalid` (permanent), never the kubernetes
+client's exceptions.
 """
 
 from challenges.kube.apply import (
@@ -11,14 +13,12 @@ from challenges.kube.apply import (
     guarded_namespaces,
     scope_guards,
 )
-from challenges.kube.errors import KubeError, KubeRejected, KubeUnavailable
+from challenges.kube.guards import apply_guards
 from challenges.kube.simulation import apply_simulation, delete_simulations, simulated_namespaces
 
 __all__ = [
-    "KubeError",
-    "KubeRejected",
-    "KubeUnavailable",
     "apply_documents",
+    "apply_guards",
     "apply_simulation",
     "delete_documents",
     "delete_guards",

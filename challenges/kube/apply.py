@@ -13,16 +13,13 @@ import copy
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
-from challenges.kube.errors import KubeRejected, KubeUnavailable
-
-Obj = dict[str, Any]
+from challenges.kube.discovery import Discovery
+from validators.errors import ClusterUnavailable, ObjectInvalid
+from validators.kube import Obj, Resource, call
 
 FIELD_MANAGER = "breakfix"
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -31,44 +28,13 @@ GUARD_NAMESPACE = "breakfix.dev/namespace"
 ADMISSION = "admissionregistration.k8s.io/v1"
 POLICY = "ValidatingAdmissionPolicy"
 BINDING = "ValidatingAdmissionPolicyBinding"
-GUARD_PLURALS = {POLICY: "validatingadmissionpolicies", BINDING: "validatingadmissionpolicybindings"}
+GUARD_RESOURCES = {
+    POLICY: Resource(ADMISSION, "validatingadmissionpolicies", namespaced=False),
+    BINDING: Resource(ADMISSION, "validatingadmissionpolicybindings", namespaced=False),
+}
+# An object name (RFC 1123 subdomain: lowercase labels joined by dots, 253 characters at most).
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    api_version: str
-    plural: str
-    namespaced: bool
-
-    def collection(self, namespace: str) -> str:
-        prefix = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
-        if self.namespaced:
-            return f"{prefix}/namespaces/{quote(namespace, safe='')}/{self.plural}"
-        return f"{prefix}/{self.plural}"
-
-
-class Discovery:
-    """Kind → resource lookups, one discovery request per API group version, cached for one apply."""
-
-    def __init__(self, api_client: ApiClient) -> None:
-        self._api = api_client
-        self._resources: dict[str, list[Obj]] = {}
-
-    def resolve(self, api_version: str, kind: str) -> ResourceType:
-        if api_version not in self._resources:
-            path = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
-            body = rest.call(self._api, "GET", path, what=f"discover {api_version}", missing_ok=True)
-            if body is None:
-                raise KubeRejected(
-                    f"The cluster does not serve {api_version}, which {kind} needs.", status=404
-                )
-            self._resources[api_version] = list(body.get("resources") or [])
-        for resource in self._resources[api_version]:
-            # Subresources (pods/log, deployments/scale) share their parent's kind.
-            if resource.get("kind") == kind and "/" not in str(resource.get("name", "")):
-                return ResourceType(api_version, str(resource["name"]), bool(resource.get("namespaced")))
-        raise KubeRejected(f"The cluster has no kind {kind} in {api_version}.", status=404)
+APPLY_PATCH = "application/apply-patch+yaml"
 
 
 def _identity(document: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -76,7 +42,7 @@ def _identity(document: Mapping[str, Any]) -> tuple[str, str, str]:
     kind = document.get("kind")
     name = (document.get("metadata") or {}).get("name")
     if not (isinstance(api_version, str) and isinstance(kind, str) and isinstance(name, str) and name):
-        raise KubeRejected("Every object needs an apiVersion, a kind and a metadata.name.")
+        raise ObjectInvalid("Every object needs an apiVersion, a kind and a metadata.name.")
     return api_version, kind, name
 
 
@@ -87,14 +53,22 @@ def apply_documents(
     field_manager: str = FIELD_MANAGER,
     *,
     dry_run: bool = False,
+    cluster_scoped: bool = False,
+    discovery: Discovery | None = None,
 ) -> list[Obj]:
-    """Server-side apply each object in order and return what the API server stored.
+    """Server-side apply each object in order and return what the API server stored (or, with
+    `dry_run`, would store).
 
     Idempotent: applying the same objects again changes nothing. Conflicts are forced, so the
     field manager takes over fields another manager set. Namespaced objects always land in
-    `namespace`, whatever they say; cluster-scoped ones carry no namespace.
+    `namespace`, whatever they say. A cluster-scoped object reaches past any one namespace, so it
+    is refused (ObjectInvalid, before anything of it is sent) unless it is a guard copy that
+    scope_guards made for `namespace`, or the caller says `cluster_scoped`: the platform's own
+    policies, or a challenge on a cluster of its own.
+    Not kubernetes.dynamic's server_side_apply: it needs that module's discoverer (see
+    discovery.py); this is the same PATCH, through the one transport.
     """
-    discovery = Discovery(api_client)
+    discovery = discovery or Discovery(api_client)
     applied: list[Obj] = []
     query = [("fieldManager", field_manager), ("force", "true")]
     if dry_run:
@@ -102,24 +76,51 @@ def apply_documents(
     for document in documents:
         api_version, kind, name = _identity(document)
         resource = discovery.resolve(api_version, kind)
+        if not resource.namespaced and not cluster_scoped and not _polices_only(document, namespace):
+            raise ObjectInvalid(
+                f"{kind} {name} is cluster-scoped: it would reach past this environment's namespace, "
+                "so it is not applied here. Only a challenge whose environment is a whole cluster "
+                "(the kind backend) may create it."
+            )
         body: Obj = copy.deepcopy(dict(document))
         metadata = body.setdefault("metadata", {})
         if resource.namespaced:
             metadata["namespace"] = namespace
         else:
             metadata.pop("namespace", None)
-        path = f"{resource.collection(namespace)}/{quote(name, safe='')}"
-        result = rest.call(
+        result = call(
             api_client,
             "PATCH",
-            path,
+            resource.item(name, namespace),
             what=f"apply {kind} {name}",
             query=query,
             body=body,
-            content_type="application/apply-patch+yaml",
+            content_type=APPLY_PATCH,
         )
         applied.append(result or {})
     return applied
+
+
+def _polices_only(document: Mapping[str, Any], namespace: str) -> bool:
+    """Whether `document` is a guard copy that scope_guards made for `namespace`: a policy (which
+    does nothing unbound), or a binding that selects `namespace` alone."""
+    labels = (document.get("metadata") or {}).get("labels") or {}
+    if not (
+        document.get("kind") in GUARD_RESOURCES
+        and namespace
+        and labels.get(GUARD_NAMESPACE) == namespace
+        and labels.get(MANAGED_BY) == FIELD_MANAGER
+    ):
+        return False
+    if document.get("kind") == POLICY:
+        return True
+    spec = document.get("spec") or {}
+    selector = (spec.get("matchResources") or {}).get("namespaceSelector")
+    return selector == _only(namespace) and str(spec.get("policyName", "")).endswith(f".{namespace}")
+
+
+def _only(namespace: str) -> Obj:
+    return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
 
 
 def delete_documents(
@@ -141,18 +142,17 @@ def delete_documents(
     options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
     for document in documents:
         api_version, kind, name = _identity(document)
-        resource = discovery.resolve(api_version, kind)
-        path = f"{resource.collection(namespace)}/{quote(name, safe='')}"
-        gone = rest.call(
-            api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True
-        )
+        path = discovery.resolve(api_version, kind).item(name, namespace)
+        gone = call(api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True)
         deleted += gone is not None
         deadline = time.monotonic() + timeout
         while wait and gone is not None:
-            if rest.call(api_client, "GET", path, what=f"read {kind} {name}", missing_ok=True) is None:
+            if call(api_client, "GET", path, what=f"read {kind} {name}", missing_ok=True) is None:
                 break
             if time.monotonic() > deadline:
-                raise KubeUnavailable(f"{kind} {name} was deleted but is still there after {timeout:.0f}s.")
+                raise ClusterUnavailable(
+                    f"{kind} {name} was deleted but is still there after {timeout:.0f}s."
+                )
             time.sleep(0.2)
     return deleted
 
@@ -170,8 +170,8 @@ def scope_guards(
     scoped: list[Obj] = []
     for document in documents:
         _, kind, name = _identity(document)
-        if kind not in GUARD_PLURALS:
-            raise KubeRejected(f"Guards hold only {POLICY} and {BINDING} objects, not {kind}.")
+        if kind not in GUARD_RESOURCES:
+            raise ObjectInvalid(f"Guards hold only {POLICY} and {BINDING} objects, not {kind}.")
         guard: Obj = copy.deepcopy(dict(document))
         metadata = guard.setdefault("metadata", {})
         metadata.pop("namespace", None)
@@ -187,11 +187,11 @@ def scope_guards(
             guard["spec"] = spec
             policy = spec.get("policyName")
             if not isinstance(policy, str) or not policy:
-                raise KubeRejected(f"The guard binding {name} names no policy.")
+                raise ObjectInvalid(f"The guard binding {name} names no policy.")
             spec["policyName"] = _scoped_name(policy, namespace)
             match = spec.get("matchResources") or {}
             spec["matchResources"] = match
-            match["namespaceSelector"] = {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
+            match["namespaceSelector"] = _only(namespace)
         scoped.append(guard)
     return scoped
 
@@ -199,7 +199,7 @@ def scope_guards(
 def _scoped_name(name: str, namespace: str) -> str:
     scoped = f"{name}.{namespace}"
     if len(scoped) > 253 or not DNS_SUBDOMAIN.match(scoped):
-        raise KubeRejected(f"The guard name {scoped!r} is not a valid DNS name.")
+        raise ObjectInvalid(f"The guard name {scoped!r} is not a valid DNS name.")
     return scoped
 
 
@@ -208,10 +208,10 @@ def delete_guards(api_client: ApiClient, namespace: str) -> None:
     selector = f"{MANAGED_BY}={FIELD_MANAGER},{GUARD_NAMESPACE}={namespace}"
     # Bindings first: a binding without its policy is harmless, but keep the order tidy.
     for kind in (BINDING, POLICY):
-        rest.call(
+        call(
             api_client,
             "DELETE",
-            f"/apis/{ADMISSION}/{GUARD_PLURALS[kind]}",
+            GUARD_RESOURCES[kind].collection(),
             what=f"delete the guards of {namespace}",
             query=[("labelSelector", selector)],
             missing_ok=True,
@@ -225,10 +225,10 @@ def guarded_namespaces(api_client: ApiClient, *, labels: Mapping[str, str] | Non
     )
     found: set[str] = set()
     for kind in (POLICY, BINDING):
-        body = rest.call(
+        body = call(
             api_client,
             "GET",
-            f"/apis/{ADMISSION}/{GUARD_PLURALS[kind]}",
+            GUARD_RESOURCES[kind].collection(),
             what="list guards",
             query=[("labelSelector", selector)],
         )

@@ -8,18 +8,14 @@ custom resources included, so the types come from discovery rather than from a l
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
-
-Obj = dict[str, Any]
+from challenges.kube.discovery import Discovery
+from validators.errors import KubeError
+from validators.kube import Resource, call, request
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +26,9 @@ PAGE_SIZE = "500"
 # controllers, the service controller): worth leaving to them while a deletion runs its course.
 KUBERNETES_FINALIZERS = frozenset({"foregroundDeletion", "orphan"})
 KUBERNETES_DOMAINS = ("kubernetes.io", "k8s.io")
+# Not "patch": the resources of a CustomResourceDefinition being deleted are listed without it,
+# yet their finalizers can (and must) still be patched away.
+RELEASABLE = frozenset({"list", "delete"})
 
 
 def is_kubernetes_finalizer(name: str) -> bool:
@@ -39,60 +38,10 @@ def is_kubernetes_finalizer(name: str) -> bool:
     return bool(slash) and any(domain == d or domain.endswith(f".{d}") for d in KUBERNETES_DOMAINS)
 
 
-@dataclass(frozen=True)
-class Collection:
-    """A namespaced resource type, by the path of its collection in a namespace."""
-
-    group_version: str
-    plural: str
-
-    def path(self, namespace: str) -> str:
-        prefix = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
-        return f"{prefix}/namespaces/{quote(namespace, safe='')}/{self.plural}"
-
-
-def _get(
-    api: ApiClient,
-    path: str,
-    *,
-    what: str,
-    query: list[tuple[str, str]] | None = None,
-    accept: str = "application/json",
-) -> Obj | None:
-    """A JSON answer, or None (logged) when the API server refuses: one broken API group (an
-    aggregated API that is down, say) must not stop the release of every other type."""
-    status, data = rest.request(api, "GET", path, what=what, query=query, accept=accept)
-    if not 200 <= status < 300:
-        logger.warning("could not %s: %s", what, rest.status_message(data) or f"HTTP {status}")
-        return None
-    body = json.loads(data)
-    return body if isinstance(body, dict) else None
-
-
-def namespaced_collections(api: ApiClient) -> list[Collection]:
+def namespaced_collections(api: ApiClient) -> list[Resource]:
     """Every namespaced type the API server serves whose objects can be listed and deleted (so
     can carry finalizers that hold a deletion), in each group's preferred version."""
-    versions = ["v1"]
-    groups = _get(api, "/apis", what="discover the API groups") or {}
-    for group in groups.get("groups") or []:
-        preferred = (group.get("preferredVersion") or {}).get("groupVersion")
-        if preferred:
-            versions.append(str(preferred))
-    found: dict[tuple[str, str], Collection] = {}
-    for version in versions:
-        path = "/api/v1" if version == "v1" else f"/apis/{version}"
-        listing = _get(api, path, what=f"discover {version}") or {}
-        for resource in listing.get("resources") or []:
-            name = str(resource.get("name", ""))
-            verbs = set(resource.get("verbs") or [])
-            # Not "patch" alone: the resources of a CustomResourceDefinition being deleted are
-            # listed without it, yet their finalizers can (and must) still be patched away.
-            if "/" in name or not resource.get("namespaced") or "list" not in verbs or "delete" not in verbs:
-                continue
-            group = version.rpartition("/")[0]
-            # The same objects served by two groups (events) need one pass.
-            found.setdefault((group, name), Collection(version, name))
-    return list(found.values())
+    return Discovery(api).namespaced_collections(verbs=RELEASABLE)
 
 
 def release_finalizers(api: ApiClient, namespace: str, *, keep: Callable[[str], bool]) -> list[str]:
@@ -114,34 +63,37 @@ def release_finalizers(api: ApiClient, namespace: str, *, keep: Callable[[str], 
                 {"op": "replace", "path": "/metadata/finalizers", "value": kept},
             ]
             what = f"remove the finalizers of {collection.plural}/{name} in {namespace}"
-            status, data = rest.request(
+            answer = request(
                 api,
                 "PATCH",
-                f"{collection.path(namespace)}/{quote(name, safe='')}",
+                collection.item(name, namespace),
                 what=what,
                 body=patch,
                 content_type="application/json-patch+json",
             )
-            if 200 <= status < 300:
+            if answer.ok:
                 released.append(f"{collection.plural}/{name}: {', '.join(dropped)}")
-            elif status not in (404, 409, 422):
-                logger.warning("could not %s: %s", what, rest.status_message(data) or f"HTTP {status}")
+            elif answer.status not in (404, 409, 422):
+                logger.warning("%s", answer.error(what))
     return released
 
 
-def _finalized(api: ApiClient, collection: Collection, namespace: str) -> list[tuple[str, list[str]]]:
+def _finalized(api: ApiClient, collection: Resource, namespace: str) -> list[tuple[str, list[str]]]:
     """(name, finalizers) of each object of the collection that has finalizers."""
     found: list[tuple[str, list[str]]] = []
     token = ""
     while True:
         query = [("limit", PAGE_SIZE), *([("continue", token)] if token else [])]
-        page = _get(
-            api,
-            collection.path(namespace),
-            query=query,
-            what=f"list {collection.plural} in {namespace}",
-            accept=METADATA_LIST,
-        )
+        what = f"list {collection.plural} in {namespace}"
+        try:
+            page = call(
+                api, "GET", collection.collection(namespace), query=query, what=what, accept=METADATA_LIST
+            )
+        except KubeError as exc:
+            # One type that cannot be listed (an aggregated API that is down) must not stop the
+            # release of every other type.
+            logger.warning("%s", exc)
+            return found
         if page is None:
             return found
         for item in page.get("items") or []:

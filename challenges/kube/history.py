@@ -14,14 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
-from challenges.kube.apply import FIELD_MANAGER, Discovery, apply_documents
+from challenges.kube.apply import FIELD_MANAGER, apply_documents
+from challenges.kube.discovery import Discovery
+from validators.kube import Obj, call
 
-Obj = dict[str, Any]
 # Enough for the simulation (well under a second) and for pulling a small image on a real node.
 ROLLOUT_SECONDS = 90.0
 
@@ -49,11 +48,10 @@ def _wait_acted_on(
     api: ApiClient, namespace: str, document: Obj, discovery: Discovery, timeout: float
 ) -> None:
     api_version, kind, name = _identity(document)
-    resource = discovery.resolve(api_version, kind)
-    path = f"{resource.collection(namespace)}/{quote(name, safe='')}"
+    path = discovery.resolve(api_version, kind).item(name, namespace)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        current = rest.call(api, "GET", path, what=f"read {kind} {name}", missing_ok=True)
+        current = call(api, "GET", path, what=f"read {kind} {name}", missing_ok=True)
         if current is None or _acted_on(current):
             return
         time.sleep(0.2)
@@ -66,6 +64,7 @@ def apply_with_history(
     documents: Iterable[Mapping[str, Any]],
     field_manager: str = FIELD_MANAGER,
     *,
+    cluster_scoped: bool = False,
     timeout: float = ROLLOUT_SECONDS,
 ) -> list[Obj]:
     """`apply_documents`, in order; an object met again waits for its controller to act on the last
@@ -77,10 +76,14 @@ def apply_with_history(
     for document in documents:
         identity = _identity(document)
         if identity in seen:
-            applied += apply_documents(api, namespace, batch, field_manager)
+            applied += apply_documents(
+                api, namespace, batch, field_manager, cluster_scoped=cluster_scoped, discovery=discovery
+            )
             last = next(a for a in reversed(applied) if _identity(a) == identity)
             _wait_acted_on(api, namespace, last, discovery, timeout)
             batch, seen = [], set()
         batch.append(document)
         seen.add(identity)
-    return applied + apply_documents(api, namespace, batch, field_manager)
+    return applied + apply_documents(
+        api, namespace, batch, field_manager, cluster_scoped=cluster_scoped, discovery=discovery
+    )

@@ -1,50 +1,30 @@
-"""Kubeconfigs in and out: the platform's ApiClients, and the learner's token-only kubeconfig."""
+"""The learner's credentials: a bound ServiceAccount token, and a kubeconfig holding only it.
+
+The platform's own ApiClients come from validators.kube (client_from_file, client_from_text),
+which every caller shares for its retry and timeout policy.
+"""
 
 from __future__ import annotations
 
 import base64
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 from kubernetes.client import ApiClient
-from kubernetes.config import ConfigException, new_client_from_config, new_client_from_config_dict
 
-from challenges.kube import rest
-from challenges.kube.errors import KubeRejected, KubeUnavailable
+from validators.errors import ObjectInvalid
+from validators.kube import Resource, call
 
-
-def client_from_file(path: str | Path) -> ApiClient:
-    kubeconfig = Path(path)
-    if not kubeconfig.is_file():
-        # The platform's cluster is not up (yet): an operator can fix that, so try again later.
-        raise KubeUnavailable(f"The kubeconfig {str(kubeconfig)!r} does not exist: is the cluster running?")
-    try:
-        return new_client_from_config(config_file=str(kubeconfig), persist_config=False)
-    except (ConfigException, ValueError, KeyError, TypeError) as exc:
-        raise KubeRejected(f"The kubeconfig {str(kubeconfig)!r} cannot be used: {exc}") from exc
-
-
-def client_from_text(text: str) -> ApiClient:
-    try:
-        config = yaml.safe_load(text)
-        if not isinstance(config, dict):
-            raise ValueError("not a kubeconfig")
-        return new_client_from_config_dict(config, persist_config=False)
-    except (ConfigException, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
-        # Never echo the text: it holds credentials.
-        raise KubeRejected(f"A kubeconfig cannot be used: {exc.__class__.__name__}") from exc
+SERVICE_ACCOUNTS = Resource("v1", "serviceaccounts")
 
 
 def request_token(api_client: ApiClient, *, namespace: str, service_account: str, seconds: int) -> str:
     """A bound token for a ServiceAccount (TokenRequest API); it dies with the ServiceAccount."""
-    account = f"/api/v1/namespaces/{quote(namespace, safe='')}"
-    account += f"/serviceaccounts/{quote(service_account, safe='')}"
-    body = rest.call(
+    body = call(
         api_client,
         "POST",
-        f"{account}/token",
+        f"{SERVICE_ACCOUNTS.item(service_account, namespace)}/token",
         what=f"issue a token for {namespace}/{service_account}",
         body={
             "apiVersion": "authentication.k8s.io/v1",
@@ -54,7 +34,7 @@ def request_token(api_client: ApiClient, *, namespace: str, service_account: str
     )
     token = ((body or {}).get("status") or {}).get("token")
     if not token:
-        raise KubeRejected(f"The API server issued no token for {namespace}/{service_account}.")
+        raise ObjectInvalid(f"The API server issued no token for {namespace}/{service_account}.")
     return str(token)
 
 

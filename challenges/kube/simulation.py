@@ -11,21 +11,19 @@ cluster) runs the real containers of the manifests instead, and gets no copy.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
-from challenges.kube.apply import FIELD_MANAGER, GUARD_NAMESPACE, MANAGED_BY
-from challenges.kube.errors import KubeRejected, KubeUnavailable
+from challenges.kube.apply import APPLY_PATCH, FIELD_MANAGER, GUARD_NAMESPACE, MANAGED_BY
+from validators.errors import ClusterUnavailable, ObjectInvalid
+from validators.kube import Obj, Resource, call, group_version_path, request
 
-Obj = dict[str, Any]
 GROUP_VERSION = "simulation.breakfix.dev/v1alpha1"
-COLLECTION = f"/apis/{GROUP_VERSION}/simulations"
+SIMULATIONS = Resource(GROUP_VERSION, "simulations", namespaced=False)
+NAMESPACES = Resource("v1", "namespaces", namespaced=False)
 # The controller acknowledges a new simulation within milliseconds; the workloads must not
 # start before it has, or their first pods would run without it.
 ACK_SECONDS = 15.0
@@ -33,9 +31,8 @@ ACK_SECONDS = 15.0
 
 def simulation_served(api_client: ApiClient) -> bool:
     """Whether this cluster simulates its pods (the local control plane) or runs them (kind, real)."""
-    body = rest.call(
-        api_client, "GET", f"/apis/{GROUP_VERSION}", what="discover the simulation API", missing_ok=True
-    )
+    path = group_version_path(GROUP_VERSION)
+    body = call(api_client, "GET", path, what="discover the simulation API", missing_ok=True)
     return body is not None
 
 
@@ -70,33 +67,28 @@ def apply_simulation(
     """
     if not spec or not simulation_served(api_client):
         return False
-    found = rest.call(
-        api_client,
-        "GET",
-        f"/api/v1/namespaces/{quote(namespace, safe='')}",
-        what=f"read namespace {namespace}",
-    )
+    found = call(api_client, "GET", NAMESPACES.item(namespace), what=f"read namespace {namespace}")
     uid = str(((found or {}).get("metadata") or {}).get("uid") or "")
     if not uid:
-        raise KubeRejected(f"The namespace {namespace} has no uid to own its simulation.")
+        raise ObjectInvalid(f"The namespace {namespace} has no uid to own its simulation.")
     document = simulation_object(namespace, spec, namespace_uid=uid, labels=labels)
-    applied = rest.call(
+    applied = call(
         api_client,
         "PATCH",
-        f"{COLLECTION}/{quote(namespace, safe='')}",
+        SIMULATIONS.item(namespace),
         what=f"apply the simulation of {namespace}",
         query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
         body=document,
-        content_type="application/apply-patch+yaml",
+        content_type=APPLY_PATCH,
     )
     generation = int(((applied or {}).get("metadata") or {}).get("generation") or 1)
     deadline = time.monotonic() + ACK_SECONDS
     while True:
         current = (
-            rest.call(
+            call(
                 api_client,
                 "GET",
-                f"{COLLECTION}/{quote(namespace, safe='')}",
+                SIMULATIONS.item(namespace),
                 what=f"read the simulation of {namespace}",
                 missing_ok=True,
             )
@@ -105,10 +97,10 @@ def apply_simulation(
         status = current.get("status") or {}
         if int(status.get("observedGeneration") or 0) >= generation:
             if status.get("problem"):
-                raise KubeRejected(f"The simulation of this challenge is invalid: {status['problem']}")
+                raise ObjectInvalid(f"The simulation of this challenge is invalid: {status['problem']}")
             return True
         if time.monotonic() > deadline:
-            raise KubeUnavailable(
+            raise ClusterUnavailable(
                 "The local control plane's simulation controller did not take the challenge in: "
                 "is it running? (`make cluster-up` starts it again.)"
             )
@@ -118,16 +110,12 @@ def apply_simulation(
 def delete_simulations(api_client: ApiClient, namespace: str) -> None:
     """Delete the simulation copied for `namespace`. Idempotent; nothing to do where none are served."""
     selector = f"{MANAGED_BY}={FIELD_MANAGER},{GUARD_NAMESPACE}={namespace}"
-    status, data = rest.request(
-        api_client,
-        "DELETE",
-        COLLECTION,
-        what=f"delete the simulation of {namespace}",
-        query=[("labelSelector", selector)],
+    what = f"delete the simulation of {namespace}"
+    answer = request(
+        api_client, "DELETE", SIMULATIONS.collection(), what=what, query=[("labelSelector", selector)]
     )
-    if status == 404 or 200 <= status < 300:
-        return
-    raise rest.error(status, data, f"delete the simulation of {namespace}")
+    if not (answer.ok or answer.status == 404):
+        raise answer.error(what)
 
 
 def simulated_namespaces(api_client: ApiClient, *, labels: Mapping[str, str] | None = None) -> set[str]:
@@ -135,14 +123,11 @@ def simulated_namespaces(api_client: ApiClient, *, labels: Mapping[str, str] | N
     selector = ",".join(
         [f"{MANAGED_BY}={FIELD_MANAGER}", GUARD_NAMESPACE, *(f"{k}={v}" for k, v in (labels or {}).items())]
     )
-    status, data = rest.request(
-        api_client, "GET", COLLECTION, what="list simulations", query=[("labelSelector", selector)]
+    query = [("labelSelector", selector)]
+    listed = call(
+        api_client, "GET", SIMULATIONS.collection(), what="list simulations", query=query, missing_ok=True
     )
-    if status == 404:
-        return set()
-    if not 200 <= status < 300:
-        raise rest.error(status, data, "list simulations")
-    items = (json.loads(data or b"{}") or {}).get("items") or []
+    items = (listed or {}).get("items") or []
     return {
         str(value)
         for item in items

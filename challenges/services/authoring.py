@@ -17,13 +17,17 @@ from typing import Any
 from kubernetes.client import ApiClient
 
 import validators
-from challenges.kube import rest
-from challenges.kube.apply import apply_documents, delete_documents, delete_guards, scope_guards
-from challenges.kube.errors import KubeError
+from challenges.kube.apply import apply_documents, delete_documents, delete_guards
+from challenges.kube.guards import apply_guards
 from challenges.kube.history import apply_with_history
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import SOLUTION_ACTION, ContentProblem, LoadedChallenge, load_folder
+from validators.kube import Resource, call
 
+NAMESPACES = Resource("v1", "namespaces", namespaced=False)
+DEPLOYMENTS = Resource("apps/v1", "deployments")
+PODS = Resource("v1", "pods")
+EVENTS = Resource("v1", "events")
 PROVE_LABEL = "breakfix.dev/prove"
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
@@ -47,11 +51,11 @@ class Proof:
         return not self.error and bool(self.steps) and all(not step.problems for step in self.steps)
 
 
-def challenge_load(*, content_dir: Path, slug: str) -> LoadedChallenge:
+def challenge_load(*, content_dir: Path, slug: str, whole_cluster: bool = False) -> LoadedChallenge:
     folder = content_dir / slug
     if not folder.is_dir():
         raise ChallengeNotFound(f"There is no challenge {slug!r} in {content_dir}.")
-    result = load_folder(folder)
+    result = load_folder(folder, whole_cluster=whole_cluster)
     if isinstance(result, list):
         raise ChallengeInvalid(result)
     return result
@@ -143,34 +147,34 @@ def _pod_containers(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def namespace_create(api_client: ApiClient, *, name: str, labels: dict[str, str]) -> None:
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
-    apply_documents(api_client, name, [body])
+    apply_documents(api_client, name, [body], cluster_scoped=True)
 
 
 def namespace_delete(api_client: ApiClient, *, name: str) -> None:
     delete_guards(api_client, name)
     delete_simulations(api_client, name)
-    rest.call(api_client, "DELETE", f"/api/v1/namespaces/{name}", what=f"delete {name}", missing_ok=True)
+    call(api_client, "DELETE", NAMESPACES.item(name), what=f"delete {name}", missing_ok=True)
 
 
 def challenge_apply(
     *, api_client: ApiClient, challenge: LoadedChallenge, namespace: str, solution: bool = False
 ) -> int:
     """Server-side apply the broken state and its guards (or the solution); idempotent. Returns the count."""
+    whole = challenge.needs_cluster
     if solution:
         documents = _documents(challenge, "solution")
         # A replaced object (one whose immutable fields the fix changes) goes first, then comes back.
         replaced = [doc for doc in documents if _solution_action(doc) == "replace"]
         removed = [doc for doc in documents if _solution_action(doc) == "delete"]
+        kept = [_without_action(doc) for doc in documents if doc not in removed]
         delete_documents(api_client, namespace, replaced, wait=True)
-        applied = apply_documents(
-            api_client, namespace, [_without_action(doc) for doc in documents if doc not in removed]
-        )
+        applied = apply_documents(api_client, namespace, kept, cluster_scoped=whole)
         return len(applied) + delete_documents(api_client, namespace, removed)
-    simulation = (challenge.definition.get("challenge") or {}).get("simulation")
+    simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
     apply_simulation(api_client, namespace, simulation)
-    applied = apply_with_history(api_client, namespace, _documents(challenge, "manifests"))
-    guards = scope_guards(_documents(challenge, "guards"), namespace)
-    return len(applied) + len(apply_documents(api_client, namespace, guards))
+    manifests = _documents(challenge, "manifests")
+    applied = apply_with_history(api_client, namespace, manifests, cluster_scoped=whole)
+    return len(applied) + len(apply_guards(api_client, namespace, _documents(challenge, "guards")))
 
 
 def _solution_action(document: dict[str, Any]) -> str:
@@ -205,10 +209,10 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
         if doc.get("kind") != "Deployment":
             continue
         name = doc["metadata"]["name"]
-        body = rest.call(
+        body = call(
             api_client,
             "GET",
-            f"/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
+            DEPLOYMENTS.item(name, namespace),
             what=f"read Deployment {name}",
             missing_ok=True,
         )
@@ -219,13 +223,18 @@ def workloads_ready(*, api_client: ApiClient, challenge: LoadedChallenge, namesp
         ready = status.get("readyReplicas", 0)
         if ready == want:
             continue
-        refused = any(
-            c.get("type") == "ReplicaFailure" and c.get("status") == "True"
-            for c in status.get("conditions") or []
-        )
-        if not (refused and ready == status.get("replicas", 0)):
+        if not (_replicas_refused(body) and ready == status.get("replicas", 0)):
             return False
     return True
+
+
+def _replicas_refused(deployment: dict[str, Any]) -> bool:
+    """The API server refuses the Deployment's missing pods (a ResourceQuota, a LimitRange, an
+    admission policy): its ReplicaSet reports ReplicaFailure, and no more pods will come."""
+    return any(
+        c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+        for c in (deployment.get("status") or {}).get("conditions") or []
+    )
 
 
 # A container that is not running for one of these reasons is still on its way up.
@@ -250,12 +259,14 @@ def _pod_settled(pod: dict[str, Any], warned: set[str]) -> bool:
 
 
 def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, namespace: str) -> bool:
-    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not.
+    """Every Deployment of the broken state has its pods, and each is ready or shows why it is not;
+    or the API server refuses the pods it lacks (ReplicaFailure) and the pods it has show it all.
 
     A broken state may be broken on purpose at the pod level (a crash loop, an image that cannot
-    be pulled, a probe that never passes): it is judged once that shows, not when it is ready.
+    be pulled, a probe that never passes) or below it (a quota that admits two of three pods): it
+    is judged once that shows, not when it is ready.
     """
-    events = rest.call(api_client, "GET", f"/api/v1/namespaces/{namespace}/events", what="list events") or {}
+    events = call(api_client, "GET", EVENTS.collection(namespace), what="list events") or {}
     warned = {
         str((e.get("involvedObject") or {}).get("uid"))
         for e in events.get("items") or []
@@ -268,18 +279,29 @@ def workloads_settled(*, api_client: ApiClient, challenge: LoadedChallenge, name
         labels = (spec.get("selector") or {}).get("matchLabels") or {}
         selector = ",".join(f"{k}={v}" for k, v in labels.items())
         found = (
-            rest.call(
+            call(
                 api_client,
                 "GET",
-                f"/api/v1/namespaces/{namespace}/pods",
+                PODS.collection(namespace),
                 what="list pods",
                 query=[("labelSelector", selector)],
             )
             or {}
         )
         pods = [p for p in found.get("items") or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
-        if len(pods) < spec.get("replicas", 1) or not all(_pod_settled(p, warned) for p in pods):
+        if not all(_pod_settled(p, warned) for p in pods):
             return False
+        if len(pods) < spec.get("replicas", 1):
+            name = doc["metadata"]["name"]
+            deployment = call(
+                api_client,
+                "GET",
+                DEPLOYMENTS.item(name, namespace),
+                what=f"read Deployment {name}",
+                missing_ok=True,
+            )
+            if not _replicas_refused(deployment or {}):
+                return False
     return True
 
 
@@ -351,6 +373,6 @@ def challenge_prove(
                     f"{r.key}: still fails after the solution: {r.message}" for r in solved if not r.passed
                 ]
                 proof.steps.append(ProofStep(round_, "solved", solved, failing))
-    except (KubeError, validators.ValidatorError) as error:
+    except validators.ValidatorError as error:
         proof.error = str(error)
     return proof

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from challenges.backends import gives_whole_cluster
 from challenges.loader import LoadedChallenge, load_all
 from challenges.models import Challenge, ChallengeVersion
 
@@ -40,13 +41,17 @@ def _fields(item: LoadedChallenge) -> dict[str, object]:
     }
 
 
-def challenges_sync(*, content_dir: Path) -> SyncReport:
+def challenges_sync(*, content_dir: Path, whole_cluster: bool | None = None) -> SyncReport:
     """Load every challenge folder; all of it lands in one transaction, or none of it does.
 
     Loading (which raises ContentError) happens before the first write, so bad content never
-    changes the database.
+    changes the database. Content is judged for this installation's backend (BREAKFIX_BACKEND)
+    unless `whole_cluster` says otherwise: on a shared cluster, a challenge that needs a cluster
+    of its own is refused like any other problem.
     """
-    loaded = load_all(content_dir)
+    if whole_cluster is None:
+        whole_cluster = gives_whole_cluster()
+    loaded = load_all(content_dir, whole_cluster=whole_cluster)
     report = SyncReport()
     with transaction.atomic():
         for item in loaded:

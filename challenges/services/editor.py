@@ -15,29 +15,24 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import quote
 
 import yaml
 from kubernetes.client import ApiClient
 
 from challenges.backends.tenancy import PROTECTED_LABEL
-from challenges.kube import KubeError, rest
+from challenges.kube import apply_documents
 from challenges.kube.apply import FIELD_MANAGER as CHALLENGE_FIELD_MANAGER
-from challenges.kube.apply import Discovery, ResourceType
-from challenges.kube.kubeconfig import client_from_text
-from challenges.models import Attempt, AttemptEvent, Status
+from challenges.kube.discovery import Discovery
+from challenges.models import Attempt, AttemptEvent
 from challenges.secrets import SecretUnreadable
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
-
-Obj = dict[str, Any]
+from validators.errors import KubeError
+from validators.kube import Obj, Resource, call, client_from_text
 
 FIELD_MANAGER = CHALLENGE_FIELD_MANAGER
-EDITOR_STATUSES = (Status.READY, Status.SOLVED)
 MAX_TEXT = 200_000
 
 # What the object picker lists, in this order: (apiVersion, kind).
@@ -108,7 +103,7 @@ def _kubeconfig(attempt: Attempt) -> str:
 
 @contextmanager
 def _learner_api(attempt: Attempt) -> Iterator[ApiClient]:
-    if attempt.status not in EDITOR_STATUSES:
+    if not attempt.is_workspace_open:
         raise EditorError("Your environment is not running.")
     try:
         with client_from_text(_kubeconfig(attempt)) as api:
@@ -123,16 +118,6 @@ def _namespace(attempt: Attempt) -> str:
 
 def _cluster_wide(attempt: Attempt) -> bool:
     return attempt.backend == "kind"
-
-
-def _request(api: ApiClient, method: str, path: str, **kwargs: Any) -> Obj | None:
-    """One API request; a refusal becomes an EditorError carrying the API server's message."""
-    status, data = rest.request(api, method, path, what=kwargs.pop("what", "reach the API server"), **kwargs)
-    if status == 404 and method == "GET":
-        return None
-    if not 200 <= status < 300:
-        raise EditorError(rest.status_message(data) or f"The API server answered HTTP {status}.")
-    return json.loads(data) if data else {}
 
 
 def clean(obj: Obj) -> Obj:
@@ -167,14 +152,10 @@ def editor_objects(*, attempt: Attempt) -> list[ObjectRef]:
         for api_version, kind in EDITABLE_KINDS:
             try:
                 resource = discovery.resolve(api_version, kind)
-                status, data = rest.request(
-                    api, "GET", resource.collection(namespace), what=f"list {kind}", timeout=5
-                )
+                listed = call(api, "GET", resource.collection(namespace), what=f"list {kind}", timeout=5)
             except KubeError:
-                continue
-            if status != 200:
-                continue  # not allowed to list this kind: leave it out
-            for item in json.loads(data).get("items") or []:
+                continue  # not served, or not allowed to list this kind: leave it out
+            for item in (listed or {}).get("items") or []:
                 metadata = item.get("metadata") or {}
                 name = str(metadata.get("name", ""))
                 # A controller's pods are changed through their controller.
@@ -199,18 +180,25 @@ def editor_load(*, attempt: Attempt, ref: ObjectRef) -> str:
     """One object of the namespace as YAML, without the server's bookkeeping."""
     with _learner_api(attempt) as api:
         resource = _resolve(Discovery(api), API_VERSIONS[ref.kind], ref.kind)
-        path = f"{resource.collection(_namespace(attempt))}/{quote(ref.name, safe='')}"
-        obj = _request(api, "GET", path, what=f"read {ref.kind} {ref.name}")
+        obj = _read(api, resource, ref.name, _namespace(attempt), what=f"read {ref.kind} {ref.name}")
     if obj is None:
         raise EditorError(f'{ref.kind} "{ref.name}" is not there any more.')
     return to_yaml(clean(obj))
 
 
-def _resolve(discovery: Discovery, api_version: str, kind: str) -> ResourceType:
+def _resolve(discovery: Discovery, api_version: str, kind: str) -> Resource:
     try:
         return discovery.resolve(api_version, kind)
     except KubeError as exc:
         raise EditorError(str(exc).removeprefix("Could not ")) from exc
+
+
+def _read(api: ApiClient, resource: Resource, name: str, namespace: str, *, what: str) -> Obj | None:
+    """One object with the learner's credentials; None when it does not exist."""
+    try:
+        return call(api, "GET", resource.item(name, namespace), what=what, missing_ok=True)
+    except KubeError as exc:
+        raise EditorError(str(exc)) from exc
 
 
 def parse_documents(text: str, *, namespace: str, cluster_wide: bool) -> list[Obj]:
@@ -251,36 +239,31 @@ def parse_documents(text: str, *, namespace: str, cluster_wide: bool) -> list[Ob
     return documents
 
 
+def _target(doc: Obj, namespace: str) -> str:
+    # parse_documents allows another namespace only where the learner has the whole cluster.
+    return str(doc["metadata"].get("namespace") or namespace)
+
+
 def _apply_one(api: ApiClient, discovery: Discovery, namespace: str, doc: Obj, *, dry_run: bool) -> Obj:
-    kind, name = doc["kind"], doc["metadata"]["name"]
-    resource = _resolve(discovery, doc["apiVersion"], kind)
-    body = copy.deepcopy(doc)
-    target = body["metadata"].get("namespace") or namespace
-    if resource.namespaced:
-        body["metadata"]["namespace"] = target
-    else:
-        body["metadata"].pop("namespace", None)
-    query = [("fieldManager", FIELD_MANAGER), ("force", "true")]
-    if dry_run:
-        query.append(("dryRun", "All"))
-    path = f"{resource.collection(target)}/{quote(name, safe='')}"
-    result = _request(
-        api,
-        "PATCH",
-        path,
-        what=f"apply {kind} {name}",
-        query=query,
-        body=body,
-        content_type="application/apply-patch+yaml",
-    )
-    return result or {}
+    """Server-side apply one document (or its dry run) as challenges.kube applies manifests."""
+    try:
+        return apply_documents(
+            api,
+            _target(doc, namespace),
+            [doc],
+            FIELD_MANAGER,
+            dry_run=dry_run,
+            cluster_scoped=True,  # the learner's own credentials decide what they may create
+            discovery=discovery,
+        )[0]
+    except KubeError as exc:
+        raise EditorError(str(exc)) from exc
 
 
 def _current(api: ApiClient, discovery: Discovery, namespace: str, doc: Obj) -> Obj | None:
     resource = _resolve(discovery, doc["apiVersion"], doc["kind"])
-    target = doc["metadata"].get("namespace") or namespace
-    path = f"{resource.collection(target)}/{quote(doc['metadata']['name'], safe='')}"
-    return _request(api, "GET", path, what=f"read {doc['kind']} {doc['metadata']['name']}")
+    what = f"read {doc['kind']} {doc['metadata']['name']}"
+    return _read(api, resource, doc["metadata"]["name"], _target(doc, namespace), what=what)
 
 
 def _change(doc: Obj, before: Obj | None, after: Obj) -> Change:
@@ -308,7 +291,10 @@ def editor_diff(*, attempt: Attempt, text: str) -> list[Change]:
 
 
 def editor_apply(*, attempt: Attempt, text: str) -> list[Change]:
-    """Apply every document, or none: all are dry-run first, so one refusal stops them all."""
+    """Apply every document. All are dry-run first, so a refusal the API server can foresee (an
+    invalid object, a forbidden one, a guard's) stops them all before any is applied; a failure
+    only the real write meets (the API server going away mid-way) can leave the earlier ones
+    applied, as `kubectl apply` of several objects would."""
     namespace = _namespace(attempt)
     documents = parse_documents(text, namespace=namespace, cluster_wide=_cluster_wide(attempt))
     changes = []
@@ -322,5 +308,5 @@ def editor_apply(*, attempt: Attempt, text: str) -> list[Change]:
             after = _apply_one(api, discovery, namespace, doc, dry_run=False)
             changes.append(_change(doc, before, after))
     summary = ", ".join(f"{c.kind}/{c.name} {c.action}" for c in changes)
-    AttemptEvent.objects.create(attempt=attempt, kind="editor-apply", message=summary, actor=attempt.learner)
+    attempt.record(AttemptEvent.Kind.EDITOR_APPLY, summary, attempt.learner)
     return changes

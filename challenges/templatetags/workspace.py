@@ -1,7 +1,6 @@
-"""What the workspace's tool panels need, for the includes in challenges/attempt.html.
+"""How the workspace's panels word what the attempt page's view hands them (challenges.workspace).
 
-Each panel's template loads its own data here, so the attempt page's view stays unaware of
-the tools it shows.
+Filters only: nothing here reads the database or a secret.
 """
 
 from __future__ import annotations
@@ -12,21 +11,9 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from challenges import panels
 from challenges.console.rules import KUBECTL_NAMES
-from challenges.models import Attempt
 
 register = template.Library()
-
-
-@register.simple_tag
-def hints_panel(attempt: Attempt) -> dict[str, object]:
-    return panels.hints_context(attempt)
-
-
-@register.simple_tag
-def kubeconfig_panel(attempt: Attempt) -> dict[str, object]:
-    return panels.kubeconfig_context(attempt)
 
 
 @register.filter

@@ -1,128 +1,87 @@
 """The learner's workspace: start an environment, watch it come up, check, extend, reset, end.
 
 Only the attempt's own learner reaches these pages; anyone else gets a 404, as if the attempt
-did not exist. htmx requests get a partial of the same template; a poll that reaches a final
-state answers 286 so htmx stops polling.
+did not exist. The context comes from challenges.workspace; htmx requests get a partial of the
+same template, and a poll that reaches a final state is told to stop polling.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from challenges.console.selectors import console_panel
-from challenges.models import LIVE_STATUSES, Attempt, Challenge, Status
+from challenges import workspace
+from challenges.http import HtmxHttpRequest, signed_in
+from challenges.models import Challenge, Status
 from challenges.services import attempts as services
-
-# Statuses the page shows as "on its way": it polls fast while in one of these.
-WAITING = (Status.REQUESTED, Status.PROVISIONING)
-STOP_POLLING = 286
-
-
-def _learner(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    if isinstance(user, AnonymousUser):  # login_required stands in front of every view here
-        raise PermissionDenied
-    return user
-
-
-def _own_attempt(request: HttpRequest, pk: int) -> Attempt:
-    return get_object_or_404(
-        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=request.user.pk
-    )
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _context(attempt: Attempt) -> dict[str, object]:
-    latest_check = attempt.check_runs.first()
-    results = {row.get("key"): row for row in (latest_check.results if latest_check else [])}
-    objectives = [
-        {"key": item.get("key"), "title": item.get("title"), "result": results.get(item.get("key"))}
-        for item in (attempt.version.definition.get("challenge") or {}).get("objectives") or []
-    ]
-    return {
-        "attempt": attempt,
-        "challenge": attempt.challenge,
-        "objectives": objectives,
-        "check": latest_check,
-        "waiting": attempt.status in WAITING,
-        "live": attempt.status in LIVE_STATUSES,
-        "workspace": attempt.status in (Status.READY, Status.SOLVED),
-        "can_extend": services.attempt_extended_deadline(attempt=attempt) is not None,
-    }
+from challenges.services import checks
 
 
 @login_required
 @require_POST
-def attempt_start(request: HttpRequest, slug: str) -> HttpResponse:
+def attempt_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     challenge = get_object_or_404(Challenge, slug=slug, published=True)
     try:
-        attempt = services.attempt_start(learner=_learner(request), challenge=challenge)
+        attempt = services.attempt_start(learner=signed_in(request), challenge=challenge)
     except services.AttemptError as exc:
         messages.error(request, exc.message)
         return redirect(challenge)
+    # When the broker could not take the work, the attempt's page says so (it is kept).
     return redirect(attempt)
 
 
 @login_required
 @require_GET
-def attempt(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _own_attempt(request, pk)
-    context = _context(item)
-    if context["workspace"]:
-        context["console"] = console_panel(attempt=item)
-    return render(request, "challenges/attempt.html", context)
+def attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = workspace.own_attempt(request, pk)
+    return render(request, "challenges/attempt.html", workspace.attempt_page(attempt=item))
 
 
 @login_required
 @require_GET
-def attempt_status(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The status panel, polled by htmx. When the status moved on since the page was drawn, the
     page reloads to show what the new status brings (the workspace, or the summary)."""
-    item = _own_attempt(request, pk)
-    response = render(request, "challenges/attempt.html#status", _context(item))
+    item = workspace.own_attempt(request, pk)
     seen = request.GET.get("seen", "")
     if seen and seen != item.status:
-        response["HX-Refresh"] = "true"
-    if item.status not in LIVE_STATUSES:
-        response.status_code = STOP_POLLING
-    return response
+        return HttpResponseClientRefresh()
+    content = render_to_string("challenges/attempt.html#status", workspace.status_context(item), request)
+    return HttpResponse(content) if item.is_live else HttpResponseStopPolling(content)
 
 
 @login_required
 @require_GET
-def attempt_checks(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The objectives and the latest check's results, polled while a check runs."""
-    item = _own_attempt(request, pk)
-    context = _context(item)
-    response = render(request, "challenges/attempt.html#checks", context)
+    item = workspace.own_attempt(request, pk)
+    context = workspace.checks_context(item)
     check = context["check"]
-    if check is None or getattr(check, "state", None) != "pending":
-        response.status_code = STOP_POLLING
-        if item.status == Status.SOLVED and request.GET.get("seen") == Status.READY:
-            response["HX-Refresh"] = "true"
-    return response
+    if check is not None and check.is_pending:
+        return render(request, "challenges/attempt.html#checks", context)
+    if item.was_solved and request.GET.get("seen") == Status.READY:
+        return HttpResponseClientRefresh()  # solved: the page shows the achievement
+    return HttpResponseStopPolling(render_to_string("challenges/attempt.html#checks", context, request))
 
 
 @login_required
 @require_POST
-def attempt_check(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _own_attempt(request, pk)
+def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = workspace.own_attempt(request, pk)
     error = ""
     try:
-        services.attempt_check_request(attempt=item, requested_by=_learner(request))
+        checks.attempt_check_request(attempt=item, requested_by=signed_in(request))
     except services.AttemptError as exc:
         error = exc.message
-    if _is_htmx(request):
-        return render(request, "challenges/attempt.html#checks", {**_context(item), "check_error": error})
+    if request.htmx:
+        # A check the broker could not take is shown as kept: the panel reads the run afresh.
+        context = {**workspace.checks_context(item), "check_error": error}
+        return render(request, "challenges/attempt.html#checks", context)
     if error:
         messages.error(request, error)
     return redirect(item)
@@ -130,9 +89,9 @@ def attempt_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attempt_extend(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _own_attempt(request, pk)
-    if services.attempt_extend(attempt=item, actor=_learner(request)):
+def attempt_extend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = workspace.own_attempt(request, pk)
+    if services.attempt_extend(attempt=item, actor=signed_in(request)):
         messages.success(request, "Your environment got more time.")
     else:
         messages.error(request, "This environment cannot be extended any further.")
@@ -141,20 +100,20 @@ def attempt_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attempt_end(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _own_attempt(request, pk)
-    if services.attempt_end(attempt=item, actor=_learner(request), message="Ended by the learner."):
+def attempt_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    item = workspace.own_attempt(request, pk)
+    if services.attempt_end(attempt=item, actor=signed_in(request), message="Ended by the learner."):
         messages.success(request, "Your environment is being removed.")
     return redirect(item)
 
 
 @login_required
 @require_POST
-def attempt_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Start over with a fresh environment; also the Retry of a failed attempt."""
-    item = _own_attempt(request, pk)
+    item = workspace.own_attempt(request, pk)
     try:
-        fresh = services.attempt_reset(attempt=item, actor=_learner(request))
+        fresh = services.attempt_reset(attempt=item, actor=signed_in(request))
     except services.AttemptError as exc:
         messages.error(request, exc.message)
         return redirect(item)

@@ -10,30 +10,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from challenges import panels, selectors, xp
+from challenges import selectors, workspace, xp
 from challenges.console.selectors import console_panel
 from challenges.console.services import ConsoleUnavailable, console_run
+from challenges.http import HtmxHttpRequest
 from challenges.models import Attempt, Challenge
 from challenges.secrets import SecretUnreadable
 from challenges.selectors import Progress
 from challenges.services import editor, hints
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
-
-
-def _own_attempt(request: HttpRequest, pk: int) -> Attempt:
-    return get_object_or_404(
-        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=request.user.pk
-    )
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def _back(attempt: Attempt, anchor: str) -> HttpResponse:
@@ -45,9 +36,9 @@ def _back(attempt: Attempt, anchor: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def console(request: HttpRequest, pk: int) -> HttpResponse:
+def console(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the history. POST: run one line; htmx gets the new entry to append."""
-    attempt = _own_attempt(request, pk)
+    attempt = workspace.own_attempt(request, pk)
     if request.method == "GET":
         return render(
             request,
@@ -72,11 +63,11 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
             )
         command = console_run(attempt=attempt, line=line)
     except ConsoleUnavailable as exc:
-        if not _is_htmx(request):
+        if not request.htmx:
             messages.error(request, str(exc))
             return _back(attempt, "console")
         return render(request, "challenges/_console.html#unavailable", {"line": line, "error": str(exc)})
-    if not _is_htmx(request):
+    if not request.htmx:
         return _back(attempt, "console")
     return render(request, "challenges/_console.html#entry", {"command": command})
 
@@ -86,8 +77,8 @@ def console(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def editor_objects(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def editor_objects(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     try:
         refs = editor.editor_objects(attempt=attempt)
         error = ""
@@ -98,8 +89,8 @@ def editor_objects(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def editor_load(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def editor_load(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     value = request.GET.get("ref", "")
     try:
         ref = editor.parse_ref(value)
@@ -111,8 +102,8 @@ def editor_load(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def editor_diff(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def editor_diff(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     try:
         changes = editor.editor_diff(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
@@ -122,16 +113,16 @@ def editor_diff(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def editor_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def editor_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     try:
         changes = editor.editor_apply(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
-        if not _is_htmx(request):
+        if not request.htmx:
             messages.error(request, str(exc))
             return _back(attempt, "editor")
         return render(request, "challenges/_editor.html#result", {"error": str(exc)})
-    if not _is_htmx(request):
+    if not request.htmx:
         messages.success(request, "Applied: " + ", ".join(f"{c.kind}/{c.name} {c.action}" for c in changes))
         return _back(attempt, "editor")
     response = render(request, "challenges/_editor.html#result", {"changes": changes, "applied": True})
@@ -144,29 +135,29 @@ def editor_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def hint_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def hint_unlock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     error = ""
     try:
         hints.hint_unlock(attempt=attempt)
     except hints.HintError as exc:
         error = str(exc)
     attempt.refresh_from_db()
-    if not _is_htmx(request):
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return _back(attempt, "hints")
     return render(
         request,
         "challenges/_hints.html#hints",
-        {"attempt": attempt, "panel": panels.hints_context(attempt), "hint_error": error},
+        {"attempt": attempt, "panel": workspace.hints_context(attempt), "hint_error": error},
     )
 
 
 @login_required
 @require_GET
-def solution(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def solution(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     try:
         files = hints.solution_files(attempt=attempt)
     except hints.HintError as exc:
@@ -180,8 +171,8 @@ def solution(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def kubeconfig(request: HttpRequest, pk: int) -> HttpResponse:
-    attempt = _own_attempt(request, pk)
+def kubeconfig(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = workspace.own_attempt(request, pk)
     if settings.BREAKFIX_KUBECONFIG_DOWNLOAD == "off":
         messages.error(request, "This installation's clusters are reachable through the console only.")
         return _back(attempt, "kubeconfig")
@@ -204,7 +195,7 @@ def kubeconfig(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: HtmxHttpRequest) -> HttpResponse:
     progress = selectors.progress_by_challenge(learner=request.user)
     challenges = Challenge.objects.filter(published=True).order_by("title")
     rows = [(challenge, progress.get(challenge.pk, Progress())) for challenge in challenges]

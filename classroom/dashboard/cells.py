@@ -16,9 +16,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     Max,
     Q,
     QuerySet,
@@ -28,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from challenges.models import Attempt, Challenge, CheckRun, Status
+from challenges.models import WAITING_STATUSES, Attempt, Challenge, CheckRun, Outcome, Status
 
 # "Stuck": working for longer than the challenge's estimate, and the checks have not improved
 # for this long (or never passed anything).
@@ -60,9 +58,8 @@ class AttemptRow(NamedTuple):
     started_at: datetime  # ready, or requested when it never got ready
     solved_at: datetime | None
     ended_at: datetime | None
-    expires_at: datetime | None
     hints_unlocked: int
-    failed: bool
+    outcome: str  # Attempt.outcome: set when it ended, kept after teardown
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptRow:
@@ -74,42 +71,37 @@ class AttemptRow(NamedTuple):
             started_at=attempt.ready_at or attempt.created_at,
             solved_at=attempt.solved_at,
             ended_at=attempt.ended_at,
-            expires_at=attempt.expires_at,
             hints_unlocked=attempt.hints_unlocked,
-            failed=bool(attempt.error),
+            outcome=attempt.outcome,
         )
 
 
 def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
     """The attempts, oldest first, as rows."""
-    rows = attempts.annotate(
-        started_at=Coalesce("ready_at", "created_at"),
-        failed=ExpressionWrapper(~Q(error=""), output_field=BooleanField()),
-    )
+    rows = attempts.annotate(started_at=Coalesce("ready_at", "created_at"))
     return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*AttemptRow._fields))
 
 
+# What each outcome shows as; an attempt with none is still under way.
+OUTCOME_STATES = {
+    Outcome.SOLVED: CellState.SOLVED,
+    Outcome.FAILED: CellState.FAILED,
+    Outcome.EXPIRED: CellState.EXPIRED,
+    Outcome.ENDED_BY_LEARNER: CellState.ENDED,
+    Outcome.ENDED_BY_INSTRUCTOR: CellState.ENDED,
+}
+
+
 def outcome(attempt: AttemptRow) -> CellState:
-    """What an attempt came to, read from its status or, once destroyed, from its timestamps."""
-    status = attempt.status
+    """What an attempt came to: its outcome once it has one, else how far it got."""
     if attempt.solved_at is not None:
         return CellState.SOLVED
-    if status in (Status.REQUESTED, Status.PROVISIONING):
+    if attempt.outcome:
+        return OUTCOME_STATES[Outcome(attempt.outcome)]
+    if attempt.status in WAITING_STATUSES:
         return CellState.PROVISIONING
-    if status == Status.READY:
+    if attempt.status == Status.READY:
         return CellState.WORKING
-    if status == Status.FAILED or attempt.failed:
-        return CellState.FAILED
-    if status == Status.EXPIRED:
-        return CellState.EXPIRED
-    if (
-        status == Status.DESTROYED
-        and attempt.ended_at is not None
-        and attempt.expires_at is not None
-        and attempt.ended_at >= attempt.expires_at
-    ):
-        # Ended at or after its deadline: the reaper expired it before it was torn down.
-        return CellState.EXPIRED
     return CellState.ENDED
 
 

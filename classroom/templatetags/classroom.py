@@ -9,6 +9,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from challenges.formats import duration
+from challenges.models import AttemptEvent
 from classroom.actions import Action
 from classroom.dashboard.board import Row
 from classroom.dashboard.cells import Cell, CellState
@@ -26,20 +27,6 @@ CELL_LABELS = {
     CellState.ENDED: "Ended",
 }
 
-# What the lifecycle's events are called on the timeline; others are named after their kind.
-EVENT_TITLES = {
-    "requested": "Environment requested",
-    "provisioning": "Provisioning started",
-    "ready": "Environment ready",
-    "solved": "Solved",
-    "failed": "Environment failed",
-    "extended": "Time extended",
-    "ended": "Environment ended",
-    "expired": "Time ran out",
-    "reset": "Fresh environment (reset)",
-    "destroyed": "Environment removed",
-    "editor-apply": "Applied from the editor",
-}
 
 ACTION_LABELS = {
     Action.EXTEND: "Extend time",
@@ -55,7 +42,10 @@ def cell_label(state: CellState) -> str:
 
 @register.filter
 def event_title(kind: str) -> str:
-    return EVENT_TITLES.get(kind) or kind.replace("_", " ").replace("-", " ").capitalize()
+    """What the timeline calls an event: its kind's label (AttemptEvent.Kind)."""
+    if kind in AttemptEvent.Kind.values:
+        return str(AttemptEvent.Kind(kind).label)
+    return kind.replace("_", " ").capitalize()
 
 
 @register.filter

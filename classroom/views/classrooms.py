@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from challenges.http import signed_in
 from classroom import roster, services
 from classroom.access import Role, assignment_in, can_instruct, classroom_for, learner_in
 from classroom.forms import AssignmentForm, ClassroomForm, DueDateForm, InviteForm, JoinForm
 from classroom.learner import learner_classrooms
 from classroom.models import Classroom
-from classroom.views.request import signed_in
 
 EVERYONE = (Role.INSTRUCTOR, Role.STAFF, Role.LEARNER)
 

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from challenges.http import HtmxHttpRequest
 from classroom.access import Role, classroom_for
 from classroom.dashboard.board import Sort, dashboard, dashboard_version
 from classroom.dashboard.cells import NO_PROGRESS_WINDOW
-from classroom.views.request import HtmxHttpRequest
 
 SORTS = [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")]
 

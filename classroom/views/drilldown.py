@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from challenges.http import signed_in
 from challenges.services.attempts import AttemptError
 from classroom.access import Role, assignment_in, attempt_in, classroom_for, learner_in
 from classroom.actions import Action, attempt_act, attempt_actions
 from classroom.timeline import learner_timeline
-from classroom.views.request import signed_in
 
 
 @login_required

@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from challenges.http import signed_in
 from classroom import services
 from classroom.access import is_member
 from classroom.forms import JoinForm
 from classroom.models import Classroom
-from classroom.views.request import signed_in
 
 
 def _join(request: HttpRequest, code: str) -> HttpResponse | None:

@@ -6,7 +6,7 @@ PYTHON ?= .venv/bin/python
 # Which local cluster cluster-up / cluster-down act on: make cluster-up CLUSTER=demo
 CLUSTER ?= breakfix
 
-.PHONY: controlplane kubectl-table cluster-up cluster-down bench-controlplane
+.PHONY: controlplane kubectl-table openapi-table cluster-up cluster-down bench-controlplane
 
 ## controlplane: build (once) and cache etcd, kube-apiserver, kcm, scheduler, kubectl, kwok and kwokctl
 controlplane:
@@ -15,6 +15,10 @@ controlplane:
 ## kubectl-table: refresh challenges/console/tables/ (the console's kubectl command table) from the build
 kubectl-table:
 	@$(CONTROLPLANE_DIR)/kubectl-table
+
+## openapi-table: refresh challenges/lint/kubernetes-<version>.json (the content linter's schema) from the pinned API server
+openapi-table: controlplane python
+	@$(CONTROLPLANE_DIR)/openapi-table
 
 ## cluster-up: start the local cluster and print its kubeconfig path
 cluster-up: controlplane python

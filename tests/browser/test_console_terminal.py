@@ -32,7 +32,7 @@ def frontend_pods(cluster: Cluster, namespace: str) -> list[str]:
     def three() -> list[str] | None:
         with cluster.api_client() as api:
             pods = client.CoreV1Api(api).list_namespaced_pod(namespace, label_selector="app=frontend").items
-        names = sorted(pod.metadata.name for pod in pods)
+        names = sorted(str(pod.metadata.name) for pod in pods if pod.metadata)
         return names if len(names) == 3 else None
 
     return eventually(three, "three frontend pods")

@@ -24,6 +24,7 @@ class FakeApi:
 
 class FakeBackend(ClusterBackend):
     name: ClassVar[str] = "namespace"
+    whole_cluster: ClassVar[bool] = False
 
     def __init__(self, *, prefix: str = "bf") -> None:
         super().__init__(prefix=prefix)
@@ -63,7 +64,9 @@ def fake_backend(backend: FakeBackend | None = None) -> Iterator[FakeBackend]:
     """Route the attempt services to a FakeBackend; kube calls on its fake ApiClient do nothing."""
     backend = backend or FakeBackend()
     with (
-        mock.patch("challenges.services.attempts.get_backend", return_value=backend),
-        mock.patch("challenges.services.attempts.apply_documents", return_value=[]),
+        mock.patch("challenges.services.provisioning.get_backend", return_value=backend),
+        mock.patch("challenges.services.checks.get_backend", return_value=backend),
+        mock.patch("challenges.services.sweeping.get_backend", return_value=backend),
+        mock.patch("challenges.services.provisioning.apply_with_history", return_value=[]),
     ):
         yield backend

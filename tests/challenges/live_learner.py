@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from challenges import secrets
 from challenges.backends import NamespaceBackend
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import apply_documents, apply_simulation, delete_guards, delete_simulations, scope_guards
+from challenges.kube import apply_documents, apply_guards, apply_simulation, delete_guards, delete_simulations
 from challenges.models import Attempt, Challenge, Status
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import Cluster
@@ -32,13 +32,10 @@ def make_live_attempt(cluster: Cluster, namespace: str, *, slug: str, learner: U
     backend = NamespaceBackend(prefix=LIVE_PREFIX, kubeconfig=cluster.kubeconfig)
     with cluster.api_client() as api:
         apply_documents(api, namespace, backend.access_documents(namespace))
-        simulation = (version.definition.get("challenge") or {}).get("simulation")
+        simulation = version.simulation()
         apply_simulation(api, namespace, simulation, labels={INSTALLATION_LABEL: LIVE_PREFIX})
         apply_documents(api, namespace, version.documents("manifests"))
-        guards = scope_guards(
-            version.documents("guards"), namespace, labels={INSTALLATION_LABEL: LIVE_PREFIX}
-        )
-        apply_documents(api, namespace, guards)
+        apply_guards(api, namespace, version.documents("guards"), labels={INSTALLATION_LABEL: LIVE_PREFIX})
     kubeconfig = backend.learner_kubeconfig(namespace, seconds=3600)
     return Attempt.objects.create(
         learner=learner,

@@ -13,6 +13,7 @@ from challenges import secrets
 from challenges.backends import BackendFailed, BackendUnavailable
 from challenges.models import Attempt, AttemptEvent, CheckRun, Status
 from challenges.services import attempts as services
+from challenges.services import checks, provisioning, sweeping
 from challenges.services.attempts import (
     AttemptLimitReached,
     AttemptNotReady,
@@ -94,25 +95,6 @@ class StartTestCase(BaseTestCase):
         self.make_attempt(self.bob, "wrong-selector", status=Status.DESTROYED)
         services.attempt_start(learner=self.alice, challenge=self.challenge("wrong-selector"))
 
-    @override_settings(BREAKFIX_CAPACITY=1)
-    def test_the_later_of_two_racing_starts_gives_way(self) -> None:
-        # Bob's row went in after alice passed the first count: her recount sees it.
-        challenge = self.challenge("wrong-selector")
-        real_create = Attempt.objects.create
-
-        def create_after_bob(**fields: object) -> Attempt:
-            real_create(
-                learner=self.bob, challenge=challenge, version=challenge.current_version, backend="namespace"
-            )
-            return real_create(**fields)
-
-        with (
-            mock.patch.object(Attempt.objects, "create", side_effect=create_after_bob),
-            self.assertRaises(NoCapacity),
-        ):
-            services.attempt_start(learner=self.alice, challenge=challenge)
-        self.assertFalse(Attempt.objects.filter(learner=self.alice).exists())
-
     def test_a_solved_attempt_makes_way_for_the_next_challenge(self) -> None:
         solved = self.make_attempt(self.alice, "wrong-selector", status=Status.SOLVED)
         fresh = services.attempt_start(learner=self.alice, challenge=self.challenge("expose-internally"))
@@ -132,7 +114,7 @@ class ProvisionTestCase(BaseTestCase):
     def test_it_makes_the_attempt_ready_with_encrypted_credentials(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
         with fake_backend() as backend:
-            services.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=attempt)
         attempt.refresh_from_db()
         self.assertEqual(attempt.status, Status.READY)
         self.assertEqual(backend.created, [f"bf-{attempt.pk}"])
@@ -143,8 +125,8 @@ class ProvisionTestCase(BaseTestCase):
 
     def test_it_applies_manifests_then_guards_scoped_to_the_namespace(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
-        with fake_backend(), mock.patch("challenges.services.attempts.apply_documents") as apply:
-            services.attempt_provision(attempt=attempt)
+        with fake_backend(), mock.patch("challenges.services.provisioning.apply_with_history") as apply:
+            provisioning.attempt_provision(attempt=attempt)
         manifests, guards = (call.args[2] for call in apply.call_args_list)
         namespace = f"bf-{attempt.pk}"
         self.assertEqual([d["kind"] for d in manifests], ["Deployment", "Service"])
@@ -153,8 +135,8 @@ class ProvisionTestCase(BaseTestCase):
     def test_a_second_delivery_after_ready_does_nothing(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
         with fake_backend() as backend:
-            services.attempt_provision(attempt=attempt)
-            services.attempt_provision(attempt=Attempt.objects.get(pk=attempt.pk))
+            provisioning.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=Attempt.objects.get(pk=attempt.pk))
         self.assertEqual(len(backend.created), 1)
 
     def test_a_retry_resumes_a_provisioning_attempt_in_the_same_environment(self) -> None:
@@ -162,11 +144,11 @@ class ProvisionTestCase(BaseTestCase):
         backend = FakeBackend()
         backend.create_error = BackendUnavailable("busy")
         with fake_backend(backend), self.assertRaises(BackendUnavailable):
-            services.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=attempt)
         self.assertEqual(Attempt.objects.get(pk=attempt.pk).status, Status.PROVISIONING)
         backend.create_error = None
         with fake_backend(backend):
-            services.attempt_provision(attempt=Attempt.objects.get(pk=attempt.pk))
+            provisioning.attempt_provision(attempt=Attempt.objects.get(pk=attempt.pk))
         self.assertEqual(backend.created, [f"bf-{attempt.pk}"])
         self.assertEqual(Attempt.objects.get(pk=attempt.pk).status, Status.READY)
 
@@ -175,7 +157,7 @@ class ProvisionTestCase(BaseTestCase):
         backend = FakeBackend()
         backend.create_error = BackendFailed("kind could not create the cluster: no container engine")
         with fake_backend(backend), self.captureOnCommitCallbacks() as callbacks:
-            services.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=attempt)
         attempt.refresh_from_db()
         self.assertEqual(attempt.status, Status.FAILED)
         self.assertEqual(attempt.error, "kind could not create the cluster: no container engine")
@@ -185,7 +167,7 @@ class ProvisionTestCase(BaseTestCase):
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.REQUESTED)
         Attempt.objects.filter(pk=attempt.pk).update(backend="docker")
         attempt.refresh_from_db()
-        services.attempt_provision(attempt=attempt)
+        provisioning.attempt_provision(attempt=attempt)
         attempt.refresh_from_db()
         self.assertEqual(attempt.status, Status.FAILED)
         self.assertIn("no cluster backend called 'docker'", attempt.error)
@@ -193,7 +175,7 @@ class ProvisionTestCase(BaseTestCase):
     def test_it_does_not_provision_an_attempt_ended_before_it_started(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.ENDED)
         with fake_backend() as backend:
-            services.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=attempt)
         self.assertEqual(backend.created, [])
 
     def test_it_tears_down_what_it_built_when_the_attempt_was_destroyed_meanwhile(self) -> None:
@@ -207,7 +189,7 @@ class ProvisionTestCase(BaseTestCase):
 
         backend.create = create_then_end  # type: ignore[method-assign]
         with fake_backend(backend):
-            services.attempt_provision(attempt=attempt)
+            provisioning.attempt_provision(attempt=attempt)
         self.assertEqual(backend.destroyed, [f"bf-{attempt.pk}"])
         self.assertEqual(Attempt.objects.get(pk=attempt.pk).status, Status.DESTROYED)
 
@@ -223,35 +205,35 @@ class CheckTestCase(BaseTestCase):
     def test_it_queues_a_pending_check_of_every_objective(self) -> None:
         attempt = self.ready()
         with self.captureOnCommitCallbacks() as callbacks:
-            run = services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+            run = checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
         self.assertEqual((run.state, run.total, run.requested_by), (CheckRun.State.PENDING, 2, self.alice))
         self.assertEqual(len(callbacks), 1)
 
     def test_it_refuses_a_check_before_the_environment_is_ready(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.PROVISIONING)
         with self.assertRaises(AttemptNotReady):
-            services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+            checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
 
     @override_settings(BREAKFIX_CHECK_INTERVAL_SECONDS=30)
     def test_it_refuses_a_check_within_the_interval_and_says_when_to_retry(self) -> None:
         attempt = self.ready()
-        services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+        checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
         with self.assertRaises(CheckTooSoon) as caught:
-            services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+            checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
         self.assertTrue(25 <= caught.exception.retry_after <= 30)
 
     @override_settings(BREAKFIX_CHECK_INTERVAL_SECONDS=30)
     def test_it_allows_a_check_once_the_interval_passed(self) -> None:
         attempt = self.ready()
-        run = services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+        run = checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
         CheckRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=31))
-        services.attempt_check_request(attempt=attempt, requested_by=self.alice)
+        checks.attempt_check_request(attempt=attempt, requested_by=self.alice)
         self.assertEqual(attempt.check_runs.count(), 2)
 
     def run_check(self, attempt: Attempt, results: list[validators.ObjectiveResult]) -> CheckRun:
         run = CheckRun.objects.create(attempt=attempt, total=2)
         with fake_backend(), mock.patch("validators.run_check", return_value=results) as run_check:
-            services.attempt_check_run(check_run=run)
+            checks.check_run_perform(check_run=run)
         objectives, view = run_check.call_args.args
         self.assertEqual(
             [o.key for o in objectives], ["service-routes-to-frontend", "selector-uses-app-label"]
@@ -284,7 +266,7 @@ class CheckTestCase(BaseTestCase):
         attempt = self.ready()
         run = self.run_check(attempt, [result("a", True), result("b", False)])
         with fake_backend(), mock.patch("validators.run_check") as run_check:
-            services.attempt_check_run(check_run=run)
+            checks.check_run_perform(check_run=run)
         run_check.assert_not_called()
 
     def test_an_unreachable_cluster_propagates_for_a_retry(self) -> None:
@@ -294,13 +276,13 @@ class CheckTestCase(BaseTestCase):
             mock.patch("validators.run_check", side_effect=validators.ClusterUnavailable("down")),
             self.assertRaises(validators.ClusterUnavailable),
         ):
-            services.attempt_check_run(check_run=run)
+            checks.check_run_perform(check_run=run)
         self.assertEqual(CheckRun.objects.get(pk=run.pk).state, CheckRun.State.PENDING)
 
     def test_a_check_of_an_ended_environment_errs(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.ENDED)
         run = CheckRun.objects.create(attempt=attempt, total=2)
-        services.attempt_check_run(check_run=run)
+        checks.check_run_perform(check_run=run)
         run.refresh_from_db()
         self.assertEqual(
             (run.state, run.error), (CheckRun.State.ERROR, "The environment is no longer running.")
@@ -378,7 +360,7 @@ class DestroyTestCase(BaseTestCase):
             learner_kubeconfig=secrets.encrypt("x"),
         )
         with fake_backend() as backend:
-            self.assertTrue(services.attempt_destroy(attempt=attempt))
+            self.assertTrue(provisioning.attempt_destroy(attempt=attempt))
         self.assertEqual(backend.destroyed, ["bf-7"])
         attempt.refresh_from_db()
         self.assertEqual(attempt.status, Status.DESTROYED)
@@ -387,14 +369,14 @@ class DestroyTestCase(BaseTestCase):
     def test_it_never_touches_a_live_environment(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", environment="bf-7")
         with fake_backend() as backend:
-            self.assertFalse(services.attempt_destroy(attempt=attempt))
+            self.assertFalse(provisioning.attempt_destroy(attempt=attempt))
         self.assertEqual(backend.destroyed, [])
 
     def test_destroying_twice_tears_down_once(self) -> None:
         attempt = self.make_attempt(self.alice, "wrong-selector", status=Status.EXPIRED, environment="bf-7")
         with fake_backend() as backend:
-            services.attempt_destroy(attempt=attempt)
-            services.attempt_destroy(attempt=Attempt.objects.get(pk=attempt.pk))
+            provisioning.attempt_destroy(attempt=attempt)
+            provisioning.attempt_destroy(attempt=Attempt.objects.get(pk=attempt.pk))
         self.assertEqual(backend.destroyed, ["bf-7"])
 
     def test_a_backend_error_leaves_the_attempt_for_a_later_try(self) -> None:
@@ -402,14 +384,14 @@ class DestroyTestCase(BaseTestCase):
         backend = FakeBackend()
         backend.destroy_error = BackendUnavailable("busy")
         with fake_backend(backend), self.assertRaises(BackendUnavailable):
-            services.attempt_destroy(attempt=attempt)
+            provisioning.attempt_destroy(attempt=attempt)
         self.assertEqual(Attempt.objects.get(pk=attempt.pk).status, Status.ENDED)
 
 
 class ReapTestCase(BaseTestCase):
-    def reap(self, backend: FakeBackend | None = None) -> services.ReapReport:
+    def reap(self, backend: FakeBackend | None = None) -> sweeping.ReapReport:
         with fake_backend(backend), self.captureOnCommitCallbacks():
-            return services.reap()
+            return sweeping.reap()
 
     def test_it_expires_attempts_past_their_deadline(self) -> None:
         late = self.make_attempt(
@@ -459,7 +441,7 @@ class ReapTestCase(BaseTestCase):
             fake_backend(backend),
             self.captureOnCommitCallbacks(execute=True),
         ):
-            report = services.reap()
+            report = sweeping.reap()
         self.assertEqual(report.orphans, ["bf-2", "bf-3"])
         self.assertEqual(
             sorted(call.args for call in delay.call_args_list), [("namespace", "bf-2"), ("namespace", "bf-3")]
@@ -468,8 +450,8 @@ class ReapTestCase(BaseTestCase):
     def test_an_orphan_claimed_meanwhile_is_kept(self) -> None:
         self.make_attempt(self.alice, "wrong-selector", environment="bf-1")
         with fake_backend() as backend:
-            self.assertFalse(services.orphan_destroy(backend_name="namespace", environment="bf-1"))
-            self.assertTrue(services.orphan_destroy(backend_name="namespace", environment="bf-9"))
+            self.assertFalse(provisioning.orphan_destroy(backend_name="namespace", environment="bf-1"))
+            self.assertTrue(provisioning.orphan_destroy(backend_name="namespace", environment="bf-9"))
         self.assertEqual(backend.destroyed, ["bf-9"])
 
     def test_an_unreachable_cluster_is_reported_not_raised(self) -> None:

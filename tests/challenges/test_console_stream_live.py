@@ -81,7 +81,7 @@ class Stream:
         return time.monotonic()
 
     async def rest(self) -> list[dict[str, object]]:
-        events = []
+        events: list[dict[str, object]] = []
         while not events or events[-1]["event"] != "end":
             events.append(await self.next())
         return events

@@ -5,6 +5,8 @@ Load, dry-run diff and apply against a real API server are in test_editor_live.p
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from challenges.services.editor import EditorError, clean, parse_documents, parse_ref, to_yaml
@@ -53,7 +55,7 @@ def test_a_cluster_of_ones_own_may_name_other_namespaces() -> None:
 
 
 def test_it_leaves_out_the_servers_bookkeeping() -> None:
-    live = {
+    live: dict[str, Any] = {
         "kind": "Service",
         "apiVersion": "v1",
         "metadata": {

@@ -57,7 +57,7 @@ def test_applying_the_fix_gives_the_service_its_endpoints(live_attempt: Attempt)
     (change,) = editor_apply(attempt=live_attempt, text=FIXED)
     assert change.action == "change"
     assert "app: frontend" in editor_load(attempt=live_attempt, ref=ObjectRef("Service", "frontend"))
-    assert AttemptEvent.objects.filter(attempt=live_attempt, kind="editor-apply").exists()
+    assert AttemptEvent.objects.filter(attempt=live_attempt, kind=AttemptEvent.Kind.EDITOR_APPLY).exists()
     again = editor_diff(attempt=live_attempt, text=FIXED)
     assert [c.action for c in again] == ["unchanged"]
 

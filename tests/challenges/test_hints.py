@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import AttemptEvent, HintUnlock, Status
-from challenges.services.hints import HintError, hint_unlock, hints_of, solution_files
+from challenges.services.hints import HintError, hint_unlock, solution_files
 from tests.base import BaseTestCase
 
 
@@ -14,7 +14,7 @@ class HintServiceTestCase(BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.attempt = self.make_attempt(self.alice, "wrong-selector", environment="bf-1")
-        self.hints = hints_of(attempt=self.attempt)
+        self.hints = self.attempt.version.hints()
 
     def test_the_hints_come_from_the_attempts_content_version(self) -> None:
         self.assertEqual(len(self.hints), 3)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from challenges.backends import KindBackend, KindCommandError, get_backend
-from challenges.kube import KubeRejected
+from validators.errors import ObjectInvalid
 
 RECORDER = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "{log}"
@@ -46,7 +46,7 @@ def test_it_lists_only_clusters_with_its_prefix_and_an_attempt_number(tmp_path: 
 def test_create_passes_name_config_kubeconfig_and_wait(tmp_path: Path) -> None:
     log = tmp_path / "calls"
     kind = script(tmp_path, RECORDER.format(log=log))
-    with pytest.raises(KubeRejected):
+    with pytest.raises(ObjectInvalid):
         # The recorder prints no kubeconfig, so the step after creation fails; the call is what counts.
         backend(kind).create("bf-7", attempt_id=7)
     create = next(line for line in log.read_text().splitlines() if line.startswith("create cluster"))
@@ -61,7 +61,7 @@ def test_create_passes_name_config_kubeconfig_and_wait(tmp_path: Path) -> None:
 def test_it_does_not_create_a_cluster_that_exists(tmp_path: Path) -> None:
     log = tmp_path / "calls"
     kind = script(tmp_path, RECORDER.format(log=log))
-    with pytest.raises(KubeRejected):
+    with pytest.raises(ObjectInvalid):
         backend(kind).create("bf-22", attempt_id=22)
     assert not any(line.startswith("create") for line in log.read_text().splitlines())
     assert "get kubeconfig --name bf-22" in log.read_text()
@@ -70,7 +70,7 @@ def test_it_does_not_create_a_cluster_that_exists(tmp_path: Path) -> None:
 def test_it_asks_for_the_internal_kubeconfig_inside_the_kind_network(tmp_path: Path) -> None:
     log = tmp_path / "calls"
     kind = script(tmp_path, RECORDER.format(log=log))
-    with pytest.raises(KubeRejected):
+    with pytest.raises(ObjectInvalid):
         backend(kind, internal=True).platform_client("bf-22")
     assert "get kubeconfig --name bf-22 --internal" in log.read_text()
 

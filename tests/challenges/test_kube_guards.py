@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 
-from challenges.kube import KubeRejected, scope_guards
+from challenges.kube import scope_guards
 from challenges.kube.apply import DNS_SUBDOMAIN, GUARD_NAMESPACE, MANAGED_BY
 from challenges.loader import load_folder
+from validators.errors import ObjectInvalid
 
-POLICY = {
+POLICY: dict[str, Any] = {
     "apiVersion": "admissionregistration.k8s.io/v1",
     "kind": "ValidatingAdmissionPolicy",
     "metadata": {"name": "keep-frontend"},
     "spec": {"validations": [{"expression": "false"}]},
 }
-BINDING = {
+BINDING: dict[str, Any] = {
     "apiVersion": "admissionregistration.k8s.io/v1",
     "kind": "ValidatingAdmissionPolicyBinding",
     "metadata": {"name": "keep-frontend"},
@@ -67,7 +69,7 @@ def test_it_leaves_the_challenge_content_untouched() -> None:
 
 
 def test_it_refuses_anything_but_guards() -> None:
-    with pytest.raises(KubeRejected, match="not ConfigMap"):
+    with pytest.raises(ObjectInvalid, match="not ConfigMap"):
         scope_guards([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}], "breakfix-12")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 
 from django.apps import apps
+from django.utils import timezone
 
-from challenges.models import CheckRun
+from challenges.models import Attempt, AttemptEvent, CheckRun, Outcome, Status
 from tests.base import BaseTestCase
 
 failed_objectives = importlib.import_module("challenges.migrations.0002_checkrun_failed_objectives")
@@ -14,7 +16,8 @@ failed_objectives = importlib.import_module("challenges.migrations.0002_checkrun
 
 class FailedObjectivesBackfillTestCase(BaseTestCase):
     def run_stored_before(self, state: str, passed: list[bool]) -> CheckRun:
-        attempt = self.make_attempt(self.alice, "wrong-selector")
+        # Ended attempts: any number of them per learner and challenge.
+        attempt = self.make_attempt(self.alice, "wrong-selector", Status.ENDED)
         return CheckRun.objects.create(
             attempt=attempt,
             state=state,
@@ -36,3 +39,41 @@ class FailedObjectivesBackfillTestCase(BaseTestCase):
         failed_objectives.backfill(apps, None)
         errored.refresh_from_db()
         self.assertEqual(errored.failed_objectives, [])
+
+
+lifecycle = importlib.import_module("challenges.migrations.0003_attempt_lifecycle")
+
+
+class OutcomeBackfillTestCase(BaseTestCase):
+    def stored_before(self, status: str, **fields: object) -> Attempt:
+        return self.make_attempt(self.alice, "wrong-selector", status, outcome="", **fields)
+
+    def test_it_reads_each_outcome_once_from_what_the_attempt_kept(self) -> None:
+        now = timezone.now()
+        solved = self.stored_before(Status.DESTROYED, solved_at=now)
+        failed = self.stored_before(Status.DESTROYED, error="quota exceeded")
+        expired = self.stored_before(Status.DESTROYED, expires_at=now, ended_at=now)
+        by_learner = self.stored_before(Status.DESTROYED, expires_at=now + timedelta(hours=1), ended_at=now)
+        by_instructor = self.stored_before(Status.ENDED)
+        AttemptEvent.objects.create(attempt=by_instructor, kind="ended", actor=self.ivy)
+        running = self.stored_before(Status.READY)
+        lifecycle.backfill_outcomes(apps, None)
+        outcomes = {a.pk: a.outcome for a in Attempt.objects.all()}
+        self.assertEqual(
+            [outcomes[a.pk] for a in (solved, failed, expired, by_learner, by_instructor, running)],
+            [
+                Outcome.SOLVED,
+                Outcome.FAILED,
+                Outcome.EXPIRED,
+                Outcome.ENDED_BY_LEARNER,
+                Outcome.ENDED_BY_INSTRUCTOR,
+                "",
+            ],
+        )
+
+    def test_it_spells_event_kinds_one_way(self) -> None:
+        attempt = self.stored_before(Status.READY)
+        event = AttemptEvent.objects.create(attempt=attempt, kind="editor-apply")
+        lifecycle.rename_kinds(apps, None)
+        event.refresh_from_db()
+        self.assertEqual(event.kind, AttemptEvent.Kind.EDITOR_APPLY)

@@ -17,6 +17,8 @@ from tests.base import BaseTestCase
 # Hashing the personas' passwords properly takes seconds per class on a small machine.
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 class ClassroomTestCase(BaseTestCase):
+    classroom: Classroom
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

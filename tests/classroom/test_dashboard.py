@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Status
+from challenges.models import Outcome, Status
 from classroom.dashboard.board import Sort, dashboard
 from classroom.dashboard.cells import Cell, CellState
 from classroom.templatetags.classroom import cell_text
@@ -85,7 +85,9 @@ class CellStateTestCase(ClassroomTestCase):
         self.assertEqual(self.cell().state, CellState.FAILED)
 
     def test_a_failed_environment_stays_failed_once_destroyed(self) -> None:
-        self.make_attempt(self.alice, "wrong-selector", Status.DESTROYED, error="quota exceeded")
+        self.make_attempt(
+            self.alice, "wrong-selector", Status.DESTROYED, error="quota exceeded", outcome=Outcome.FAILED
+        )
         self.assertEqual(self.cell().state, CellState.FAILED)
 
     def test_an_expired_environment_is_expired_before_and_after_teardown(self) -> None:
@@ -110,7 +112,12 @@ class CellStateTestCase(ClassroomTestCase):
 
     def test_a_new_attempt_after_a_failure_shows_the_new_attempt(self) -> None:
         self.attempt_at(
-            self.alice, "wrong-selector", Status.DESTROYED, started=timedelta(hours=1), error="boom"
+            self.alice,
+            "wrong-selector",
+            Status.DESTROYED,
+            started=timedelta(hours=1),
+            error="boom",
+            outcome=Outcome.FAILED,
         )
         self.attempt_at(self.alice, "wrong-selector")
         cell = self.cell()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Attempt, AttemptEvent, ConsoleCommand, HintUnlock, Status
+from challenges.models import Attempt, AttemptEvent, ConsoleCommand, HintUnlock, Outcome, Status
 from tests.classroom.base import ClassroomTestCase
 
 
@@ -51,7 +52,12 @@ class TimelineTestCase(ClassroomTestCase):
 
     def test_it_shows_each_attempt_newest_first(self) -> None:
         first = self.attempt_at(
-            self.alice, "wrong-selector", Status.DESTROYED, started=timedelta(hours=1), error="quota"
+            self.alice,
+            "wrong-selector",
+            Status.DESTROYED,
+            started=timedelta(hours=1),
+            error="quota",
+            outcome=Outcome.FAILED,
         )
         second = self.attempt_at(self.alice, "wrong-selector")
         body = self.client_for(self.ivy).get(self.url()).content.decode()
@@ -70,7 +76,7 @@ class TimelineTestCase(ClassroomTestCase):
     def test_it_names_no_actor_when_the_learner_acted(self) -> None:
         attempt = self.attempt_at(self.alice, "wrong-selector")
         AttemptEvent.objects.create(
-            attempt=attempt, kind="editor-apply", message="Service/frontend", actor=self.alice
+            attempt=attempt, kind=AttemptEvent.Kind.EDITOR_APPLY, message="Service/frontend", actor=self.alice
         )
         r = self.client_for(self.ivy).get(self.url())
         self.assertContains(r, "Applied from the editor")
@@ -100,7 +106,7 @@ class ActionTestCase(ClassroomTestCase):
             self.alice, "wrong-selector", expires_at=timezone.now() + timedelta(minutes=10)
         )
 
-    def act(self, action: str, attempt: Attempt | None = None) -> object:
+    def act(self, action: str, attempt: Attempt | None = None) -> HttpResponseBase:
         url = reverse(
             "classroom_attempt_action", args=[self.classroom.pk, (attempt or self.attempt).pk, action]
         )

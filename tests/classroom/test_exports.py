@@ -20,7 +20,7 @@ class ExportTestCase(ClassroomTestCase):
         assert isinstance(r, StreamingHttpResponse)
         self.assertEqual(r["Content-Type"], "text/csv; charset=utf-8")
         self.assertIn("attachment;", r["Content-Disposition"])
-        body = b"".join(r.streaming_content).decode()  # type: ignore[arg-type]
+        body = b"".join(r.streaming_content).decode()
         return list(csv.DictReader(io.StringIO(body)))
 
     def test_the_grid_has_one_row_per_learner_and_challenge(self) -> None:

@@ -40,6 +40,13 @@ class Route:
     htmx: bool = False
 
 
+def _action_url(action: str) -> Callable[[PermissionMatrix], str]:
+    def url(t: PermissionMatrix) -> str:
+        return reverse("classroom_attempt_action", args=[t.classroom.pk, t.attempt.pk, action])
+
+    return url
+
+
 def expect(anonymous: int, alice: int, bob: int, ivy: int, ian: int, sam: int) -> dict[str, int]:
     return dict(zip(PERSONAS, (anonymous, alice, bob, ivy, ian, sam), strict=True))
 
@@ -137,9 +144,7 @@ ROUTES = [
         Route(
             f"classroom_attempt_{action}",
             "post",
-            lambda t, action=action: reverse(
-                "classroom_attempt_action", args=[t.classroom.pk, t.attempt.pk, action]
-            ),
+            _action_url(action),
             WRITE_INSTRUCTOR,
         )
         for action in ("extend", "reset", "end")
@@ -166,6 +171,9 @@ ROUTES = [
 
 
 class PermissionMatrix(ClassroomTestCase):
+    attempt: Attempt
+    assignment: Assignment
+
     def setUp(self) -> None:
         self.attempt = self.attempt_at(
             self.alice, "wrong-selector", Status.READY, expires_at=timezone.now() + timedelta(minutes=30)

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -53,10 +54,10 @@ def first_output(events: Iterator[object]) -> Output:
     pytest.fail("the command ended without output")
 
 
-def proxy(marker: str, **options: object) -> Iterator[object]:
+def proxy(marker: str, **options: Any) -> Iterator[object]:
     return kubectl_stream(
         args=["proxy", "--port=0", f"--www-prefix=/{marker}/"], kubeconfig=KUBECONFIG, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

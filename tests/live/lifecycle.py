@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +17,12 @@ from kubernetes.client import ApiClient
 
 from challenges.backends import NamespaceBackend
 from challenges.backends.tenancy import tenancy_remove
-from challenges.kube import rest
-from challenges.kube.kubeconfig import client_from_file, client_from_text
 from challenges.models import Attempt, CheckRun
 from challenges.services import attempts as services
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
+from validators import kube
 
 PROVISION_SECONDS = 90.0
 TEARDOWN_SECONDS = 90.0
@@ -52,7 +51,7 @@ def wait_for_check(run: CheckRun, timeout: float = 60.0) -> CheckRun:
 
 
 def get(api: ApiClient, path: str, **query: str) -> tuple[int, dict[str, Any]]:
-    status, data = rest.request(api, "GET", path, what=f"read {path}", query=list(query.items()))
+    status, data = kube.request(api, "GET", path, what=f"read {path}", query=list(query.items()))
     return status, (json.loads(data) if data.startswith(b"{") else {})
 
 
@@ -102,7 +101,7 @@ class Lifecycle:
         return services.attempt_start(learner=learner, challenge=Challenge.objects.get(slug=slug))
 
     def learner_api(self, attempt: Attempt) -> ApiClient:
-        return client_from_text(
+        return kube.client_from_text(
             services.attempt_learner_kubeconfig(attempt=Attempt.objects.get(pk=attempt.pk))
         )
 
@@ -115,9 +114,17 @@ class Lifecycle:
 
 
 @contextmanager
-def lifecycle_world(workers: Workers, cluster: Cluster, settings: Any, **env: str) -> Iterator[Lifecycle]:
+def lifecycle_world(
+    workers: Workers,
+    cluster: Cluster,
+    settings: Any,
+    *,
+    cluster_alive: Callable[[], bool] = lambda: True,
+    **env: str,
+) -> Iterator[Lifecycle]:
     """Point this process and the workers at the test cluster under a prefix of this test's own, so
-    reap never sees another test's (or a developer's) environments; clean up whatever is left."""
+    reap never sees another test's (or a developer's) environments; clean up whatever is left
+    (unless `cluster_alive` says a test killed the cluster of its own on purpose)."""
     prefix = f"bft{secrets.token_hex(3)}"
     env = {
         "BREAKFIX_BACKEND": "namespace",
@@ -131,14 +138,15 @@ def lifecycle_world(workers: Workers, cluster: Cluster, settings: Any, **env: st
         setattr(settings, key, value)
     settings.BREAKFIX_CHECK_INTERVAL_SECONDS = 0
     challenges_sync(content_dir=django_settings.BREAKFIX_CONTENT_DIR)
-    api = client_from_file(cluster.kubeconfig)
+    api = kube.client_from_file(cluster.kubeconfig)
     try:
         yield Lifecycle(cluster=cluster, workers=workers, prefix=prefix, api=api)
     finally:
         workers.stop_all()
-        backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
-        for environment in backend.list_environments():
-            backend.destroy(environment)
-        # The prefix's tenancy policies are cluster-wide: leave none behind on a shared cluster.
-        tenancy_remove(api, prefix)
+        if cluster_alive():
+            backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig)
+            for environment in backend.list_environments():
+                backend.destroy(environment)
+            # The prefix's tenancy policies are cluster-wide: leave none behind on a shared cluster.
+            tenancy_remove(api, prefix)
         api.close()

@@ -9,8 +9,9 @@ from typing import Any
 
 from kubernetes.client import ApiClient
 
-from challenges.kube import apply_documents, apply_simulation, rest
+from challenges.kube import apply_documents, apply_simulation
 from tests.fixtures.cluster import binaries_dir
+from validators import kube
 
 Obj = dict[str, Any]
 
@@ -63,7 +64,7 @@ def deployment(name: str, containers: list[Obj], replicas: int = 1, **spec: Any)
 
 def pods(api: ApiClient, namespace: str, selector: str) -> list[Obj]:
     found = (
-        rest.call(
+        kube.call(
             api,
             "GET",
             f"/api/v1/namespaces/{namespace}/pods",
@@ -76,7 +77,7 @@ def pods(api: ApiClient, namespace: str, selector: str) -> list[Obj]:
 
 
 def pod(api: ApiClient, namespace: str, name: str) -> Obj:
-    return rest.call(api, "GET", f"/api/v1/namespaces/{namespace}/pods/{name}", what="read pod") or {}
+    return kube.call(api, "GET", f"/api/v1/namespaces/{namespace}/pods/{name}", what="read pod") or {}
 
 
 def container(p: Obj, name: str | None = None, *, init: bool = False) -> Obj:
@@ -100,7 +101,7 @@ def condition(p: Obj, kind: str) -> str:
 
 def events(api: ApiClient, namespace: str, pod_name: str) -> list[Obj]:
     found = (
-        rest.call(
+        kube.call(
             api,
             "GET",
             f"/api/v1/namespaces/{namespace}/events",

@@ -21,9 +21,8 @@ from kubernetes.client import ApiClient
 
 from challenges.backends import NamespaceBackend
 from challenges.backends.tenancy import tenancy_remove
-from challenges.kube import rest
-from challenges.kube.kubeconfig import client_from_file, client_from_text
 from tests.fixtures.cluster import Cluster
+from validators import kube
 
 # Admission policies reach the API server's admission chain a moment after they are created.
 POLICY_SECONDS = 20.0
@@ -55,7 +54,7 @@ def send(
 ) -> tuple[int, str]:
     """(status, message of the answer) for one request."""
     query = [("dryRun", "All")] if dry_run else []
-    status, data = rest.request(
+    status, data = kube.request(
         api, method, path, what=f"{method} {path}", body=body, query=query, content_type=content_type
     )
     try:
@@ -82,12 +81,12 @@ def tenant_environment(cluster: Cluster, **backend_options: Any) -> Iterator[Ten
     prefix = f"bftn{secrets.token_hex(3)}"
     backend = NamespaceBackend(prefix=prefix, kubeconfig=cluster.kubeconfig, **backend_options)
     environment = backend.environment_name(1)
-    api = client_from_file(cluster.kubeconfig)
+    api = kube.client_from_file(cluster.kubeconfig)
     try:
         backend.create(environment, attempt_id=1)
-        learner = client_from_text(backend.learner_kubeconfig(environment, seconds=3600))
+        learner = kube.client_from_text(backend.learner_kubeconfig(environment, seconds=3600))
         try:
-            yield Tenant(backend=backend, namespace=backend.namespace(environment), api=api, learner=learner)
+            yield Tenant(backend=backend, namespace=environment, api=api, learner=learner)
         finally:
             learner.close()
     finally:
@@ -98,11 +97,11 @@ def tenant_environment(cluster: Cluster, **backend_options: Any) -> Iterator[Ten
 
 
 def read(api: ApiClient, path: str) -> Obj:
-    body = rest.call(api, "GET", path, what=f"read {path}")
+    body = kube.call(api, "GET", path, what=f"read {path}")
     assert body is not None
     return body
 
 
 def namespace_gone(api: ApiClient, namespace: str) -> bool:
-    status, _ = rest.request(api, "GET", f"/api/v1/namespaces/{namespace}", what="read the namespace")
+    status, _ = kube.request(api, "GET", f"/api/v1/namespaces/{namespace}", what="read the namespace")
     return status == 404

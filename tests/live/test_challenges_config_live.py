@@ -30,7 +30,7 @@ from tests.live.fairness import (
 
 pytestmark = pytest.mark.live
 
-Fix = Callable[[ApiClient, Any, str], None]
+Fix = Callable[[ApiClient, Any, str], object]  # what a fix returns (kubectl's output) is not used
 
 # --- password-in-configmap -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from kubernetes.client import ApiClient, CoreV1Api, RbacAuthorizationV1Api
+from kubernetes.client import ApiClient, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
 import validators
@@ -126,7 +126,7 @@ def frontend_to_payments(port: int | str = 8443, peers: list[dict[str, Any]] | N
 
 # --- expose-internally -------------------------------------------------------------------------
 
-EXPOSE_HONEST: list[tuple[str, Callable[[ApiClient, Any, str], None]]] = [
+EXPOSE_HONEST: list[tuple[str, Callable[[ApiClient, Any, str], object]]] = [
     (
         "kubectl expose",
         lambda api, c, ns: kubectl(
@@ -208,7 +208,7 @@ def test_expose_internally_refuses_shortcuts(
 
 # --- wrong-selector ----------------------------------------------------------------------------
 
-WRONG_SELECTOR_HONEST: list[tuple[str, Callable[[ApiClient, Any, str], None]]] = [
+WRONG_SELECTOR_HONEST: list[tuple[str, Callable[[ApiClient, Any, str], object]]] = [
     (
         "kubectl set selector",
         lambda api, c, ns: kubectl(c, ns, "set", "selector", "service", "frontend", "app=frontend"),
@@ -244,7 +244,7 @@ def test_wrong_selector_accepts_honest_fixes(cluster: Any, namespace: str, label
     assert all(r.passed for r in results.values()), {k: r.message for k, r in results.items()}
 
 
-def bare_pod(name: str, labels: dict[str, str]) -> dict[str, Any]:
+def bare_pod(name: str, labels: dict[str, str]) -> Any:  # a body for the typed client, which takes dicts
     return {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -343,7 +343,7 @@ def test_partial_outage_accepts_honest_fixes(
     assert all(r.passed for r in results.values()), {k: r.message for k, r in results.items()}
 
 
-ALL_PODS = {"podSelector": {}}
+ALL_PODS: dict[str, Any] = {"podSelector": {}}
 OUTAGE_SHORTCUTS: list[tuple[str, list[dict[str, Any]], list[str], str, str]] = [
     (
         "an allow-all ingress policy",
@@ -434,27 +434,26 @@ def as_learner(
     """An ApiClient that impersonates the attempt's learner ServiceAccount, with `cluster_role` rights
     there (a kind backend's learner is cluster-admin; `admin` lets one write RBAC), plus `rules`."""
     api = cluster.api_client()
-    CoreV1Api(api).create_namespaced_service_account(namespace, {"metadata": {"name": "learner"}})
+    # The typed client takes plain dicts as bodies too; its annotations name only its models.
+    account: Any = {"metadata": {"name": "learner"}}
+    CoreV1Api(api).create_namespaced_service_account(namespace, account)
     subjects = [{"kind": "ServiceAccount", "name": "learner", "namespace": namespace}]
     rbac = RbacAuthorizationV1Api(api)
-    rbac.create_namespaced_role_binding(
-        namespace,
-        {
-            "metadata": {"name": "learner-edit"},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
-            "subjects": subjects,
-        },
-    )
+    binding: Any = {
+        "metadata": {"name": "learner-edit"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+        "subjects": subjects,
+    }
+    rbac.create_namespaced_role_binding(namespace, binding)
     if rules:
-        rbac.create_namespaced_role(namespace, {"metadata": {"name": "learner-extra"}, "rules": rules})
-        rbac.create_namespaced_role_binding(
-            namespace,
-            {
-                "metadata": {"name": "learner-extra"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "learner-extra"},
-                "subjects": subjects,
-            },
-        )
+        role: Any = {"metadata": {"name": "learner-extra"}, "rules": rules}
+        rbac.create_namespaced_role(namespace, role)
+        extra: Any = {
+            "metadata": {"name": "learner-extra"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "learner-extra"},
+            "subjects": subjects,
+        }
+        rbac.create_namespaced_role_binding(namespace, extra)
     learner = cluster.api_client()
     learner.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:learner")
     return learner
@@ -548,3 +547,25 @@ def test_prove_all_passes(cluster: Any) -> None:
     assert {"expose-internally", "wrong-selector", "partial-outage"} <= slugs
     for slug in sorted(slugs):
         assert f"{slug}: proven" in out.getvalue(), out.getvalue()
+
+
+def test_prove_judges_a_deployment_the_api_refuses_pods_to_once_it_says_so(
+    cluster: Any, namespace: str
+) -> None:
+    # quota-blocks-rollout: team-budget admits two of invoice-api's three pods and refuses the
+    # third, which never exists: the broken state has settled once the Deployment reports that.
+    api = cluster.api_client()
+    challenge = load("quota-blocks-rollout")
+    authoring.challenge_apply(api_client=api, challenge=challenge, namespace=namespace)
+    deadline = time.monotonic() + 30
+    while not authoring.workloads_settled(api_client=api, challenge=challenge, namespace=namespace):
+        assert time.monotonic() < deadline, "the refused Deployment never counted as settled"
+        time.sleep(0.3)
+    status = AppsV1Api(api).read_namespaced_deployment_status("invoice-api", namespace).status
+    refusal = next(c for c in status.conditions if c.type == "ReplicaFailure")
+    assert refusal.status == "True" and "exceeded quota: team-budget" in refusal.message
+    assert status.replicas == 2
+    results = {
+        r.key: r for r in authoring.challenge_check(api_client=api, challenge=challenge, namespace=namespace)
+    }
+    assert results["rollout-complete"].message.startswith("The rollout of invoice-api has not finished")

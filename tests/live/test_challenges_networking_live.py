@@ -24,7 +24,7 @@ from tests.live.fairness import (
 
 pytestmark = pytest.mark.live
 
-Fix = Callable[[ApiClient, Any, str], None]
+Fix = Callable[[ApiClient, Any, str], object]  # what a fix returns (kubectl's output) is not used
 
 # --- ingress-wrong-backend -----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ the manifests): the tests take them from there, recombined the way learners get 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -31,7 +31,7 @@ from tests.live.fairness import (
 
 pytestmark = pytest.mark.live
 
-Fix = Callable[[ApiClient, Any, str], None]
+Fix = Callable[[ApiClient, Any, str], object]  # what a fix returns (kubectl's output) is not used
 
 # --- tls-host-mismatch ---------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ def certificate_files() -> dict[str, bytes]:
 
 
 def docs_ingress(
-    paths: list[tuple[str, str, str, int | str]],
+    paths: Sequence[tuple[str, str, str, int | str]],
     *,
     tls: list[Obj] | None = None,
     ingress_class: str | None = "nginx",

@@ -132,11 +132,21 @@ def test_up_brings_back_a_cluster_whose_component_died(dedicated: str, component
     assert "already running and healthy" in healthy.stderr
 
 
+def lease_holder() -> str:
+    return kubectl(
+        "get", "lease", "breakfix-simulation", "-n", "kube-system", "-o", "jsonpath={.spec.holderIdentity}"
+    ).stdout
+
+
 def test_up_replaces_a_simulation_controller_that_is_stuck(dedicated: str) -> None:
+    # A controller that hangs soon after it started: its youth must not protect it.
+    os.kill(int(pid_file("simulation").read_text()), signal.SIGKILL)
+    assert script("up", dedicated).returncode == 0
     pid = int(pid_file("simulation").read_text())
+    assert lease_holder() == f"{os.uname().nodename}-{pid}"
     os.kill(pid, signal.SIGSTOP)
     try:
-        # Its Lease goes stale after 15 s; `up` replaces a controller 30 s old with a stale Lease.
+        # Its Lease goes stale after 15 s, and it is its own: `up` replaces it at once.
         time.sleep(17)
         revived = script("up", dedicated)
         assert revived.returncode == 0, revived.stderr

@@ -20,6 +20,7 @@ from challenges.models import Attempt, ConsoleCommand
 from tests.challenges.escape_corpus import corpus
 from tests.challenges.live_learner import live_attempt  # noqa: F401
 from tests.fixtures.cluster import Cluster
+from tests.fixtures.console import RunnerProcess
 from tests.fixtures.web import WebProcess, login_cookies, post
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
@@ -101,7 +102,7 @@ def test_no_corpus_line_or_trick_reaches_a_secret(
     web: WebProcess,
     canary: str,
     planted: dict[str, str],
-    console_runner,  # type: ignore[no-untyped-def]
+    console_runner: RunnerProcess,
 ) -> None:
     cookies = login_cookies(live_attempt.learner)
     url = reverse("attempt_console", args=[live_attempt.pk])

@@ -6,15 +6,17 @@ in parallel, the way a load balancer would spread them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from challenges.models import Attempt
 from classroom.models import Classroom, Membership
 from tests.challenges.live_learner import live_attempt  # noqa: F401
-from tests.fixtures.web import login_cookies, post
+from tests.fixtures.web import WebProcesses, login_cookies, post
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
 
@@ -23,7 +25,7 @@ SLOW = "kubectl wait --for=delete deployment/frontend --timeout=4s"
 
 def test_one_command_per_attempt_runs_at_a_time_across_processes(
     live_attempt: Attempt,  # noqa: F811
-    web_processes,  # type: ignore[no-untyped-def]
+    web_processes: Callable[..., WebProcesses],
 ) -> None:
     webs = web_processes(3)
     cookies = login_cookies(live_attempt.learner)
@@ -40,7 +42,7 @@ def test_one_command_per_attempt_runs_at_a_time_across_processes(
 
 def test_the_console_rate_counts_one_learner_across_processes(
     live_attempt: Attempt,  # noqa: F811
-    web_processes,  # type: ignore[no-untyped-def]
+    web_processes: Callable[..., WebProcesses],
 ) -> None:
     webs = web_processes(3, BREAKFIX_CONSOLE_RATE="6/m")
     cookies = login_cookies(live_attempt.learner)
@@ -53,7 +55,7 @@ def test_the_console_rate_counts_one_learner_across_processes(
 
 def test_log_in_tries_count_across_processes(
     live_attempt: Attempt,  # noqa: F811
-    web_processes,  # type: ignore[no-untyped-def]
+    web_processes: Callable[..., WebProcesses],
 ) -> None:
     import httpx
 
@@ -76,8 +78,8 @@ def test_log_in_tries_count_across_processes(
 
 def test_wrong_invite_codes_count_across_processes(
     live_attempt: Attempt,  # noqa: F811
-    web_processes,  # type: ignore[no-untyped-def]
-    django_user_model,  # type: ignore[no-untyped-def]
+    web_processes: Callable[..., WebProcesses],
+    django_user_model: type[User],
 ) -> None:
     ivy = django_user_model.objects.create_user("ivy", "ivy@example.org", "password-ivy")
     classroom = Classroom.objects.create(name="Kubernetes 101", instructor=ivy)

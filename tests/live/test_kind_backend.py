@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 
 from challenges.backends import KindBackend, KindCommandError
-from challenges.kube import rest
 from challenges.models import Status
 from challenges.services import attempts as services
+from challenges.services import checks
 from tests.fixtures.cluster import REPO, Cluster, binaries_dir, require_real
 from tests.fixtures.worker import Workers
 from tests.live.lifecycle import Lifecycle, lifecycle_world, wait_for_check, wait_for_status
+from validators import kube
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
 
@@ -82,14 +83,14 @@ def test_a_kind_environment_goes_from_celery_to_a_reachable_api_server(kind_worl
 
     # The learner is cluster-admin of a cluster of their own (and the guards still hold them).
     with kind_world.learner_api(attempt) as api:
-        assert rest.request(api, "GET", "/api/v1/nodes", what="list nodes")[0] == 200
+        assert kube.request(api, "GET", "/api/v1/nodes", what="list nodes")[0] == 200
         namespace = attempt.environment
         path = f"/apis/apps/v1/namespaces/{namespace}/deployments/frontend"
-        assert rest.request(api, "GET", path, what="read")[0] == 200
+        assert kube.request(api, "GET", path, what="read")[0] == 200
         # It is not the platform's shared cluster: the test namespace of this session is not there.
-        assert rest.request(api, "GET", f"/api/v1/namespaces/{kind_world.prefix}-0", what="read")[0] == 404
+        assert kube.request(api, "GET", f"/api/v1/namespaces/{kind_world.prefix}-0", what="read")[0] == 404
 
-    run = wait_for_check(services.attempt_check_request(attempt=attempt, requested_by=None))
+    run = wait_for_check(checks.attempt_check_request(attempt=attempt, requested_by=None))
     assert run.state == "done" and not run.passed, run.error
 
     services.attempt_end(attempt=attempt, actor=learner)

@@ -19,10 +19,10 @@ from challenges import tasks
 from challenges.backends import NamespaceBackend
 from challenges.backends.base import ATTEMPT_LABEL, INSTALLATION_LABEL, MANAGED_BY
 from challenges.backends.tenancy import tenancy_remove
-from challenges.kube import apply_documents, rest
-from challenges.kube.kubeconfig import client_from_file
+from challenges.kube import apply_documents
 from challenges.models import Attempt, AttemptEvent, Status
 from challenges.services import attempts as services
+from challenges.services import checks
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
 from tests.live.lifecycle import (
@@ -36,6 +36,7 @@ from tests.live.lifecycle import (
     wait_for_check,
     wait_for_status,
 )
+from validators import kube
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
 
@@ -51,7 +52,7 @@ def check_until(attempt: Attempt, *, passed: bool, timeout: float = 40.0) -> lis
     deadline = time.monotonic() + timeout
     while True:
         run = wait_for_check(
-            services.attempt_check_request(attempt=Attempt.objects.get(pk=attempt.pk), requested_by=None)
+            checks.attempt_check_request(attempt=Attempt.objects.get(pk=attempt.pk), requested_by=None)
         )
         assert run.state == "done", run.error
         if run.passed == passed or time.monotonic() > deadline:
@@ -167,7 +168,7 @@ def test_a_failing_backend_marks_the_attempt_failed_with_a_readable_reason(world
     attempt = world.start(dave, "wrong-selector")
     # Someone else's namespace already has the name this attempt's environment would get.
     namespace = f"{world.prefix}-{attempt.pk}"
-    rest.call(
+    kube.call(
         world.api,
         "POST",
         "/api/v1/namespaces",
@@ -184,7 +185,7 @@ def test_a_failing_backend_marks_the_attempt_failed_with_a_readable_reason(world
         # Teardown must not take the squatter's namespace with it: it is not ours.
         assert namespace_state(world.api, namespace) == "active"
     finally:
-        rest.call(
+        kube.call(
             world.api,
             "DELETE",
             f"/api/v1/namespaces/{quote(namespace)}",
@@ -253,7 +254,7 @@ def test_learner_credentials_fix_the_challenge_but_reach_nothing_else(world: Lif
     ns, other = mine.environment, theirs.environment
 
     def status(api: Any, method: str, path: str, body: dict[str, Any] | None = None, **query: str) -> int:
-        code, _ = rest.request(
+        code, _ = kube.request(
             api,
             method,
             path,
@@ -333,7 +334,7 @@ def test_learner_credentials_fix_the_challenge_but_reach_nothing_else(world: Lif
         path = f"/apis/apps/v1/namespaces/{ns}/deployments/frontend"
 
         def refused() -> bool:
-            code, data = rest.request(
+            code, data = kube.request(
                 learner,
                 "PATCH",
                 path,
@@ -357,9 +358,9 @@ def test_learner_credentials_fix_the_challenge_but_reach_nothing_else(world: Lif
 def test_teardown_is_idempotent_and_never_removes_a_namespace_it_does_not_own(cluster: Cluster) -> None:
     backend = NamespaceBackend(prefix=f"bft{secrets.token_hex(3)}", kubeconfig=cluster.kubeconfig)
     ours, theirs = backend.environment_name(1), backend.environment_name(2)
-    with client_from_file(cluster.kubeconfig) as api:
+    with kube.client_from_file(cluster.kubeconfig) as api:
         backend.create(ours, attempt_id=1)
-        rest.call(api, "POST", "/api/v1/namespaces", what="create", body={"metadata": {"name": theirs}})
+        kube.call(api, "POST", "/api/v1/namespaces", what="create", body={"metadata": {"name": theirs}})
         try:
             backend.destroy(ours)
             backend.destroy(ours)  # again, while it terminates: a redelivered destroy
@@ -367,5 +368,5 @@ def test_teardown_is_idempotent_and_never_removes_a_namespace_it_does_not_own(cl
             assert namespace_state(api, ours) in ("terminating", "gone")
             assert namespace_state(api, theirs) == "active"
         finally:
-            rest.call(api, "DELETE", f"/api/v1/namespaces/{theirs}", what="clean up", missing_ok=True)
+            kube.call(api, "DELETE", f"/api/v1/namespaces/{theirs}", what="clean up", missing_ok=True)
             tenancy_remove(api, backend.prefix)

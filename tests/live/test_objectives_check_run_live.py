@@ -13,14 +13,14 @@ from tests.live.test_objectives_ingress_live import ingress
 from tests.live.test_objectives_jobs_live import cronjob, job
 from tests.live.test_validators_live import Views, apply, deployment, passes, ready_pods, service
 from tests.validators import pki
-from validators import NamespaceView, Objective, api_client_from_kubeconfig, run_check
+from validators import NamespaceView, Objective, client_from_file, run_check
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 

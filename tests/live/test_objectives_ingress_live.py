@@ -17,7 +17,7 @@ from kubernetes.client import ApiClient
 from tests.fixtures.cluster import Cluster, eventually
 from tests.live.test_validators_live import Views, apply, deployment, evaluate, passes, ready_pods, service
 from tests.validators import pki
-from validators import NamespaceView, api_client_from_kubeconfig
+from validators import NamespaceView, client_from_file
 
 pytestmark = pytest.mark.live
 Obj = dict[str, Any]
@@ -25,7 +25,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 

@@ -15,7 +15,7 @@ from kubernetes.client import ApiClient
 
 from tests.fixtures.cluster import Cluster, eventually
 from tests.live.test_validators_live import Views, apply, evaluate, passes
-from validators import NamespaceView, api_client_from_kubeconfig
+from validators import NamespaceView, client_from_file
 
 pytestmark = pytest.mark.live
 Obj = dict[str, Any]
@@ -23,7 +23,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 

@@ -396,10 +396,10 @@ def test_job_pods_fail_on_a_wrong_command_and_complete_on_the_right_one(
         }
 
     def finished(name: str) -> str | None:
-        from challenges.kube import rest
+        from validators import kube
 
         body = (
-            rest.call(api, "GET", f"/apis/batch/v1/namespaces/{namespace}/jobs/{name}", what="read job") or {}
+            kube.call(api, "GET", f"/apis/batch/v1/namespaces/{namespace}/jobs/{name}", what="read job") or {}
         )
         done = [
             c["type"] for c in (body.get("status") or {}).get("conditions") or [] if c.get("status") == "True"
@@ -425,7 +425,7 @@ def test_the_scheduler_refuses_what_the_nodes_cannot_take(api: ApiClient, namesp
 
     def unschedulable(name: str) -> str | None:
         found = pod(api, namespace, name)
-        scheduled = next(
+        scheduled: dict[str, Any] = next(
             (c for c in found.get("status", {}).get("conditions") or [] if c["type"] == "PodScheduled"), {}
         )
         return scheduled.get("message") if scheduled.get("status") == "False" else None
@@ -445,9 +445,9 @@ def test_the_scheduler_refuses_what_the_nodes_cannot_take(api: ApiClient, namesp
 
 
 def test_nodes_are_the_size_of_small_real_nodes(api: ApiClient) -> None:
-    from challenges.kube import rest
+    from validators import kube
 
-    nodes = (rest.call(api, "GET", "/api/v1/nodes", what="list nodes") or {}).get("items") or []
+    nodes = (kube.call(api, "GET", "/api/v1/nodes", what="list nodes") or {}).get("items") or []
     assert len(nodes) >= 4
     for node in nodes:
         cpu = node["status"]["allocatable"]["cpu"]

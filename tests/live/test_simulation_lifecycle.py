@@ -61,7 +61,7 @@ def test_the_simulation_comes_and_goes_with_the_environment(world: Lifecycle) ->
 
 
 def test_the_reaper_removes_a_simulation_left_without_its_environment(world: Lifecycle) -> None:
-    from challenges.kube import rest
+    from validators import kube
 
     leftover = f"{world.prefix}-999999"
     # What a crash between deleting the namespace and its simulation leaves: a copy of this
@@ -79,7 +79,7 @@ def test_the_reaper_removes_a_simulation_left_without_its_environment(world: Lif
         },
         "spec": {"namespace": leftover},
     }
-    rest.call(world.api, "POST", SIMULATIONS, what="leave a simulation behind", body=document)
+    kube.call(world.api, "POST", SIMULATIONS, what="leave a simulation behind", body=document)
     backend = NamespaceBackend(prefix=world.prefix, kubeconfig=world.cluster.kubeconfig)
     assert leftover in backend.list_environments()
 

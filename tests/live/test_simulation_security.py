@@ -10,15 +10,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from kubernetes.client import ApiClient
 
 from challenges.backends import NamespaceBackend
-from challenges.kube import apply_documents, rest
+from challenges.kube import apply_documents
 from tests.fixtures.cluster import Cluster, eventually
 from tests.live.simulated import apply, condition, container, kubectl, pod, pod_doc, simulate
+from validators import kube
 
 pytestmark = pytest.mark.live
 
@@ -42,11 +44,11 @@ def learner(api: ApiClient, cluster: Cluster, namespace: str, tmp_path: Path) ->
 
 
 def test_no_kind_that_runs_commands_on_the_host_is_served(api: ApiClient) -> None:
-    found = rest.call(api, "GET", "/apis/kwok.x-k8s.io/v1alpha1", what="discover kwok") or {}
+    found = kube.call(api, "GET", "/apis/kwok.x-k8s.io/v1alpha1", what="discover kwok") or {}
     kinds = {resource.get("kind") for resource in found.get("resources") or []}
     assert kinds == {"Stage", "Logs"}
     crds = (
-        rest.call(api, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", what="list CRDs")
+        kube.call(api, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", what="list CRDs")
         or {}
     )
     served = {item["spec"]["names"]["kind"] for item in crds.get("items") or []}
@@ -124,11 +126,11 @@ def test_a_simulated_pod_carries_nothing_that_gives_the_simulation_away(
     )
     apply(api, namespace, pod_doc("web", [{"name": "web", "image": "nginx:1.27"}]))
 
-    def crashed_once() -> dict[str, object] | None:
+    def crashed_once() -> dict[str, Any] | None:
         found = pod(api, namespace, "web")
         return found if container(found).get("restartCount") else None
 
     crashed = eventually(crashed_once, "the pod to crash", timeout=20)
-    meta: dict[str, object] = crashed["metadata"]  # type: ignore[assignment]
+    meta: dict[str, Any] = crashed["metadata"]
     assert not meta.get("annotations") and set(meta.get("labels") or {}) == {"app"}
     assert "simulation" not in yaml.safe_dump(crashed).lower()

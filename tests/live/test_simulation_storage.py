@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from kubernetes.client import ApiClient
 
-from challenges.kube import rest
 from tests.fixtures.cluster import Cluster, eventually
 from tests.live.simulated import apply, condition, pod, pod_doc
+from validators.kube import call
 
 pytestmark = pytest.mark.live
 
@@ -46,7 +46,7 @@ def kept(value: Obj, ok: bool) -> Obj | None:
 
 
 def read(api: ApiClient, path: str) -> Obj | None:
-    return rest.call(api, "GET", path, what=f"read {path}", missing_ok=True)
+    return call(api, "GET", path, what=f"read {path}", missing_ok=True)
 
 
 def claim_of(api: ApiClient, namespace: str, name: str) -> Obj:
@@ -96,8 +96,8 @@ def test_a_claim_binds_to_a_volume_made_on_the_node_of_its_first_pod(api: ApiCli
     assert {"ExternalProvisioning", "Provisioning", "ProvisioningSucceeded"} <= set(events)
 
     # The claim's end is the volume's: the provisioner deletes what its reclaim policy says to.
-    rest.call(api, "DELETE", f"/api/v1/namespaces/{namespace}/pods/reader", what="delete the pod")
-    rest.call(api, "DELETE", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/data", what="delete")
+    call(api, "DELETE", f"/api/v1/namespaces/{namespace}/pods/reader", what="delete the pod")
+    call(api, "DELETE", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims/data", what="delete")
     path = f"/api/v1/persistentvolumes/{volume['metadata']['name']}"
     eventually(lambda: True if read(api, path) is None else None, "the released volume to go", timeout=60)
 

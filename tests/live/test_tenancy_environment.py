@@ -12,7 +12,7 @@ from django.conf import settings
 
 import validators
 from challenges.backends.base import INSTALLATION_LABEL
-from challenges.kube import apply_documents, scope_guards
+from challenges.kube import apply_documents, apply_guards
 from challenges.services import authoring
 from tests.fixtures.cluster import Cluster
 from tests.live.tenant import Tenant, read, tenant_environment
@@ -103,10 +103,9 @@ def test_a_launch_challenge_is_proven_in_a_tenant_namespace_with_the_learners_cr
     }
     # As provisioning does it: the broken state and the guards, with the platform's credentials.
     apply_documents(tenant.api, tenant.namespace, documents["manifests"])
-    guards = scope_guards(
-        documents["guards"], tenant.namespace, labels={INSTALLATION_LABEL: tenant.backend.prefix}
+    apply_guards(
+        tenant.api, tenant.namespace, documents["guards"], labels={INSTALLATION_LABEL: tenant.backend.prefix}
     )
-    apply_documents(tenant.api, tenant.namespace, guards)
     deadline = time.monotonic() + 60
     while not authoring.workloads_ready(
         api_client=tenant.api, challenge=challenge, namespace=tenant.namespace

@@ -10,9 +10,9 @@ import pytest
 from kubernetes.client import ApiClient
 
 from challenges.backends.nodereader import BINDINGS, CLUSTER_ROLE, binding_name
-from challenges.kube import rest
 from tests.fixtures.cluster import Cluster
 from tests.live.tenant import read, send, tenant_environment
+from validators.kube import call
 
 pytestmark = pytest.mark.live
 MERGE = "application/merge-patch+json"
@@ -28,7 +28,7 @@ def review(api: ApiClient, namespace: str, verb: str, resource: str, subresource
         "spec": {"user": f"system:serviceaccount:{namespace}:learner", "resourceAttributes": attributes},
     }
     path = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
-    answer = rest.call(api, "POST", path, what="review", body=body)
+    answer = call(api, "POST", path, what="review", body=body)
     return bool(((answer or {}).get("status") or {}).get("allowed"))
 
 

@@ -17,6 +17,7 @@ import pytest
 from challenges import tasks
 from challenges.models import Attempt, Status
 from challenges.services import attempts as services
+from challenges.services import checks
 from tests.fixtures.cluster import Cluster, eventually
 from tests.fixtures.worker import Workers
 from tests.live.lifecycle import Lifecycle, lifecycle_world, namespace_state, wait_for_check, wait_for_status
@@ -141,7 +142,7 @@ def test_ending_an_attempt_removes_a_namespace_whose_objects_hold_finalizers(wor
     attempt = wait_for_status(world.start(world.learner("alice"), "partial-outage"), Status.READY)
     namespace = attempt.environment
     # On the way: the worker's check weighs the challenge's policies, never the platform's.
-    run = wait_for_check(services.attempt_check_request(attempt=attempt, requested_by=None))
+    run = wait_for_check(checks.attempt_check_request(attempt=attempt, requested_by=None))
     assert run.state == "done" and not run.passed, run.error
     assert "allow-payments" in json.dumps(run.results)
     assert "breakfix-egress" not in json.dumps(run.results)

@@ -16,9 +16,10 @@ from kubernetes.client import ApiClient
 
 import validators
 from tests.fixtures.cluster import Cluster, eventually
-from validators import NamespaceView, Objective, Result, api_client_from_kubeconfig, run_check
+from validators import NamespaceView, Objective, Result, client_from_file, run_check
 from validators.errors import ObjectInvalid
 from validators.namespace_view import KINDS
+from validators.view import LogQuery
 from validators.workloads import is_ready
 
 pytestmark = pytest.mark.live
@@ -33,7 +34,7 @@ Obj = dict[str, Any]
 
 @pytest.fixture
 def api(cluster: Cluster) -> Iterator[ApiClient]:
-    with api_client_from_kubeconfig(cluster.kubeconfig) as client:
+    with client_from_file(cluster.kubeconfig) as client:
         yield client
 
 
@@ -71,7 +72,7 @@ def apply(api: ApiClient, namespace: str, *manifests: Obj) -> None:
     """Server-side apply, as `kubectl apply --server-side` does."""
     for manifest in manifests:
         resource = KINDS[manifest["kind"]]
-        path = f"{resource.collection_path(namespace)}/{manifest['metadata']['name']}"
+        path = f"{resource.collection(namespace)}/{manifest['metadata']['name']}"
         status, data = _send(
             api,
             "PATCH",
@@ -84,7 +85,7 @@ def apply(api: ApiClient, namespace: str, *manifests: Obj) -> None:
 
 
 def delete(api: ApiClient, namespace: str, kind: str, name: str) -> None:
-    path = f"{KINDS[kind].collection_path(namespace)}/{name}"
+    path = f"{KINDS[kind].collection(namespace)}/{name}"
     status, data = _send(api, "DELETE", path, query=[("gracePeriodSeconds", "0")])
     assert status in (200, 202, 404), data.decode()
 
@@ -219,7 +220,7 @@ def test_it_reads_the_namespace_labels(views: Views, namespace: str) -> None:
 
 def test_it_explains_logs_of_a_pod_that_does_not_exist(views: Views) -> None:
     with pytest.raises(ObjectInvalid, match="nope"):
-        views().pod_logs("nope")
+        views().pod_logs(LogQuery("nope"))
 
 
 # --- condition ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.simulation.driver import Run, condition, pod, state, world
 
@@ -51,7 +51,7 @@ def test_a_synced_pod_that_nothing_changes_needs_no_new_status() -> None:
 
 def test_a_crashing_container_restarts_at_once_then_backs_off_10_20_40_seconds() -> None:
     run = crashing()
-    restarts_at = {}
+    restarts_at: dict[int, datetime] = {}
     run.until(120, stop=lambda s: False)
     for at, status in run.history:
         container = status["containerStatuses"][0]

@@ -1,20 +1,24 @@
 """An in-memory stand-in for NamespaceView, and builders for the API objects the checks read.
 
-The fake implements the same read methods over plain dicts shaped like the API's
-JSON. It is for unit-testing the checks' logic; tests/live/test_validators_live.py
-runs the same checks against a real API server.
+The fake implements validators.View, the protocol NamespaceView implements, over plain dicts
+shaped like the API's JSON; mypy holds both to it (see _both_are_views), so they cannot drift.
+It is for unit-testing the checks' logic; tests/live/test_validators_live.py runs the same
+checks against a real API server.
 """
 
 from __future__ import annotations
 
 import base64
+import builtins
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from validators import selectors
 from validators.errors import ObjectInvalid
-from validators.namespace_view import KINDS
+from validators.namespace_view import KINDS, NamespaceView
+from validators.view import AccessQuestion, LabelSelector, LogQuery, View
 
 Obj = dict[str, Any]
 NS = "attempt-1"
@@ -47,14 +51,14 @@ class FakeView:
         access: Callable[[Obj], Obj] | None = None,
     ) -> None:
         self.namespace = namespace
-        self.objects: list[Obj] = list(objects)
+        self.objects: builtins.list[Obj] = list(objects)
         self._namespace_labels = dict(namespace_labels or {"kubernetes.io/metadata.name": namespace})
         # Other namespaces by name, with their labels; one not listed does not exist.
         self.other_namespaces = {k: dict(v) for k, v in (other_namespaces or {}).items()}
         self.logs = dict(logs or {})
         self.access = access
-        self.log_calls: list[Obj] = []
-        self.reviews: list[Obj] = []
+        self.log_calls: builtins.list[Obj] = []
+        self.reviews: builtins.list[Obj] = []
         # What fresh() shows: the namespace a few seconds later (itself when a test sets nothing).
         self.later: FakeView | None = None
         self.fresh_calls = 0
@@ -80,7 +84,7 @@ class FakeView:
             raise ObjectInvalid(f"{kind!r} is not a kind the checks may read")
         return next((o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == name), None)
 
-    def list(self, kind: str, label_selector: Mapping[str, str] | str | None = None) -> list[Obj]:
+    def list(self, kind: str, label_selector: LabelSelector = None) -> builtins.list[Obj]:
         if kind not in KINDS:
             raise ObjectInvalid(f"{kind!r} is not a kind the checks may read")
         wanted = (
@@ -92,16 +96,16 @@ class FakeView:
             if o["kind"] == kind and selectors.matches_labels(wanted, o["metadata"].get("labels") or {})
         ]
 
-    def pods(self, label_selector: Mapping[str, str] | str | None = None) -> list[Obj]:
+    def pods(self, label_selector: LabelSelector = None) -> builtins.list[Obj]:
         return self.list("Pod", label_selector)
 
-    def nodes(self) -> list[Obj]:
+    def nodes(self) -> builtins.list[Obj]:
         return [o for o in self.objects if o["kind"] == "Node"]
 
-    def network_policies(self) -> list[Obj]:
+    def network_policies(self) -> builtins.list[Obj]:
         return self.list("NetworkPolicy")
 
-    def events(self) -> list[Obj]:
+    def events(self) -> builtins.list[Obj]:
         return self.list("Event")
 
     def namespace_labels(self, name: str | None = None) -> dict[str, str]:
@@ -111,27 +115,30 @@ class FakeView:
             raise ObjectInvalid(f"The namespace {name!r} does not exist.", status=404)
         return dict(self.other_namespaces[name])
 
-    def pod_logs(
-        self,
-        pod: str,
-        *,
-        container: str | None = None,
-        since_seconds: int | None = None,
-        previous: bool = False,
-        tail_lines: int | None = None,
-    ) -> str:
+    def pod_logs(self, query: LogQuery) -> str:
         self.log_calls.append(
-            {"pod": pod, "container": container, "since_seconds": since_seconds, "previous": previous}
+            {
+                "pod": query.pod,
+                "container": query.container,
+                "since_seconds": query.since_seconds,
+                "previous": query.previous,
+            }
         )
-        text = self.logs.get((pod, container or ""), "")
+        text = self.logs.get((query.pod, query.container or ""), "")
         if isinstance(text, Exception):
             raise text
         return text
 
-    def subject_access_review(self, **attributes: Any) -> Obj:
+    def subject_access_review(self, question: AccessQuestion) -> Obj:
+        attributes = dataclasses.asdict(question)
         self.reviews.append(attributes)
         assert self.access is not None, "this test did not expect access reviews"
         return self.access(attributes)
+
+
+def _both_are_views(fake: FakeView, real: NamespaceView) -> list[View]:
+    """Never called: mypy checks here that the fake and the real view are both a validators.View."""
+    return [fake, real]
 
 
 # --- builders ----------------------------------------------------------------------------------

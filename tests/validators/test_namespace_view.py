@@ -1,4 +1,4 @@
-"""NamespaceView over a real ApiClient, talking HTTP to a small scripted server.
+"""NamespaceView over a real ApiClient, talking HTTP to a small scripted server (conftest.py).
 
 The server stands in for the API server only to script answers a real one gives
 rarely (429, 500, a timeout, a refused connection); tests/live covers the real thing.
@@ -9,90 +9,34 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from kubernetes.client import ApiClient, Configuration
+from kubernetes.client import Configuration
 
-from validators import NamespaceView, api_client_from_kubeconfig
+from tests.validators.conftest import Answer, Script
+from validators import NamespaceView, client_from_file
 from validators.errors import ClusterUnavailable, ObjectInvalid
+from validators.kube import client_from_config
 from validators.namespace_view import REDACTED
-
-Answer = tuple[int, Any]  # status, body (dict → JSON, str → text)
-
-
-class Script:
-    def __init__(self) -> None:
-        self.routes: dict[tuple[str, str], Callable[[dict[str, list[str]], Any], Answer]] = {}
-        self.requests: list[dict[str, Any]] = []
-
-    def on(
-        self, method: str, path: str, answer: Answer | Callable[[dict[str, list[str]], Any], Answer]
-    ) -> None:
-        self.routes[(method, path)] = answer if callable(answer) else (lambda query, body: answer)
+from validators.view import AccessQuestion, LogQuery
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, Script]]:
-    script = Script()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self, method: str) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
-            query = parse_qs(url.query)
-            script.requests.append(
-                {
-                    "method": method,
-                    "path": url.path,
-                    "query": query,
-                    "body": body,
-                    "headers": dict(self.headers),
-                }
-            )
-            route = script.routes.get((method, url.path))
-            status, payload = (
-                route(query, body) if route else (404, {"kind": "Status", "message": "not found"})
-            )
-            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain" if isinstance(payload, str) else "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            self._serve("POST")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            pass  # the timeout test hangs up on purpose; the late answer has nowhere to go
-
-    httpd = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def kubeconfig_for(host: str, token: str = "s3cret-token") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "attempt",
+        "clusters": [{"name": "c", "cluster": {"server": host}}],
+        "users": [{"name": "u", "user": {"token": token}}],
+        "contexts": [{"name": "attempt", "context": {"cluster": "c", "user": "u", "namespace": "shop"}}],
+    }
 
 
 def view_for(host: str, *, timeout: float = 5.0) -> NamespaceView:
-    configuration = Configuration(host=host)
-    configuration.retries = 0
-    return NamespaceView(ApiClient(configuration), "shop", timeout=timeout)
+    # The platform's own factory, so its retry policy is what these tests see.
+    return NamespaceView(client_from_config(kubeconfig_for(host)), "shop", timeout=timeout)
 
 
 PODS = "/api/v1/namespaces/shop/pods"
@@ -225,7 +169,8 @@ def test_it_refuses_kinds_outside_the_allow_list(server: tuple[str, Script]) -> 
 def test_it_reads_pod_logs_with_the_window_asked_for(server: tuple[str, Script]) -> None:
     host, script = server
     script.on("GET", f"{PODS}/web-1/log", (200, "listening on :8080\nConnected to backend\n"))
-    text = view_for(host).pod_logs("web-1", container="app", since_seconds=120, previous=True, tail_lines=100)
+    query = LogQuery("web-1", container="app", since_seconds=120, previous=True, tail_lines=100)
+    text = view_for(host).pod_logs(query)
     assert "Connected to backend" in text
     assert script.requests[0]["query"] == {
         "container": ["app"],
@@ -240,7 +185,7 @@ def test_it_explains_logs_that_cannot_be_read(server: tuple[str, Script]) -> Non
     message = 'container "app" in pod "web-1" is waiting to start: ContainerCreating'
     script.on("GET", f"{PODS}/web-1/log", (400, {"kind": "Status", "message": message}))
     with pytest.raises(ObjectInvalid, match="waiting to start"):
-        view_for(host).pod_logs("web-1")
+        view_for(host).pod_logs(LogQuery("web-1"))
 
 
 def test_it_asks_subject_access_reviews(server: tuple[str, Script]) -> None:
@@ -251,11 +196,13 @@ def test_it_asks_subject_access_reviews(server: tuple[str, Script]) -> None:
         (201, {"kind": "SubjectAccessReview", "status": {"allowed": True, "reason": "RBAC: allowed"}}),
     )
     status = view_for(host).subject_access_review(
-        user="system:serviceaccount:shop:reporter",
-        groups=["system:serviceaccounts"],
-        verb="get",
-        resource="pods",
-        subresource="log",
+        AccessQuestion(
+            user="system:serviceaccount:shop:reporter",
+            groups=["system:serviceaccounts"],
+            verb="get",
+            resource="pods",
+            subresource="log",
+        )
     )
     assert status == {"allowed": True, "reason": "RBAC: allowed"}
     assert script.requests[0]["body"]["spec"] == {
@@ -284,23 +231,10 @@ def test_it_builds_a_client_from_a_kubeconfig_without_touching_the_global_one(
 ) -> None:
     host, script = server
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "attempt",
-                "clusters": [{"name": "c", "cluster": {"server": host}}],
-                "users": [{"name": "u", "user": {"token": "s3cret-token"}}],
-                "contexts": [
-                    {"name": "attempt", "context": {"cluster": "c", "user": "u", "namespace": "shop"}}
-                ],
-            }
-        )
-    )
+    kubeconfig.write_text(json.dumps(kubeconfig_for(host)))
     before = Configuration.get_default_copy().host
     script.on("GET", PODS, (200, {"metadata": {}, "items": []}))
-    with api_client_from_kubeconfig(kubeconfig) as api:
+    with client_from_file(kubeconfig) as api:
         assert NamespaceView(api, "shop").list("Pod") == []
     headers = {key.lower(): value for key, value in script.requests[0]["headers"].items()}
     assert headers["authorization"] == "Bearer s3cret-token"
@@ -309,14 +243,14 @@ def test_it_builds_a_client_from_a_kubeconfig_without_touching_the_global_one(
 
 def test_it_says_a_missing_kubeconfig_is_temporary(tmp_path: Path) -> None:
     with pytest.raises(ClusterUnavailable, match="does not exist"):
-        api_client_from_kubeconfig(tmp_path / "nope")
+        client_from_file(tmp_path / "nope")
 
 
 def test_it_says_a_broken_kubeconfig_is_permanent(tmp_path: Path) -> None:
     broken = tmp_path / "kubeconfig"
     broken.write_text("apiVersion: v1\nkind: Config\ncontexts: []\n")
     with pytest.raises(ObjectInvalid, match="cannot be used"):
-        api_client_from_kubeconfig(broken)
+        client_from_file(broken)
 
 
 def test_it_reads_each_thing_once_per_view(server: tuple[str, Script]) -> None:
@@ -357,7 +291,7 @@ def test_it_asks_access_reviews_every_time(server: tuple[str, Script]) -> None:
     )
     view = view_for(host)
     for _ in range(2):
-        view.subject_access_review(user="u", groups=[], verb="get", resource="pods")
+        view.subject_access_review(AccessQuestion(user="u", groups=[], verb="get", resource="pods"))
     assert len(script.requests) == 2
 
 

@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, deployment, pod
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("condition", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("condition", spec, view)
 
 
 PODS_READY = {

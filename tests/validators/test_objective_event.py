@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, deployment, event, pod
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("event", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("event", spec, view)
 
 
 PODS = {"kind": "Pod", "labelSelector": {"app": "web"}}

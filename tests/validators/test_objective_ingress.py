@@ -10,7 +10,7 @@ from validators import SpecInvalid
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("ingress", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("ingress", spec, view)
 
 
 def path(p: str, svc: str, port: int | str, kind: str = "Prefix") -> dict[str, Any]:
@@ -142,7 +142,7 @@ def test_it_fails_a_missing_ingress() -> None:
 
 
 def test_a_host_rule_owns_its_host_even_for_paths_it_lacks() -> None:
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"host": "shop.example.com", "http": {"paths": [path("/", "web", 80, kind="Exact")]}},
         {"http": {"paths": [path("/api", "api", 80)]}},
     ]

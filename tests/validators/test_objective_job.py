@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,10 +9,10 @@ from tests.validators.fakes import FakeView, meta, owner, pod, running, terminat
 
 
 def run(type: str, spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate(type, spec, view)  # type: ignore[arg-type]
+    return validators.evaluate(type, spec, view)
 
 
-def job(name: str, *, conditions: list[dict[str, Any]] = (), owned_by: dict[str, Any] | None = None,
+def job(name: str, *, conditions: Sequence[dict[str, Any]] = (), owned_by: dict[str, Any] | None = None,
         created: float = 60, **status: Any) -> dict[str, Any]:  # fmt: skip
     uid_labels = {"job-name": name}
     metadata = meta(name, uid_labels)

@@ -54,7 +54,7 @@ def world(*placed: str, replicas: int | None = None, **template: Any) -> FakeVie
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("placement", {**SPEC, **spec}, view)  # type: ignore[arg-type]
+    return validators.evaluate("placement", {**SPEC, **spec}, view)
 
 
 GPU = {"nodeLabels": {"accelerator": "nvidia-t4"}}

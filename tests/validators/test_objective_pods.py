@@ -23,7 +23,7 @@ SPEC: dict[str, Any] = {"workload": {"kind": "Deployment", "name": "web"}}
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("pods", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("pods", spec, view)
 
 
 def world(*statuses: dict[str, Any], replicas: int = 2) -> tuple[FakeView, list[dict[str, Any]]]:
@@ -161,7 +161,8 @@ def test_it_adds_the_mount_failure_to_a_pod_stuck_creating_its_containers() -> N
     message = 'MountVolume.SetUp failed for volume "smtp" : secret "smtp" not found'
     view.add(event(pods[0], "FailedMount", seconds_ago=3, message=message))
     assert run(SPEC, view).message == (
-        f"Container app of pod {pods[0]['metadata']['name']} is not running yet (ContainerCreating): {message}."
+        f"Container app of pod {pods[0]['metadata']['name']} is not running yet (ContainerCreating): "
+        f"{message}."
     )
 
 

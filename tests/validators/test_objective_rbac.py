@@ -9,7 +9,7 @@ ACCOUNT = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta("repor
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("rbac", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("rbac", spec, view)
 
 
 def grants(*allowed: tuple[str, str]) -> Any:

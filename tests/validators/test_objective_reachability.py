@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, network_policy, pod, workload
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("reachability", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("reachability", spec, view)
 
 
 def frontend_to_backend(expect: str = "allowed", port: int = 5678) -> dict[str, Any]:
@@ -319,7 +319,7 @@ def test_a_rule_for_every_pod_of_kube_system_also_admits_pods_that_are_not_dns()
         namespaceSelector={"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
     )
     view = shop(DENY_EGRESS, allow_dns(whole_namespace))
-    other = {"namespace": "kube-system", "labels": {"k8s-app": "metrics-server"}}
+    other: dict[str, Any] = {"namespace": "kube-system", "labels": {"k8s-app": "metrics-server"}}
     result = run(to_dns(expect="blocked", **other), view)
     assert not result.passed
     assert "is still allowed" in result.message
@@ -378,7 +378,7 @@ def test_a_path_with_neither_end_in_this_namespace_cannot_be_judged() -> None:
     }
     result = validators.run_check(
         [validators.Objective("k", "t", "reachability", spec, "DNS must stay private.")],
-        shop(),  # type: ignore[arg-type]
+        shop(),
     )[0]
     assert not result.passed
     assert "whose NetworkPolicies are the only ones these checks read" in result.message

@@ -15,7 +15,7 @@ SPEC = {"name": "orders-db", "type": "Opaque", "keys": [{"key": "password", "sha
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("secret", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("secret", spec, view)
 
 
 def secret(data: dict[str, bytes], *, kind: str = "Opaque", name: str = "orders-db") -> dict[str, Any]:

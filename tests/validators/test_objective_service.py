@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, endpoint_slice, pod, service, workl
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("service", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("service", spec, view)
 
 
 SPEC = {

@@ -10,7 +10,7 @@ from validators import SpecInvalid
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("spec", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("spec", spec, view)
 
 
 def svc_check(*checks: dict[str, Any]) -> dict[str, Any]:
@@ -109,21 +109,21 @@ MEMORY = "spec.template.spec.containers[0].resources.limits.memory"
 
 def test_it_compares_quantities_whatever_their_unit() -> None:
     spec = {"target": {"kind": "Deployment", "name": "web"}, "checks": [{"path": MEMORY, "atLeast": "256Mi"}]}
-    assert validators.evaluate("spec", spec, FakeView([_limited("0.25Gi")])).passed  # type: ignore[arg-type]
-    assert validators.evaluate("spec", spec, FakeView([_limited("1Gi")])).passed  # type: ignore[arg-type]
-    low = validators.evaluate("spec", spec, FakeView([_limited("64Mi")]))  # type: ignore[arg-type]
+    assert validators.evaluate("spec", spec, FakeView([_limited("0.25Gi")])).passed
+    assert validators.evaluate("spec", spec, FakeView([_limited("1Gi")])).passed
+    low = validators.evaluate("spec", spec, FakeView([_limited("64Mi")]))
     assert low.message == f"Deployment web has {MEMORY} = 64Mi; expected at least 256Mi."
     # Removing the limit is no way round a check that wants one.
-    gone = validators.evaluate("spec", spec, FakeView([_limited(None)]))  # type: ignore[arg-type]
+    gone = validators.evaluate("spec", spec, FakeView([_limited(None)]))
     assert gone.message == f"Deployment web has no {MEMORY}."
 
 
 def test_it_bounds_a_quantity_from_above_and_can_hide_the_bound() -> None:
     check = {"path": MEMORY, "atLeast": "128Mi", "atMost": "1Gi", "reveal": False}
     spec = {"target": {"kind": "Deployment", "name": "web"}, "checks": [check]}
-    high = validators.evaluate("spec", spec, FakeView([_limited("4Gi")]))  # type: ignore[arg-type]
+    high = validators.evaluate("spec", spec, FakeView([_limited("4Gi")]))
     assert high.message == f"Deployment web has {MEMORY} = 4Gi, which is above what the check expects."
-    ok = validators.evaluate("spec", spec, FakeView([_limited("512M")]))  # type: ignore[arg-type]
+    ok = validators.evaluate("spec", spec, FakeView([_limited("512M")]))
     assert ok.message == f"Deployment web has {MEMORY} at least 128Mi and at most 1Gi."
 
 

@@ -7,7 +7,7 @@ from tests.validators.fakes import FakeView, deployment, pod
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("status", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("status", spec, view)
 
 
 def ready_replicas(value: Any, operator: str = ">=") -> dict[str, Any]:
@@ -128,8 +128,8 @@ def test_it_orders_quantities_when_the_expected_value_is_one() -> None:
             {"field": "used.pods", "operator": "<", "value": "4"},
         ],
     }
-    assert validators.evaluate("status", spec, FakeView([quota])).passed  # type: ignore[arg-type]
+    assert validators.evaluate("status", spec, FakeView([quota])).passed
     tight = {**spec, "checks": [{"field": 'used["limits.memory"]', "operator": "<=", "value": "1Gi"}]}
-    assert validators.evaluate("status", tight, FakeView([quota])).message == (  # type: ignore[arg-type]
+    assert validators.evaluate("status", tight, FakeView([quota])).message == (
         'ResourceQuota compute has status.used["limits.memory"] = 1536Mi; the check expects <= 1Gi.'
     )

@@ -12,7 +12,7 @@ from validators import certs
 
 
 def run(spec: dict[str, Any], view: FakeView) -> validators.Result:
-    return validators.evaluate("tls", spec, view)  # type: ignore[arg-type]
+    return validators.evaluate("tls", spec, view)
 
 
 SPEC = {"ingress": "shop"}

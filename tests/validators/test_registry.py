@@ -141,12 +141,12 @@ def test_it_refuses_to_register_a_type_twice() -> None:
         return validators.Result.ok("never")
 
     with pytest.raises(RuntimeError, match="registered twice"):
-        registry.register("status", StatusSpec)(other)  # type: ignore[arg-type]
+        registry.register("status", StatusSpec)(other)
 
 
 def test_it_evaluates_an_already_parsed_spec() -> None:
     from tests.validators.fakes import FakeView, pod
 
     spec = validators.validate_spec("condition", POD_READY)
-    result = validators.evaluate("condition", spec, FakeView([pod("web-1", {"app": "web"})]))  # type: ignore[arg-type]
+    result = validators.evaluate("condition", spec, FakeView([pod("web-1", {"app": "web"})]))
     assert result.passed

@@ -6,11 +6,11 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import View
 
 
 class ConditionCheck(Spec):
@@ -44,7 +44,7 @@ def _explain(condition: dict[str, Any]) -> str:
 
 
 @register("condition", ConditionSpec)
-def check_condition(spec: ConditionSpec, view: NamespaceView) -> Result:
+def check_condition(spec: ConditionSpec, view: View) -> Result:
     objects = resolve(spec.target, view)
     if not objects:
         return Result.fail(spec.target.nothing_matched(), matched=[])

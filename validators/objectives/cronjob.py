@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field
 
 from validators import cron, jobs
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import name_of
+from validators.view import View
 from validators.workloads import controller_uid
 
 Obj = dict[str, Any]
@@ -43,14 +43,14 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or 'UTC'} ({wait})"
 
 
-def _latest_job(view: NamespaceView, cronjob: Obj) -> Obj | None:
+def _latest_job(view: View, cronjob: Obj) -> Obj | None:
     uid = (cronjob.get("metadata") or {}).get("uid")
     owned = [job for job in view.list("Job") if controller_uid(job) == uid]
     return max(owned, key=lambda j: str(j["metadata"].get("creationTimestamp") or ""), default=None)
 
 
 @register("cronjob", CronJobSpec)
-def check_cronjob(spec: CronJobSpec, view: NamespaceView) -> Result:
+def check_cronjob(spec: CronJobSpec, view: View) -> Result:
     cronjob = view.get("CronJob", spec.name)
     if cronjob is None:
         return Result.fail(f"There is no CronJob named {spec.name} yet.")

@@ -7,12 +7,12 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from validators.namespace_view import NamespaceView
 from validators.podsource import PodSelection, WorkloadRef, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import View
 
 
 class EventSpec(Spec):
@@ -73,7 +73,7 @@ def _ago(when: datetime, now: datetime) -> str:
 
 
 @register("event", EventSpec)
-def check_event(spec: EventSpec, view: NamespaceView) -> Result:
+def check_event(spec: EventSpec, view: View) -> Result:
     if spec.target is not None:
         kind, described = spec.target.kind, spec.target.describe()
         objects = resolve(spec.target, view)

@@ -18,10 +18,10 @@ from pydantic import Field, field_validator, model_validator
 
 from validators import certs
 from validators.endpoints import service_endpoints
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -137,7 +137,7 @@ def _ports(service: Obj) -> str:
     return ", ".join(shown) or "no ports"
 
 
-def _check_route(spec: IngressSpec, route: Route, ingress: Obj, view: NamespaceView) -> Result:
+def _check_route(spec: IngressSpec, route: Route, ingress: Obj, view: View) -> Result:
     request = route.describe()
     backend = backend_for(ingress, route.host, route.path)
     if backend is None:
@@ -201,7 +201,7 @@ def _class(ingress: Obj) -> str | None:
 
 
 @register("ingress", IngressSpec)
-def check_ingress(spec: IngressSpec, view: NamespaceView) -> Result:
+def check_ingress(spec: IngressSpec, view: View) -> Result:
     ingress = view.get("Ingress", spec.name)
     if ingress is None:
         return Result.fail(f"There is no Ingress named {spec.name} yet.")

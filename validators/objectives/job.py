@@ -10,10 +10,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from validators import jobs
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import View
 
 
 class JobSpec(Spec):
@@ -25,7 +25,7 @@ class JobSpec(Spec):
 
 
 @register("job", JobSpec)
-def check_job(spec: JobSpec, view: NamespaceView) -> Result:
+def check_job(spec: JobSpec, view: View) -> Result:
     job = view.get("Job", spec.name)
     if job is None:
         return Result.fail(f"There is no Job named {spec.name} yet.")

@@ -12,12 +12,12 @@ from typing import Any, Literal, Self
 from pydantic import Field, model_validator
 
 from validators.errors import ObjectInvalid
-from validators.namespace_view import NamespaceView
 from validators.podsource import PodSelection, WorkloadRef, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import LogQuery, View
 
 # Enough for any launch challenge; the API server would otherwise stream whole logs.
 TAIL_LINES = 5000
@@ -76,7 +76,7 @@ def _quoted(strings: list[str]) -> str:
     return ", ".join(f'"{s}"' for s in strings)
 
 
-def _pods(spec: LogSpec, view: NamespaceView) -> tuple[list[dict[str, Any]], str | None]:
+def _pods(spec: LogSpec, view: View) -> tuple[list[dict[str, Any]], str | None]:
     if spec.target is not None:
         pods = resolve(spec.target, view)
         return pods, None if pods else spec.target.nothing_matched()
@@ -85,7 +85,7 @@ def _pods(spec: LogSpec, view: NamespaceView) -> tuple[list[dict[str, Any]], str
 
 
 @register("log", LogSpec)
-def check_log(spec: LogSpec, view: NamespaceView) -> Result:
+def check_log(spec: LogSpec, view: View) -> Result:
     pods, why_none = _pods(spec, view)
     if why_none:
         return Result.fail(why_none, matched=[])
@@ -102,13 +102,14 @@ def check_log(spec: LogSpec, view: NamespaceView) -> Result:
             unreadable[name_of(pod)] = why
             continue
         try:
-            text = view.pod_logs(
+            query = LogQuery(
                 name_of(pod),
                 container=container,
                 since_seconds=spec.window,
                 previous=spec.previous,
                 tail_lines=TAIL_LINES,
             )
+            text = view.pod_logs(query)
         except ObjectInvalid as exc:
             unreadable[name_of(pod)] = str(exc)
             continue

@@ -24,11 +24,11 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from validators import scheduling, selectors
-from validators.namespace_view import NamespaceView
 from validators.podsource import PodSelection, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.target import name_of
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -142,7 +142,7 @@ def _spread_counts(spec: PlacementSpec, pods: list[Obj], nodes: dict[str, Obj], 
 
 
 @register("placement", PlacementSpec)
-def check_placement(spec: PlacementSpec, view: NamespaceView) -> Result:
+def check_placement(spec: PlacementSpec, view: View) -> Result:
     pods, workload, why_none = select_pods(spec, view)
     if why_none:
         return Result.fail(why_none, pods=[])

@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import Field
 
 from validators import podstate, rollout, selectors
-from validators.namespace_view import NamespaceView
 from validators.podsource import PodSelection, select_pods
 from validators.registry import register
 from validators.result import Result
 from validators.target import name_of
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -59,7 +59,7 @@ class PodsSpec(PodSelection):
 EVENT_NOTES = {"NotReady": "Unhealthy", "ContainerCreating": "FailedMount"}
 
 
-def _event_note(view: NamespaceView, pod: Obj, reason: str) -> str:
+def _event_note(view: View, pod: Obj, reason: str) -> str:
     """The newest event of this reason the kubelet reported for this pod (Unhealthy, FailedMount)."""
     uid = (pod.get("metadata") or {}).get("uid")
     newest: tuple[datetime, str] | None = None
@@ -87,7 +87,7 @@ def _event_note(view: NamespaceView, pod: Obj, reason: str) -> str:
     return newest[1] if newest else ""
 
 
-def _grown(spec: PodsSpec, view: NamespaceView, pods: list[Obj]) -> str | None:
+def _grown(spec: PodsSpec, view: View, pods: list[Obj]) -> str | None:
     """Read the pods again after sampleSeconds; a restartCount that grew is a restart in the window."""
     before = {(pod["metadata"].get("uid"), name_of(pod)): podstate.restart_counts(pod) for pod in pods}
     time.sleep(spec.sample_seconds)
@@ -119,7 +119,7 @@ def _scope(spec: PodsSpec, workload: Obj | None, pods: list[Obj]) -> list[Obj]:
 
 
 @register("pods", PodsSpec)
-def check_pods(spec: PodsSpec, view: NamespaceView) -> Result:
+def check_pods(spec: PodsSpec, view: View) -> Result:
     pods, workload, why_none = select_pods(spec, view)
     subject = spec.describe()
     missing_workload = spec.workload is not None and workload is None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import AccessQuestion, View
 
 
 class RbacCheck(Spec):
@@ -39,7 +39,7 @@ class RbacSpec(Spec):
 
 
 @register("rbac", RbacSpec)
-def check_rbac(spec: RbacSpec, view: NamespaceView) -> Result:
+def check_rbac(spec: RbacSpec, view: View) -> Result:
     account = spec.service_account
     if view.get("ServiceAccount", account) is None:
         return Result.fail(f"There is no ServiceAccount named {account} yet.")
@@ -48,7 +48,7 @@ def check_rbac(spec: RbacSpec, view: NamespaceView) -> Result:
     groups = ["system:serviceaccounts", f"system:serviceaccounts:{view.namespace}", "system:authenticated"]
     answers = []
     for check in spec.checks:
-        status = view.subject_access_review(
+        question = AccessQuestion(
             user=user,
             groups=groups,
             verb=check.verb,
@@ -58,6 +58,7 @@ def check_rbac(spec: RbacSpec, view: NamespaceView) -> Result:
             name=check.name,
             namespace=check.namespace,
         )
+        status = view.subject_access_review(question)
         allowed = bool(status.get("allowed")) and not status.get("denied")
         answers.append({"check": check.describe(), "allowed": allowed, "expected": check.allowed})
         if allowed != check.allowed:

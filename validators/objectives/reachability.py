@@ -20,11 +20,11 @@ from pydantic import Field, field_validator, model_validator
 
 from validators import netpol, selectors
 from validators.errors import ObjectInvalid
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import name_of
+from validators.view import View
 from validators.workloads import is_live, workload_pods
 
 Obj = dict[str, Any]
@@ -108,7 +108,7 @@ class ReachabilitySpec(Spec):
         return data
 
 
-def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
+def _pods(peer: Peer, view: View) -> tuple[list[Obj], str, str | None]:
     """The peer's live pods, how messages name them, and why there are none (None when there are)."""
     if peer.label_selector is not None:
         pods = [pod for pod in view.pods(peer.label_selector) if is_live(pod)]
@@ -123,7 +123,7 @@ def _pods(peer: Peer, view: NamespaceView) -> tuple[list[Obj], str, str | None]:
     return pods, shown, None if pods else f"{peer.describe()} has no pods yet."
 
 
-def _described(peer: Peer, view: NamespaceView) -> netpol.PodRef:
+def _described(peer: Peer, view: View) -> netpol.PodRef:
     """The one endpoint a described peer stands for."""
     if peer.address is not None:
         return netpol.PodRef(
@@ -137,14 +137,14 @@ def _described(peer: Peer, view: NamespaceView) -> netpol.PodRef:
     return netpol.PodRef(name=shown, namespace=namespace, labels=labels, display=shown, described=True)
 
 
-def _refs(peer: Peer, view: NamespaceView) -> tuple[list[netpol.PodRef], str | None]:
+def _refs(peer: Peer, view: View) -> tuple[list[netpol.PodRef], str | None]:
     if peer.described:
         return [_described(peer, view)], None
     pods, label, why_none = _pods(peer, view)
     return [netpol.PodRef.from_pod(pod, display=label) for pod in pods], why_none
 
 
-def _namespace_labels(view: NamespaceView, namespace: str) -> dict[str, str]:
+def _namespace_labels(view: View, namespace: str) -> dict[str, str]:
     try:
         return view.namespace_labels(namespace)
     except ObjectInvalid:
@@ -152,7 +152,7 @@ def _namespace_labels(view: NamespaceView, namespace: str) -> dict[str, str]:
         return {"kubernetes.io/metadata.name": namespace}
 
 
-def _directions(spec: PathSpec, view: NamespaceView) -> tuple[netpol.Direction, ...]:
+def _directions(spec: PathSpec, view: View) -> tuple[netpol.Direction, ...]:
     """Only this namespace's policies are known: a side elsewhere is not judged."""
     directions: list[netpol.Direction] = []
     if _here(spec.destination, view):
@@ -162,12 +162,12 @@ def _directions(spec: PathSpec, view: NamespaceView) -> tuple[netpol.Direction, 
     return tuple(directions)
 
 
-def _here(peer: Peer, view: NamespaceView) -> bool:
+def _here(peer: Peer, view: View) -> bool:
     return peer.address is None and (peer.namespace is None or peer.namespace == view.namespace)
 
 
 @register("reachability", ReachabilitySpec)
-def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
+def check_reachability(spec: ReachabilitySpec, view: View) -> Result:
     policies = view.network_policies()
     namespaces = {view.namespace: view.namespace_labels()}
     for path in spec.checks:
@@ -187,7 +187,7 @@ def check_reachability(spec: ReachabilitySpec, view: NamespaceView) -> Result:
 
 
 def _check_path(
-    spec: PathSpec, view: NamespaceView, policies: list[Obj], namespaces: dict[str, dict[str, str]]
+    spec: PathSpec, view: View, policies: list[Obj], namespaces: dict[str, dict[str, str]]
 ) -> Result:
     sources, why_none = _refs(spec.source, view)
     if why_none:

@@ -16,10 +16,10 @@ import re
 
 from pydantic import Field, field_validator
 
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import View
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -66,7 +66,7 @@ def _why_different(value: bytes, wanted: str) -> str:
 
 
 @register("secret", SecretSpec)
-def check_secret(spec: SecretSpec, view: NamespaceView) -> Result:
+def check_secret(spec: SecretSpec, view: View) -> Result:
     secret = view.get("Secret", spec.name)
     if secret is None:
         return Result.fail(f"There is no Secret named {spec.name} yet.")

@@ -27,11 +27,11 @@ from validators.endpoints import (
     pod_ips,
     service_endpoints,
 )
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import name_of
+from validators.view import View
 from validators.workloads import is_ready, workload_pods
 
 Obj = dict[str, Any]
@@ -184,7 +184,7 @@ def _service_problem(spec: ServiceSpec, service: Obj) -> str | None:
 
 
 @register("service", ServiceSpec)
-def check_service(spec: ServiceSpec, view: NamespaceView) -> Result:
+def check_service(spec: ServiceSpec, view: View) -> Result:
     owner = f"{spec.workload.kind} {spec.workload.name}"
     service = view.get("Service", spec.name)
     if service is None:

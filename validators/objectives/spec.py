@@ -7,11 +7,11 @@ from typing import Any, Self
 from pydantic import Field, field_validator, model_validator
 
 from validators import compare, paths, quantity
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import View
 
 
 class SpecCheck(Spec):
@@ -105,7 +105,7 @@ def _summary(check: SpecCheck) -> str:
 
 
 @register("spec", SpecSpec)
-def check_spec(spec: SpecSpec, view: NamespaceView) -> Result:
+def check_spec(spec: SpecSpec, view: View) -> Result:
     objects = resolve(spec.target, view)
     if not objects:
         return Result.fail(spec.target.nothing_matched(), matched=[])

@@ -7,11 +7,11 @@ from typing import Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from validators import compare, paths, quantity
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
 from validators.target import Target, name_of, resolve
+from validators.view import View
 
 Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "contains"]
 
@@ -64,7 +64,7 @@ def _read(status: dict[str, Any], check: StatusCheck) -> tuple[bool, Any]:
 
 
 @register("status", StatusSpec)
-def check_status(spec: StatusSpec, view: NamespaceView) -> Result:
+def check_status(spec: StatusSpec, view: View) -> Result:
     objects = resolve(spec.target, view)
     if not objects:
         return Result.fail(spec.target.nothing_matched(), matched=[])

@@ -15,10 +15,10 @@ from typing import Any
 from pydantic import Field
 
 from validators import certs
-from validators.namespace_view import NamespaceView
 from validators.registry import register
 from validators.result import Result
 from validators.spec import Spec
+from validators.view import View
 
 Obj = dict[str, Any]
 
@@ -49,9 +49,7 @@ def _entry_for(ingress: Obj, host: str) -> Obj | None:
     return None
 
 
-def _secret_problem(
-    view: NamespaceView, secret_name: str, host: str, now: datetime
-) -> tuple[str | None, Obj]:
+def _secret_problem(view: View, secret_name: str, host: str, now: datetime) -> tuple[str | None, Obj]:
     """Why the Secret does not serve `host` (None when it does), and what was learned of it."""
     secret = view.get("Secret", secret_name)
     if secret is None:
@@ -92,7 +90,7 @@ def _secret_problem(
 
 
 @register("tls", TlsSpec)
-def check_tls(spec: TlsSpec, view: NamespaceView) -> Result:
+def check_tls(spec: TlsSpec, view: View) -> Result:
     ingress = view.get("Ingress", spec.ingress)
     if ingress is None:
         return Result.fail(f"There is no Ingress named {spec.ingress} yet.")

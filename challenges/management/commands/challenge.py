@@ -10,10 +10,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import validators
-from challenges.kube.errors import KubeError
-from challenges.kube.kubeconfig import client_from_file
+from challenges.backends import BACKENDS, gives_whole_cluster
 from challenges.loader import ContentError, LoadedChallenge, load_all
 from challenges.services import authoring
+from validators.kube import client_from_file
 
 
 class Command(BaseCommand):
@@ -22,6 +22,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kubeconfig", default=None, help="default: BREAKFIX_KUBECONFIG")
         parser.add_argument("--content-dir", type=Path, default=None, help="default: BREAKFIX_CONTENT_DIR")
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=None,
+            help="judge content for this backend (default: BREAKFIX_BACKEND); only kind gives each "
+            "attempt a whole cluster, where cluster-scoped objects are allowed",
+        )
         sub = parser.add_subparsers(dest="action", required=True)
         lint = sub.add_parser("lint", help="schema, manifests, guards, solution and objective references")
         lint.add_argument("slugs", nargs="*")
@@ -44,23 +51,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.content_dir: Path = options["content_dir"] or settings.BREAKFIX_CONTENT_DIR
         self.kubeconfig: str = options["kubeconfig"] or settings.BREAKFIX_KUBECONFIG
+        self.whole_cluster = gives_whole_cluster(options["backend"])
         action = options["action"]
         try:
             getattr(self, f"do_{action}")(**options)
         except (authoring.ChallengeNotFound, authoring.ChallengeInvalid, ContentError) as error:
             raise CommandError(str(error), returncode=2) from error
-        except (KubeError, validators.ValidatorError) as error:
+        except validators.ValidatorError as error:
             raise CommandError(f"the cluster answered: {error}", returncode=2) from error
 
     def load(self, slug: str) -> LoadedChallenge:
-        return authoring.challenge_load(content_dir=self.content_dir, slug=slug)
+        return authoring.challenge_load(
+            content_dir=self.content_dir, slug=slug, whole_cluster=self.whole_cluster
+        )
 
     def selected(self, slugs: list[str], *, every: bool = True) -> list[LoadedChallenge]:
         if slugs:
             return [self.load(slug) for slug in slugs]
         if not every:
             raise CommandError("name at least one challenge, or pass --all", returncode=2)
-        return load_all(self.content_dir)
+        return load_all(self.content_dir, whole_cluster=self.whole_cluster)
 
     def do_lint(self, *, slugs: list[str], **_: Any) -> None:
         challenges = self.selected(slugs)

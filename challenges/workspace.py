@@ -1,22 +1,81 @@
-"""What the workspace's tool panels show: reads for the attempt page's includes and their views."""
+"""The attempt page's reads: who reaches an attempt, and one context for the view, built here,
+that the templates only render.
+
+`own_attempt` is the one access rule of the learner's views. `attempt_page` is the whole page:
+the status, the objectives with the latest check, and, while the environment runs, each tool's
+panel (console history, hints and progress, the kubeconfig). The polled parts and the tools'
+own views take the piece they show.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from challenges import selectors
-from challenges.models import Attempt, Status
+from challenges.console.selectors import console_panel
+from challenges.models import Attempt
 from challenges.secrets import SecretUnreadable
 from challenges.services import hints
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
 
 
+def own_attempt(request: HttpRequest, pk: int) -> Attempt:
+    """The signed-in learner's own attempt; anyone else's is a 404, as if it did not exist
+    (instructors act through the classroom's views, under classroom.access)."""
+    return get_object_or_404(
+        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=request.user.pk
+    )
+
+
+def attempt_page(*, attempt: Attempt) -> dict[str, Any]:
+    context = {**status_context(attempt), **checks_context(attempt)}
+    if attempt.is_workspace_open:
+        context["console"] = console_panel(attempt=attempt)
+        context["panel"] = hints_context(attempt)
+        context["kc"] = kubeconfig_context(attempt)
+    return context
+
+
+def status_context(attempt: Attempt) -> dict[str, Any]:
+    """The status panel: with, for a failed attempt, the one the learner started since (if any),
+    which takes the place of its Retry."""
+    context: dict[str, Any] = {"attempt": attempt, "challenge": attempt.challenge}
+    if attempt.has_failed:
+        context["successor"] = (
+            Attempt.objects.filter(learner_id=attempt.learner_id, challenge_id=attempt.challenge_id)
+            .filter(pk__gt=attempt.pk)
+            .order_by("-pk")
+            .first()
+        )
+    return context
+
+
+def checks_context(attempt: Attempt) -> dict[str, Any]:
+    """The objectives of the version the attempt runs, each with its result in the latest check."""
+    latest_check = attempt.check_runs.first()
+    results = {row.get("key"): row for row in (latest_check.results if latest_check else [])}
+    objectives = [
+        {"key": item.key, "title": item.title, "result": results.get(item.key)}
+        for item in attempt.version.objectives()
+    ]
+    return {
+        "attempt": attempt,
+        "challenge": attempt.challenge,
+        "objectives": objectives,
+        "situation": attempt.version.initial_situation(),
+        "check": latest_check,
+    }
+
+
 def hints_context(attempt: Attempt) -> dict[str, object]:
-    every = hints.hints_of(attempt=attempt)
+    every = attempt.version.hints()
     context: dict[str, object] = {
         "attempt": attempt,
         "hints": every[: attempt.hints_unlocked],
@@ -68,7 +127,7 @@ def server_of(kubeconfig: str) -> str:
 
 def kubeconfig_context(attempt: Attempt) -> dict[str, object]:
     context: dict[str, object] = {"attempt": attempt, "reach": "console", "server": ""}
-    if settings.BREAKFIX_KUBECONFIG_DOWNLOAD == "off" or attempt.status not in (Status.READY, Status.SOLVED):
+    if settings.BREAKFIX_KUBECONFIG_DOWNLOAD == "off" or not attempt.is_workspace_open:
         return context
     try:
         text = attempt_learner_kubeconfig(attempt=attempt)

@@ -1,4 +1,4 @@
-"""What the classroom's views know of a request."""
+"""What the views of both apps know of a request."""
 
 from __future__ import annotations
 
