@@ -223,6 +223,23 @@ def test_a_soft_or_misdirected_spread_is_not_required(template: Obj, fragment: s
     assert fragment in result.message
 
 
+def test_a_required_spread_is_judged_by_the_template_while_a_pod_is_pending() -> None:
+    """What the template requires does not wait for every pod to land: a Pending pod is often what
+    the template gets wrong, and the template's rule is the answer."""
+    spread: Obj = {"topologySpreadConstraints": [constraint(whenUnsatisfiable="DoNotSchedule")]}
+    assert run({"spreadBy": ZONE, "spreadRequired": True}, world("node-0", "node-3", "", **spread)).passed
+    result = run({"spreadBy": ZONE, "spreadRequired": True}, world("node-0", "node-3", ""))
+    assert not result.passed
+    assert "does not require the spread: nothing in it makes the scheduler spread" in result.message
+
+
+def test_where_pods_spread_is_judged_once_every_pod_runs_somewhere() -> None:
+    spread: Obj = {"topologySpreadConstraints": [constraint(whenUnsatisfiable="DoNotSchedule")]}
+    result = run({"spreadBy": ZONE, "minDomains": 3, "maxSkew": 1}, world("node-0", "node-1", "", **spread))
+    assert not result.passed
+    assert "is not scheduled on any node: 0/5 nodes are available" in result.message
+
+
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [

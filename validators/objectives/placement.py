@@ -150,11 +150,14 @@ def check_placement(spec: PlacementSpec, view: View) -> Result:
     subject = spec.describe()
     nodes = {name_of(n): n for n in view.nodes()}
     details: dict[str, Any] = {"pods": {name_of(p): (p.get("spec") or {}).get("nodeName") for p in pods}}
-    for pod in pods:
+    wanted = spec.node_labels or {}
+    landing = spec.min_domains is not None or spec.max_skew is not None
+    # Where pods run is judged once they all run somewhere; what the template requires, at any
+    # time (a Pending pod is often what the template gets wrong).
+    for pod in pods if wanted or landing else []:
         if not (pod.get("spec") or {}).get("nodeName"):
             return Result.fail(_unscheduled(pod), **details)
-    wanted = spec.node_labels or {}
-    for pod in pods:
+    for pod in pods if wanted else []:
         node_name = str(pod["spec"]["nodeName"])
         node = nodes.get(node_name)
         if wanted and (node is None or not selectors.matches_labels(wanted, scheduling.labels_of(node))):
@@ -177,7 +180,7 @@ def check_placement(spec: PlacementSpec, view: View) -> Result:
             if not spread.required:
                 return Result.fail(f"{_upper(label)} does not require the spread: {spread.why}.", **details)
             required = spread.why
-    if spec.min_domains is not None or spec.max_skew is not None:
+    if landing:
         problem = _spread_counts(spec, pods, nodes, templates[0][1] if templates else {})
         if problem:
             return Result.fail(problem, **details)
