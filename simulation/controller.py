@@ -30,6 +30,7 @@ from simulation.kube import Kube
 from simulation.lifecycle import Surroundings
 from simulation.logfiles import LogStore
 from simulation.memory import Memory
+from simulation.provisioner import Provisioner
 from simulation.simulations import Simulations
 
 Obj = dict[str, Any]
@@ -43,6 +44,7 @@ RENEW_EVERY = timedelta(seconds=3)
 # Every pod is looked at again this often, whatever happened: a missed event costs no more.
 RESYNC = timedelta(seconds=60)
 NAMESPACED_INPUTS = ("configmaps", "secrets", "services", "endpointslices")
+STORAGE = ("persistentvolumeclaims", "persistentvolumes", "storageclasses")
 RETRY_FAILED = timedelta(seconds=5)
 
 
@@ -56,6 +58,8 @@ class Controller:
         self.recorder = Recorder(kube, started=datetime.now(UTC))
         self.logs = LogStore(state_dir / "logs")
         self.simulations = Simulations(kube)
+        self.provisioner = Provisioner(kube)
+        self.storage_changed = True
         self.timers: list[tuple[datetime, PodKey]] = []
         self.dirty: set[PodKey] = set()
         self.assigned: dict[str, tuple[str, str]] = {}  # pod uid → (node, IP) handed out
@@ -80,6 +84,7 @@ class Controller:
             if now >= self.next_resync:
                 self.next_resync = now + RESYNC
                 self.dirty.update(self._pod_keys())
+                self.storage_changed = True
             if not all(i.listed.is_set() for i in self.informers if i.resource != "simulations"):
                 continue  # judge no pod before its namespace's objects are known
             self._renew_if_due()
@@ -96,6 +101,9 @@ class Controller:
                 # Between pods too: syncing hundreds of them (a fresh start on a full cluster, a
                 # busy API server) must not look like a hang to whoever reads the Lease.
                 self._renew_if_due()
+            if self.storage_changed:
+                self.storage_changed = False
+                self._provision()
 
     def _timeout(self) -> float:
         now = datetime.now(UTC)
@@ -133,6 +141,8 @@ class Controller:
                 self._namespace_changed(str((obj.get("metadata") or {}).get("namespace") or ""))
         elif change.resource == "nodes" and change.kind == "LISTED":
             self.dirty.update(self._pod_keys())
+        if change.resource in STORAGE or change.resource == "nodes":
+            self.storage_changed = True
         if change.resource == "pods" and change.kind == "LISTED":
             live = {
                 (str(p["metadata"].get("namespace")), str(p["metadata"].get("uid"))) for p in change.items
@@ -193,6 +203,18 @@ class Controller:
             self.recorder.record(pod, event, node=node_name)
         if result.wake_at is not None:
             heapq.heappush(self.timers, (result.wake_at, key))
+
+    def _provision(self) -> None:
+        try:
+            self.provisioner.sync(
+                self.cache.all("persistentvolumeclaims"),
+                self.cache.in_namespace("persistentvolumes", ""),
+                self.cache.in_namespace("storageclasses", ""),
+                self.cache.in_namespace("nodes", ""),
+            )
+        except Exception:
+            # The kubelet's part goes on whatever the provisioner's does; the resync tries again.
+            logger.exception("provisioning failed; trying again at the next resync")
 
     def _patch(self, pod: Obj, status: Obj) -> bool:
         meta = pod["metadata"]

@@ -22,6 +22,10 @@ RESOURCES = {
     "endpointslices": "/apis/discovery.k8s.io/v1/endpointslices",
     "nodes": "/api/v1/nodes",
     "simulations": "/apis/simulation.breakfix.dev/v1alpha1/simulations",
+    # For the provisioner of the platform's StorageClass (provisioner.py).
+    "persistentvolumeclaims": "/api/v1/persistentvolumeclaims",
+    "persistentvolumes": "/api/v1/persistentvolumes",
+    "storageclasses": "/apis/storage.k8s.io/v1/storageclasses",
 }
 RETRY_SECONDS = (0.2, 0.5, 1, 2, 5)
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulation import devices
+
 Obj = dict[str, Any]
 
 _REFERENCE = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
@@ -169,6 +171,8 @@ def environment(pod: Obj, container: Obj, objects: Objects) -> dict[str, str]:
                     continue
                 raise ConfigError(f"couldn't find key {key} in Secret {namespace}/{secret}")
             env[name] = data[key]
+    # Device plugins add theirs last, through the runtime: the pod spec cannot override them.
+    devices.apply(pod, container, env)
     return env
 
 

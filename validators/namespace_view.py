@@ -155,6 +155,11 @@ class NamespaceView:
     def pods(self, label_selector: LabelSelector = None) -> builtins.list[Obj]:
         return self.list("Pod", label_selector)
 
+    def nodes(self) -> builtins.list[Obj]:
+        """The cluster's nodes (cluster-scoped, read with the platform's credentials): where pods run."""
+        page = self._json("/api/v1/nodes", what="list nodes") or {}
+        return [{"kind": "Node", "apiVersion": "v1", **item} for item in page.get("items") or []]
+
     def network_policies(self) -> builtins.list[Obj]:
         return self.list("NetworkPolicy")
 

@@ -5,7 +5,8 @@ need (workloads, Services, NetworkPolicies, logs) inside its own namespace and n
 cluster-wide. The namespace is a tenant (see tenancy.py): platform-wide admission policies, an
 egress policy the learner cannot change, a ResourceQuota and a LimitRange that keep one learner
 from starving the others, and Pod Security admission (`baseline`) that keeps workloads off the
-nodes' host namespaces and files. Teardown releases finalizers nobody would remove, so a
+nodes' host namespaces and files. The learner may also read the cluster's nodes, through a
+ClusterRoleBinding of its own (nodereader.py). Teardown releases finalizers nobody would remove, so a
 namespace never stays Terminating.
 """
 
@@ -27,6 +28,7 @@ from challenges.backends.base import (
     ClusterBackend,
     Obj,
 )
+from challenges.backends.nodereader import node_reader_grant, node_reader_namespaces, node_reader_revoke
 from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
 from challenges.kube import delete_guards, delete_simulations, guarded_namespaces, simulated_namespaces
 from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
@@ -174,6 +176,8 @@ class NamespaceBackend(ClusterBackend):
             # Before the namespace exists: its learner never acts without the policies.
             tenancy_apply(api, self.prefix)
             self.prepare_namespace(api, environment, attempt_id=attempt_id)
+            # Nodes are cluster-scoped: a Role cannot let the learner read them (nodereader.py).
+            node_reader_grant(api, environment, labels={INSTALLATION_LABEL: self.prefix})
 
     def access_documents(self, namespace: str) -> list[Obj]:
         documents: list[Obj] = [
@@ -214,6 +218,7 @@ class NamespaceBackend(ClusterBackend):
             # Guards and simulations are cluster-scoped: deleting the namespace would leave them.
             delete_guards(api, namespace)
             delete_simulations(api, namespace)
+            node_reader_revoke(api, namespace)
             existing = call(api, "GET", path, what=f"read namespace {namespace}", missing_ok=True)
             if existing is None:
                 return
@@ -290,4 +295,5 @@ class NamespaceBackend(ClusterBackend):
             }
             found |= guarded_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
             found |= simulated_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
+            found |= node_reader_namespaces(api, labels={INSTALLATION_LABEL: self.prefix})
         return {name for name in found if self.owns(name)}

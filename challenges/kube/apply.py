@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kubernetes.client import ApiClient
 
 from challenges.kube.discovery import Discovery
-from validators.errors import ObjectInvalid
+from validators.errors import ClusterUnavailable, ObjectInvalid
 from validators.kube import Obj, Resource, call
 
 FIELD_MANAGER = "breakfix"
@@ -122,10 +123,19 @@ def _only(namespace: str) -> Obj:
     return {"matchLabels": {"kubernetes.io/metadata.name": namespace}}
 
 
-def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[Mapping[str, Any]]) -> int:
+def delete_documents(
+    api_client: ApiClient,
+    namespace: str,
+    documents: Iterable[Mapping[str, Any]],
+    *,
+    wait: bool = False,
+    timeout: float = 60.0,
+) -> int:
     """Delete each named object (in `namespace` when namespaced); one already gone is fine.
 
-    Returns how many existed. Dependents go in the background, as kubectl deletes them.
+    Returns how many existed. Dependents go in the background, as kubectl deletes them; with
+    `wait`, each object itself is waited for until it is gone (its finalizers done), as
+    `kubectl delete` waits, so that one of the same name can be created again.
     """
     discovery = Discovery(api_client)
     deleted = 0
@@ -135,6 +145,15 @@ def delete_documents(api_client: ApiClient, namespace: str, documents: Iterable[
         path = discovery.resolve(api_version, kind).item(name, namespace)
         gone = call(api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True)
         deleted += gone is not None
+        deadline = time.monotonic() + timeout
+        while wait and gone is not None:
+            if call(api_client, "GET", path, what=f"read {kind} {name}", missing_ok=True) is None:
+                break
+            if time.monotonic() > deadline:
+                raise ClusterUnavailable(
+                    f"{kind} {name} was deleted but is still there after {timeout:.0f}s."
+                )
+            time.sleep(0.2)
     return deleted
 
 

@@ -19,6 +19,7 @@ from kubernetes.client import ApiClient
 import validators
 from challenges.kube.apply import apply_documents, delete_guards
 from challenges.kube.guards import apply_guards
+from challenges.kube.history import apply_with_history
 from challenges.kube.simulation import apply_simulation, delete_simulations
 from challenges.loader import ContentProblem, LoadedChallenge, load_folder
 from challenges.services.solutions import apply_solution
@@ -166,7 +167,7 @@ def challenge_apply(
     simulation = (challenge.definition.get("challenge") or {}).get("simulation")  # as loaded
     apply_simulation(api_client, namespace, simulation)
     manifests = _documents(challenge, "manifests")
-    applied = apply_documents(api_client, namespace, manifests, cluster_scoped=whole)
+    applied = apply_with_history(api_client, namespace, manifests, cluster_scoped=whole)
     return len(applied) + len(apply_guards(api_client, namespace, _documents(challenge, "guards")))
 
 

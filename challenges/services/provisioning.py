@@ -18,7 +18,8 @@ from challenges import secrets, tasks
 from challenges.backends import BackendFailed, ClusterBackend, get_backend
 from challenges.backends.base import INSTALLATION_LABEL
 from challenges.failures import PERMANENT_ERRORS, Failure, provision_failure
-from challenges.kube import apply_documents, apply_guards, apply_simulation
+from challenges.kube import apply_guards, apply_simulation
+from challenges.kube.history import apply_with_history
 from challenges.models import FINISHED_STATUSES, WAITING_STATUSES, Attempt, AttemptEvent, Outcome, Status
 from challenges.services.leases import lease_deadline, lease_kept, queue_deadline
 
@@ -79,7 +80,7 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
                 apply_simulation(
                     api, namespace, attempt.version.simulation(), labels={INSTALLATION_LABEL: backend.prefix}
                 )
-                apply_documents(api, namespace, attempt.version.documents("manifests"))
+                apply_with_history(api, namespace, attempt.version.documents("manifests"))
                 # Enforced before the learner hears the environment is ready: a shortcut taken in
                 # the moment before would stay taken.
                 apply_guards(

@@ -67,7 +67,7 @@ def fake_backend(backend: FakeBackend | None = None) -> Iterator[FakeBackend]:
         mock.patch("challenges.services.provisioning.get_backend", return_value=backend),
         mock.patch("challenges.services.checks.get_backend", return_value=backend),
         mock.patch("challenges.services.sweeping.get_backend", return_value=backend),
-        mock.patch("challenges.services.provisioning.apply_documents", return_value=[]),
+        mock.patch("challenges.services.provisioning.apply_with_history", return_value=[]),
         mock.patch("challenges.services.provisioning.apply_guards", return_value=[]),
     ):
         yield backend

@@ -128,7 +128,7 @@ class ProvisionTestCase(BaseTestCase):
         order = mock.Mock()
         with (
             fake_backend(),
-            mock.patch("challenges.services.provisioning.apply_documents", order.apply),
+            mock.patch("challenges.services.provisioning.apply_with_history", order.apply),
             mock.patch("challenges.services.provisioning.apply_guards", order.guards),
         ):
             provisioning.attempt_provision(attempt=attempt)

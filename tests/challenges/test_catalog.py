@@ -39,7 +39,7 @@ class CatalogTestCase(BaseTestCase):
         self.assertContains(r, "No challenge matches these filters")
 
     def test_it_searches_by_title(self) -> None:
-        r = self.client_for(None).get(reverse("catalog"), {"q": "selector"})
+        r = self.client_for(None).get(reverse("catalog"), {"q": "wrong selector"})
         self.assertEqual(self.slugs(r), ["wrong-selector"])
 
     def test_it_ignores_unknown_filter_values(self) -> None:

@@ -274,7 +274,12 @@ def test_learner_credentials_fix_the_challenge_but_reach_nothing_else(world: Lif
         assert status(learner, "GET", f"/api/v1/namespaces/{other}/pods") == 403
         assert status(learner, "GET", f"/api/v1/namespaces/{other}/secrets") == 403
         assert status(learner, "GET", "/api/v1/namespaces") == 403
-        assert status(learner, "GET", "/api/v1/nodes") == 403
+        # Nodes are readable (scheduling challenges need their labels and taints), never writable.
+        assert status(learner, "GET", "/api/v1/nodes") == 200
+        assert (
+            status(learner, "PATCH", "/api/v1/nodes/kwok-node-0", {"metadata": {"labels": {"x": "y"}}}) == 403
+        )
+        assert status(learner, "GET", "/api/v1/persistentvolumes") == 403
         assert (
             status(learner, "GET", "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies") == 403
         )

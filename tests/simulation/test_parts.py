@@ -246,3 +246,17 @@ def test_a_crash_looping_pod_is_running_and_a_failed_job_pod_failed() -> None:
     failed = [{"name": "a", "state": {"terminated": {"exitCode": 2}}}]
     assert podstatus.terminal(spec, [], failed)
     assert podstatus.phase(spec, [], failed, is_terminal=True, initialized=True) == "Failed"
+
+
+def test_a_container_given_a_gpu_sees_the_device_plugins_variable_and_no_other_does() -> None:
+    objects = resolve.Objects("shop")
+    gpu = {"name": "model", "resources": {"limits": {"nvidia.com/gpu": "1"}}}
+    seen = resolve.environment(POD, gpu, objects)
+    assert seen["NVIDIA_VISIBLE_DEVICES"].startswith("GPU-")
+    assert resolve.environment(POD, gpu, objects) == seen  # the same device at every start
+    assert "NVIDIA_VISIBLE_DEVICES" not in resolve.environment(POD, {"name": "cpu"}, objects)
+    # Set by hand, it does not survive: the runtime's value wins, and without a GPU there is none.
+    forged = {**gpu, "env": [{"name": "NVIDIA_VISIBLE_DEVICES", "value": "all"}]}
+    assert (
+        resolve.environment(POD, forged, objects)["NVIDIA_VISIBLE_DEVICES"] == seen["NVIDIA_VISIBLE_DEVICES"]
+    )

@@ -99,6 +99,9 @@ class FakeView:
     def pods(self, label_selector: LabelSelector = None) -> builtins.list[Obj]:
         return self.list("Pod", label_selector)
 
+    def nodes(self) -> builtins.list[Obj]:
+        return [o for o in self.objects if o["kind"] == "Node"]
+
     def network_policies(self) -> builtins.list[Obj]:
         return self.list("NetworkPolicy")
 

@@ -151,9 +151,19 @@ def test_it_adds_the_probe_failure_to_a_pod_that_is_running_but_not_ready() -> N
     )
     assert run(SPEC, view).message == (
         f"Container app of pod {pods[0]['metadata']['name']} is running but not ready: "
-        "Readiness probe failed: HTTP probe failed with 503"
+        "Readiness probe failed: HTTP probe failed with 503."
     )
     assert run({**SPEC, "ready": False}, view).passed
+
+
+def test_it_adds_the_mount_failure_to_a_pod_stuck_creating_its_containers() -> None:
+    view, pods = world(waiting("app", "ContainerCreating"))
+    message = 'MountVolume.SetUp failed for volume "smtp" : secret "smtp" not found'
+    view.add(event(pods[0], "FailedMount", seconds_ago=3, message=message))
+    assert run(SPEC, view).message == (
+        f"Container app of pod {pods[0]['metadata']['name']} is not running yet (ContainerCreating): "
+        f"{message}."
+    )
 
 
 def test_it_counts_the_other_failing_pods() -> None:

@@ -22,6 +22,7 @@ def test_it_registers_every_objective_type() -> None:
         "ingress",
         "job",
         "log",
+        "placement",
         "pods",
         "rbac",
         "reachability",

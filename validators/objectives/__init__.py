@@ -31,6 +31,11 @@ Each spec model's docstring documents its fields.
     tls           ingress: name, hosts?                                 # default: every rule host
     secret        name, type?: Opaque, keys: [{key: password, sha256?: <hex digest of the value>}]
                   # values are compared by digest and never shown
+    placement     workload | labelSelector, nodeLabels?: {accelerator: nvidia-t4}, pinned?: false,
+                  spreadBy?: topology.kubernetes.io/zone, spreadRequired?: false, maxSkew?, minDomains?
+                  # where the pods run (their nodes' labels); pinned: the template's node selector,
+                  # affinity and tolerations admit no other node and it sets no nodeName;
+                  # spreadRequired: a DoNotSchedule spread constraint or required anti-affinity
     reachability  from: {workload: name} | {labelSelector: {...}}, to: (same), port: 5678,
                   protocol: TCP, expect: allowed|blocked
                   # or checks: [{from, to, port, protocol, expect}, ...], every path must hold
@@ -45,6 +50,7 @@ from validators.objectives import (
     ingress,
     job,
     log,
+    placement,
     pods,
     rbac,
     reachability,
@@ -62,6 +68,7 @@ __all__ = [
     "ingress",
     "job",
     "log",
+    "placement",
     "pods",
     "rbac",
     "reachability",

@@ -55,13 +55,17 @@ class PodsSpec(PodSelection):
         )
 
 
-def _unhealthy_note(view: View, pod: Obj) -> str:
-    """The newest probe failure the kubelet reported for this pod (its Unhealthy events)."""
+# Why a pod is stuck, when its status does not say but the kubelet's events do.
+EVENT_NOTES = {"NotReady": "Unhealthy", "ContainerCreating": "FailedMount"}
+
+
+def _event_note(view: View, pod: Obj, reason: str) -> str:
+    """The newest event of this reason the kubelet reported for this pod (Unhealthy, FailedMount)."""
     uid = (pod.get("metadata") or {}).get("uid")
     newest: tuple[datetime, str] | None = None
     for event in view.events():
         involved = event.get("involvedObject") or event.get("regarding") or {}
-        if event.get("reason") != "Unhealthy" or involved.get("name") != name_of(pod):
+        if event.get("reason") != reason or involved.get("name") != name_of(pod):
             continue
         if involved.get("uid") and uid and involved["uid"] != uid:
             continue
@@ -130,10 +134,11 @@ def check_pods(spec: PodsSpec, view: View) -> Result:
     if problems:
         first = problems[0]
         message = first.message
-        if first.reason == "NotReady":
-            note = _unhealthy_note(view, next(pod for pod in pods if name_of(pod) == first.pod))
+        if first.reason in EVENT_NOTES:
+            pod = next(pod for pod in pods if name_of(pod) == first.pod)
+            note = _event_note(view, pod, EVENT_NOTES[first.reason])
             if note:
-                message = f"{message.rstrip('.')}: {note}"
+                message = f"{message.rstrip('.')}: {note.rstrip('.')}."
         if len(problems) > 1:
             others = len(problems) - 1
             message += f" ({others} more {'pod has' if others == 1 else 'pods have'} problems too.)"
