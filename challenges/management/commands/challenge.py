@@ -1,4 +1,4 @@
-"""`python manage.py challenge lint|apply|check|prove`: the author's tools, against any cluster."""
+"""`python manage.py challenge new|schema|lint|apply|check|prove`: the author's tools, against any cluster."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import validators
 from challenges.backends import BACKENDS, gives_whole_cluster
+from challenges.choices import ChallengeType, Difficulty, Theme
 from challenges.loader import ContentError, LoadedChallenge, load_all
+from challenges.scaffold import SCHEMA_FILE, ScaffoldError, scaffold, schema_text
 from challenges.services import authoring
 from validators.kube import client_from_file
 
@@ -30,6 +32,16 @@ class Command(BaseCommand):
             "attempt a whole cluster, where cluster-scoped objects are allowed",
         )
         sub = parser.add_subparsers(dest="action", required=True)
+        new = sub.add_parser("new", help="scaffold a challenge folder that lints clean, to make your own")
+        new.add_argument("slug")
+        new.add_argument("--title", default=None, help="default: the slug in words")
+        new.add_argument("--theme", choices=Theme.values, default=Theme.PODS.value)
+        new.add_argument("--difficulty", choices=Difficulty.values, default=Difficulty.EASY.value)
+        new.add_argument("--type", dest="kind", choices=ChallengeType.values, default=ChallengeType.FIX.value)
+        schema = sub.add_parser("schema", help="the JSON Schema of challenge.yaml, for editors")
+        schema.add_argument(
+            "--write", action="store_true", help=f"write it to the content folder's {SCHEMA_FILE}"
+        )
         lint = sub.add_parser("lint", help="schema, manifests, guards, solution and objective references")
         lint.add_argument("slugs", nargs="*")
         apply = sub.add_parser(
@@ -55,7 +67,12 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             getattr(self, f"do_{action}")(**options)
-        except (authoring.ChallengeNotFound, authoring.ChallengeInvalid, ContentError) as error:
+        except (
+            authoring.ChallengeNotFound,
+            authoring.ChallengeInvalid,
+            ContentError,
+            ScaffoldError,
+        ) as error:
             raise CommandError(str(error), returncode=2) from error
         except validators.ValidatorError as error:
             raise CommandError(f"the cluster answered: {error}", returncode=2) from error
@@ -71,6 +88,21 @@ class Command(BaseCommand):
         if not every:
             raise CommandError("name at least one challenge, or pass --all", returncode=2)
         return load_all(self.content_dir, whole_cluster=self.whole_cluster)
+
+    def do_new(
+        self, *, slug: str, title: str | None, theme: str, difficulty: str, kind: str, **_: Any
+    ) -> None:
+        words = title or slug.replace("-", " ").capitalize()
+        folder = scaffold(self.content_dir, slug, title=words, theme=theme, difficulty=difficulty, kind=kind)
+        self.do_lint(slugs=[slug])
+        self.stdout.write(f"wrote {folder}: make it yours, then `challenge prove {slug}`")
+
+    def do_schema(self, *, write: bool, **_: Any) -> None:
+        if write:
+            (self.content_dir / SCHEMA_FILE).write_text(schema_text(), encoding="utf-8")
+            self.stdout.write(f"wrote {self.content_dir / SCHEMA_FILE}")
+        else:
+            self.stdout.write(schema_text(), ending="")
 
     def do_lint(self, *, slugs: list[str], **_: Any) -> None:
         challenges = self.selected(slugs)
