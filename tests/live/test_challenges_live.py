@@ -11,6 +11,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -569,3 +570,15 @@ def test_prove_judges_a_deployment_the_api_refuses_pods_to_once_it_says_so(
         r.key: r for r in authoring.challenge_check(api_client=api, challenge=challenge, namespace=namespace)
     }
     assert results["rollout-complete"].message.startswith("The rollout of invoice-api has not finished")
+
+
+def test_a_scaffolded_challenge_is_proven_as_written(cluster: Any, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    common = ["challenge", "--content-dir", str(tmp_path), "--kubeconfig", str(cluster.kubeconfig)]
+    call_command(*common, "new", "scaffolded", stdout=out)
+    call_command(*common, "prove", "scaffolded", stdout=out)
+    assert "scaffolded: proven" in out.getvalue(), out.getvalue()
