@@ -75,6 +75,15 @@ class Classroom(models.Model):
     def invite_expired(self, now: datetime | None = None) -> bool:
         return self.invite_expires_at is not None and self.invite_expires_at <= (now or timezone.now())
 
+    def cells_changed_since(self, version: int) -> set[tuple[int, int]]:
+        """(learner id, challenge id) of the cells changed after `version`, up to the version this
+        classroom was read at (later ones are the next poll's)."""
+        return set(
+            CellChange.objects.filter(
+                classroom=self, version__gt=version, version__lte=self.version
+            ).values_list("learner_id", "challenge_id")
+        )
+
     def accepts_joins(self, now: datetime | None = None) -> bool:
         return self.joining_open and not self.invite_expired(now)
 

@@ -1,7 +1,7 @@
 """What a dashboard's poll sends: only what changed since the state the page shows.
 
 The page holds a token: the classroom version it was built at and when. A poll with it reads
-the cells changed since that version (classroom/live/versions.py: one indexed read) and the
+the cells changed since that version (Classroom.cells_changed_since: one indexed read) and the
 cells that turned stuck with time alone since then (the environments under way, which the stats
 bar reads anyway), and rebuilds only those cells, their rows' and columns' summaries and the
 stats bar. The page swaps them in place (htmx out-of-band swaps) and re-sorts its rows in the
@@ -18,10 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from classroom.dashboard.board import Column, Row, grid_part
+from classroom.dashboard.board import Column, Row, Stats, board_stats, grid_part, under_way
 from classroom.dashboard.cells import Cell
-from classroom.dashboard.stats import Stats, board_stats, under_way
-from classroom.live.versions import cells_changed_since
 from classroom.models import Classroom
 
 # Past this many changed cells, the whole grid costs about as much as its parts.
@@ -81,7 +79,7 @@ def dashboard_delta(
         or since.at > token.at
     ):
         return Delta(token=token, whole=True)
-    changed = cells_changed_since(classroom=classroom, version=since.version)
+    changed = classroom.cells_changed_since(since.version)
     going = under_way(classroom=classroom)
     changed |= {
         (c.learner_id, c.challenge_id)

@@ -75,13 +75,3 @@ def cell_changed(*, learner_id: int, challenge_id: int) -> None:
                 unique_fields=["classroom", "learner", "challenge"],
                 update_fields=["version"],
             )
-
-
-def cells_changed_since(*, classroom: Classroom, version: int) -> set[tuple[int, int]]:
-    """(learner id, challenge id) of the cells changed after `version`, up to the version the
-    classroom was read at (later ones are the next poll's)."""
-    return set(
-        CellChange.objects.filter(
-            classroom=classroom, version__gt=version, version__lte=classroom.version
-        ).values_list("learner_id", "challenge_id")
-    )
