@@ -1,8 +1,7 @@
 """Challenges, their content versions and learners' attempts.
 
-Check runs are in challenges/checkruns.py; what else happened to an attempt (its events, the
-hints it unlocked, its console commands, its check tally) in challenges/records.py: both are
-imported here with the rest.
+What happened to an attempt (its check runs and their tally, its events, the hints it unlocked,
+its console commands) is in challenges/records.py, imported here with the rest.
 """
 
 from __future__ import annotations
@@ -313,8 +312,8 @@ class Attempt(models.Model):
 
 
 # Imported here so that Django finds them with the app's models (and callers with the rest).
-from challenges.checkruns import CheckRun as CheckRun  # noqa: E402
 from challenges.records import AttemptEvent as AttemptEvent  # noqa: E402
+from challenges.records import CheckRun as CheckRun  # noqa: E402
 from challenges.records import CheckTally as CheckTally  # noqa: E402
 from challenges.records import ConsoleCommand as ConsoleCommand  # noqa: E402
 from challenges.records import HintUnlock as HintUnlock  # noqa: E402
