@@ -263,7 +263,7 @@ FRIDAY_SCENARIOS = [
                 READINESS,
                 ["delete", "pod", "loadtest-1", "loadtest-2", "loadtest-3", "loadtest-4", "loadtest-5"],
             ),
-            recreate_invoice_run("512Mi"),
+            recreate_invoice_run("640Mi"),
         ),
     ),
     Scenario(
