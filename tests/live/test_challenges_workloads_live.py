@@ -349,7 +349,11 @@ CACHE_SCENARIOS = [
     ),
     Scenario(
         "the claim fixed, the cache deleted",
-        steps(reclaimed(claim(storageClassName="standard")), run("delete", "deployment", "sessions-cache")),
+        # The cache first: a pod of it still waiting could otherwise consume the new claim.
+        steps(
+            run("delete", "deployment", "sessions-cache", "--cascade=foreground"),
+            reclaimed(claim(storageClassName="standard")),
+        ),
         key="cache-running",
         fragment="There is no Deployment sessions-cache",
     ),
