@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -135,6 +135,12 @@ class SolutionFile:
 
 
 class AttemptQuerySet(models.QuerySet["Attempt"]):
+    def of_learner(self, learner: AbstractBaseUser | AnonymousUser) -> AttemptQuerySet:
+        """The one access rule of the learner's views: a learner reaches their own attempts, and
+        anyone else's is a 404 there, as if it did not exist (instructors act through the
+        classroom's views, under classroom.access)."""
+        return self.filter(learner_id=learner.pk).select_related("challenge", "version")
+
     def waiting(self) -> AttemptQuerySet:
         return self.filter(status__in=WAITING_STATUSES)
 
@@ -298,6 +304,17 @@ class Attempt(models.Model):
 
     def can_extend(self) -> bool:
         return self.extended_deadline() is not None
+
+    def objective_results(self) -> tuple[CheckRun | None, list[dict[str, Any]]]:
+        """The latest check, and the objectives of the version this attempt runs, each with its
+        result in that check (None before one ran)."""
+        latest = self.check_runs.first()
+        results = {row.get("key"): row for row in (latest.results if latest else [])}
+        objectives = [
+            {"key": item.key, "title": item.title, "result": results.get(item.key)}
+            for item in self.version.objectives()
+        ]
+        return latest, objectives
 
     @property
     def time_to_solve(self) -> timedelta | None:

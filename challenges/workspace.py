@@ -1,10 +1,9 @@
-"""The attempt page's reads: who reaches an attempt, and one context for the view, built here,
-that the templates only render.
+"""The attempt page's reads: one context for the view, built here, that the templates only render.
 
-`own_attempt` is the one access rule of the learner's views. `attempt_page` is the whole page:
-the status, the objectives with the latest check, and, while the environment runs, each tool's
-panel (console history, hints and progress, the kubeconfig). The polled parts and the tools'
-own views take the piece they show.
+`attempt_page` is the whole page: the status, the objectives with the latest check, and, while
+the environment runs, each tool's panel (console history, hints and progress, the kubeconfig).
+The polled parts and the tools' own views take the piece they show. Who reaches an attempt is
+the rule of `Attempt.objects.of_learner`.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 
 from challenges import selectors
 from challenges.console.selectors import console_panel
@@ -24,14 +21,6 @@ from challenges.models import Attempt
 from challenges.secrets import SecretUnreadable
 from challenges.services import hints
 from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
-
-
-def own_attempt(request: HttpRequest, pk: int) -> Attempt:
-    """The signed-in learner's own attempt; anyone else's is a 404, as if it did not exist
-    (instructors act through the classroom's views, under classroom.access)."""
-    return get_object_or_404(
-        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=request.user.pk
-    )
 
 
 def attempt_page(*, attempt: Attempt) -> dict[str, Any]:
@@ -59,18 +48,13 @@ def status_context(attempt: Attempt) -> dict[str, Any]:
 
 def checks_context(attempt: Attempt) -> dict[str, Any]:
     """The objectives of the version the attempt runs, each with its result in the latest check."""
-    latest_check = attempt.check_runs.first()
-    results = {row.get("key"): row for row in (latest_check.results if latest_check else [])}
-    objectives = [
-        {"key": item.key, "title": item.title, "result": results.get(item.key)}
-        for item in attempt.version.objectives()
-    ]
+    check, objectives = attempt.objective_results()
     return {
         "attempt": attempt,
         "challenge": attempt.challenge,
         "objectives": objectives,
         "situation": attempt.version.initial_situation(),
-        "check": latest_check,
+        "check": check,
     }
 
 

@@ -1,8 +1,9 @@
 """The learner's workspace: start an environment, watch it come up, check, extend, reset, end.
 
 Only the attempt's own learner reaches these pages; anyone else gets a 404, as if the attempt
-did not exist. The context comes from challenges.workspace; htmx requests get a partial of the
-same template, and a poll that reaches a final state is told to stop polling.
+did not exist (Attempt.objects.of_learner). The page's context comes from challenges.workspace,
+the check panel's from the attempt itself; htmx requests get a partial of the same template,
+and a poll that reaches a final state is told to stop polling.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
 from challenges import workspace
 from challenges.http import HtmxHttpRequest, signed_in
-from challenges.models import Challenge, Status
+from challenges.models import Attempt, Challenge, Status
 from challenges.services import attempts as services
 from challenges.services import checks
 
@@ -38,7 +39,7 @@ def attempt_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     return render(request, "challenges/attempt.html", workspace.attempt_page(attempt=item))
 
 
@@ -47,7 +48,7 @@ def attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The status panel, polled by htmx. When the status moved on since the page was drawn, the
     page reloads to show what the new status brings (the workspace, or the summary)."""
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     seen = request.GET.get("seen", "")
     if seen and seen != item.status:
         return HttpResponseClientRefresh()
@@ -59,9 +60,9 @@ def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The objectives and the latest check's results, polled while a check runs."""
-    item = workspace.own_attempt(request, pk)
-    context = workspace.checks_context(item)
-    check = context["check"]
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
+    check, objectives = item.objective_results()
+    context = {"attempt": item, "check": check, "objectives": objectives}
     if check is not None and check.is_pending:
         return render(request, "challenges/attempt.html#checks", context)
     if item.was_solved and request.GET.get("seen") == Status.READY:
@@ -72,7 +73,7 @@ def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     error = ""
     try:
         checks.attempt_check_request(attempt=item, requested_by=signed_in(request))
@@ -80,7 +81,8 @@ def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         error = exc.message
     if request.htmx:
         # A check the broker could not take is shown as kept: the panel reads the run afresh.
-        context = {**workspace.checks_context(item), "check_error": error}
+        check, objectives = item.objective_results()
+        context = {"attempt": item, "check": check, "objectives": objectives, "check_error": error}
         return render(request, "challenges/attempt.html#checks", context)
     if error:
         messages.error(request, error)
@@ -90,7 +92,7 @@ def attempt_check(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_extend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     if services.attempt_extend(attempt=item, actor=signed_in(request)):
         messages.success(request, "Your environment got more time.")
     else:
@@ -101,7 +103,7 @@ def attempt_extend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attempt_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     if services.attempt_end(attempt=item, actor=signed_in(request), message="Ended by the learner."):
         messages.success(request, "Your environment is being removed.")
     return redirect(item)
@@ -111,7 +113,7 @@ def attempt_end(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def attempt_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Start over with a fresh environment; also the Retry of a failed attempt."""
-    item = workspace.own_attempt(request, pk)
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     try:
         fresh = services.attempt_reset(attempt=item, actor=signed_in(request))
     except services.AttemptError as exc:

@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
-from django.shortcuts import aget_object_or_404
+from django.shortcuts import aget_object_or_404, get_object_or_404
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -26,7 +26,6 @@ from challenges.console.runnerd.protocol import NDJSON
 from challenges.console.services import console_complete, console_stop
 from challenges.console.tab import Completion
 from challenges.models import Attempt
-from challenges.workspace import own_attempt
 
 TOO_FAST = (
     "You are sending commands faster than this console takes them: wait a few seconds, then run the next one."
@@ -100,9 +99,7 @@ async def _ndjson(attempt: Attempt, line: str) -> AsyncIterator[bytes]:
 async def console_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Run one line and stream kubectl's output (NDJSON): started, output…, end (the stored entry)."""
     user = await request.auser()
-    attempt = await aget_object_or_404(
-        Attempt.objects.select_related("challenge", "version"), pk=pk, learner_id=user.pk
-    )
+    attempt = await aget_object_or_404(Attempt.objects.of_learner(user), pk=pk)
     line = request.POST.get("line", "")
     if not line.strip():
         return HttpResponse(status=204)
@@ -121,7 +118,7 @@ async def console_stream(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def console_stop_view(request: HttpRequest, pk: int) -> JsonResponse:
     """Ctrl-C: end the attempt's running command, named by the id its stream started with."""
-    attempt = own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     return JsonResponse({"stopped": console_stop(attempt=attempt, command_id=request.POST.get("id", ""))})
 
 
@@ -143,7 +140,7 @@ def _completion_json(completion: Completion) -> JsonResponse:
 @require_POST
 def console_complete_view(request: HttpRequest, pk: int) -> JsonResponse:
     """Tab: what may complete the word before the cursor (`line` is the text up to the cursor)."""
-    attempt = own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     line = request.POST.get("line", "")
     if _limited(
         request,

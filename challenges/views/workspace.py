@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -38,7 +38,7 @@ def _back(attempt: Attempt, anchor: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def console(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the history. POST: run one line; htmx gets the new entry to append."""
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     if request.method == "GET":
         return render(
             request,
@@ -78,7 +78,7 @@ def console(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def editor_objects(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     try:
         refs = editor.editor_objects(attempt=attempt)
         error = ""
@@ -90,7 +90,7 @@ def editor_objects(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def editor_load(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     value = request.GET.get("ref", "")
     try:
         ref = editor.parse_ref(value)
@@ -103,7 +103,7 @@ def editor_load(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def editor_diff(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     try:
         changes = editor.editor_diff(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
@@ -114,7 +114,7 @@ def editor_diff(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def editor_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     try:
         changes = editor.editor_apply(attempt=attempt, text=request.POST.get("manifest", ""))
     except editor.EditorError as exc:
@@ -136,7 +136,7 @@ def editor_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def hint_unlock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     error = ""
     try:
         hints.hint_unlock(attempt=attempt)
@@ -157,7 +157,7 @@ def hint_unlock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def solution(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     try:
         files = hints.solution_files(attempt=attempt)
     except hints.HintError as exc:
@@ -172,7 +172,7 @@ def solution(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def kubeconfig(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    attempt = workspace.own_attempt(request, pk)
+    attempt = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
     if settings.BREAKFIX_KUBECONFIG_DOWNLOAD == "off":
         messages.error(request, "This installation's clusters are reachable through the console only.")
         return _back(attempt, "kubeconfig")
