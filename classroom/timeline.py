@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock
-from classroom.dashboard.cells import AttemptRow, CellState, outcome
+from classroom.dashboard.grid import AttemptRow, CellState, outcome
 
 
 class EntryKind(StrEnum):

@@ -1,77 +1,36 @@
-"""The instructor's dashboard: a grid of learners × assigned challenges, the summary of each row
-and column, the stats bar, sorting and the "stuck" filter.
+"""The instructor's dashboard: the whole page (sorting and the "stuck" filter), the stats bar,
+and what a poll sends.
 
-The whole page reads a fixed number of queries whatever the class size: assignments,
-memberships, and the attempts joined with their check tallies, folded in Python; the stats bar
-has queries of its own (`board_stats`, at the end), shared with the poll, so that the whole page
-and a poll that rebuilds only a few cells show the same figures by the same rule. A poll does
-not come here for the whole grid: it reads the cells that changed and rebuilds only their rows
-and columns (`grid_part`, see delta.py).
+The whole page reads a fixed number of queries whatever the class size (grid.py) and the stats
+bar has queries of its own (`board_stats`), shared with the poll, so that the whole page and a
+poll that rebuilds only a few cells show the same figures by the same rule.
+
+A poll sends only what changed since the state the page shows. The page holds a token: the
+classroom version it was built at and when. A poll with it reads the cells changed since that
+version (Classroom.cells_changed_since: one indexed read) and the cells that turned stuck with
+time alone since then (the environments under way, which the stats bar reads anyway), and
+rebuilds only those cells, their rows' and columns' summaries and the stats bar. The page swaps
+them in place (htmx out-of-band swaps) and re-sorts its rows in the browser when sorted by
+progress (the rows carry their sort figures).
+
+The whole grid is sent instead when the rows or columns changed (a learner joined, a challenge
+was assigned: the layout version moved), when the token is unknown or too old to trust, when
+more cells changed than a partial answer is worth, and, under the "stuck" filter, when a learner
+joins or leaves the filtered rows (the page says which rows it shows).
 """
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from challenges.models import ACTIVE_STATUSES, Attempt, Challenge, Status
-from classroom.dashboard.cells import (
-    ACTIVE_STATES,
-    AttemptRow,
-    Cell,
-    CellState,
-    attempt_rows,
-    cell_fold,
-    stuck_since,
-)
-from classroom.models import Assignment, Classroom, Membership
-
-
-@dataclass
-class Summary:
-    """A row's or a column's figures."""
-
-    solved: int = 0
-    of: int = 0
-    median_time: timedelta | None = None
-    failing_title: str = ""  # the objective that failed most often
-    failing_count: int = 0
-    stuck: int = 0
-    active: int = 0
-
-
-@dataclass
-class Column:
-    assignment: Assignment
-    summary: Summary
-
-    @property
-    def challenge(self) -> Challenge:
-        return self.assignment.challenge
-
-
-@dataclass
-class Row:
-    learner: User
-    cells: list[Cell]
-    summary: Summary
-
-    @property
-    def score(self) -> float:
-        # Rounded: the page sorts rows by it in the browser too (live.js), with the same figure.
-        return round(sum(c.score for c in self.cells), 6)
-
-    @property
-    def stuck(self) -> bool:
-        return any(c.stuck for c in self.cells)
+from challenges.models import ACTIVE_STATUSES, Attempt, Status
+from classroom.dashboard.grid import Cell, Column, Row, class_attempts, grid_part, stuck_since
+from classroom.models import Classroom
 
 
 class Sort(StrEnum):
@@ -97,125 +56,6 @@ class Dashboard:
     generated_at: datetime
 
 
-@dataclass
-class Objectives:
-    """The assigned challenges' objectives, by (challenge id, key): their titles and order."""
-
-    titles: dict[tuple[int, str], str]
-    order: dict[tuple[int, str], int]
-
-    @classmethod
-    def of(cls, challenges: Iterable[Challenge]) -> Objectives:
-        titles, order = {}, {}
-        for challenge in challenges:
-            for i, objective in enumerate(challenge.objectives or []):
-                key = (challenge.pk, objective.get("key", ""))
-                titles[key] = objective.get("title") or key[1]
-                order[key] = i
-        return cls(titles=titles, order=order)
-
-
-def _median(values: list[timedelta]) -> timedelta | None:
-    if not values:
-        return None
-    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
-
-
-def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summary:
-    summary = Summary(of=of)
-    times: list[timedelta] = []
-    failing: Counter[tuple[int, str]] = Counter()
-    for cell in cells:
-        if cell.state == CellState.SOLVED:
-            summary.solved += 1
-            if cell.best_time is not None:
-                times.append(cell.best_time)
-        elif cell.state in ACTIVE_STATES:
-            summary.active += 1
-        summary.stuck += cell.stuck
-        if cell.failing:
-            challenge_id = cell.challenge_id
-            for key, count in cell.failing.items():
-                failing[(challenge_id, key)] += count
-    summary.median_time = _median(times)
-    if failing:
-        # Most failures first; ties go to the objective listed first in its challenge.
-        (cid, key), count = min(
-            failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
-        )
-        summary.failing_title = objectives.titles.get((cid, key), key)
-        summary.failing_count = count
-    return summary
-
-
-@dataclass
-class GridPart:
-    """Some of a classroom's grid: every assignment and learner, the cells that were read."""
-
-    assignments: list[Assignment]
-    learners: list[User]
-    cells: dict[tuple[int, int], Cell]  # (learner id, challenge id)
-    objectives: Objectives
-
-    def row(self, learner: User) -> Row:
-        cells = [self.cells[(learner.pk, a.challenge_id)] for a in self.assignments]
-        return Row(learner=learner, cells=cells, summary=_summarize(cells, self.objectives, len(cells)))
-
-    def column(self, assignment: Assignment) -> Column:
-        cells = (self.cells[(learner.pk, assignment.challenge_id)] for learner in self.learners)
-        return Column(assignment=assignment, summary=_summarize(cells, self.objectives, len(self.learners)))
-
-
-def grid_part(
-    *,
-    classroom: Classroom,
-    learner_ids: Collection[int] | None = None,
-    challenge_ids: Collection[int] | None = None,
-    now: datetime,
-) -> GridPart:
-    """The cells of the given learners' rows and the given challenges' columns (None: all):
-    three queries, whatever the part."""
-    assignments = list(
-        classroom.assignments.select_related("challenge")
-        .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
-        .order_by("created_at", "pk")
-    )
-    learners = [
-        m.learner
-        for m in classroom.memberships.select_related("learner")
-        .only("learner__id", "learner__username", "classroom_id")
-        .order_by("learner__username", "learner__pk")
-    ]
-    attempts: QuerySet[Attempt] = class_attempts(classroom)
-    if learner_ids is not None or challenge_ids is not None:
-        attempts = attempts.filter(
-            Q(learner_id__in=list(learner_ids or ())) | Q(challenge_id__in=list(challenge_ids or ()))
-        )
-    by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
-    for row in attempt_rows(attempts):
-        by_pair[(row.learner_id, row.challenge_id)].append(row)
-    rows = set(learner_ids) if learner_ids is not None else None
-    columns = set(challenge_ids) if challenge_ids is not None else None
-    cells: dict[tuple[int, int], Cell] = {}
-    for learner in learners:
-        whole_row = rows is None or learner.pk in rows
-        for assignment in assignments:
-            if not (whole_row or columns is None or assignment.challenge_id in columns):
-                continue
-            pair = (learner.pk, assignment.challenge_id)
-            cell = Cell(
-                learner_id=learner.pk, challenge=assignment.challenge, challenge_id=assignment.challenge_id
-            )
-            found = by_pair.get(pair)
-            cells[pair] = cell_fold(cell, found, now) if found else cell
-    return GridPart(
-        assignments=assignments,
-        learners=learners,
-        cells=cells,
-        objectives=Objectives.of(a.challenge for a in assignments),
-    )
-
-
 def dashboard(
     *,
     classroom: Classroom,
@@ -236,13 +76,6 @@ def dashboard(
 
 
 # --- the stats bar, and the cells under way (which also say when a cell turns stuck with time alone)
-
-
-def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
-    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
-    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
-    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
-    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
 
 
 @dataclass(frozen=True)
@@ -331,3 +164,93 @@ def board_stats(
         generated_at=now,
         stuck=stuck,
     )
+
+
+# --- what a poll sends
+
+# Past this many changed cells, the whole grid costs about as much as its parts.
+MOST_CELLS = 400
+
+
+@dataclass(frozen=True)
+class Token:
+    """What the page shows: the classroom at `version`, as of `at` (Unix seconds)."""
+
+    version: int
+    at: int
+
+    def __str__(self) -> str:
+        return f"{self.version}.{self.at}"
+
+    @classmethod
+    def parse(cls, text: str) -> Token | None:
+        version, dot, at = text.partition(".")
+        if not (dot and version.isdigit() and at.isdigit()) or len(text) > 40:
+            return None
+        return cls(version=int(version), at=int(at))
+
+    @classmethod
+    def of(cls, classroom: Classroom, now: datetime) -> Token:
+        return cls(version=classroom.version, at=int(now.timestamp()))
+
+
+@dataclass
+class Delta:
+    token: Token
+    whole: bool = False  # send the whole grid
+    cells: list[tuple[Row, Cell]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    stats: Stats | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.whole or self.rows or self.columns)
+
+
+def dashboard_delta(
+    *,
+    classroom: Classroom,
+    since: Token | None,
+    now: datetime,
+    stuck_only: bool = False,
+    shown: set[int] | None = None,
+) -> Delta:
+    """What changed in the classroom's grid since `since` (see the module's docstring)."""
+    token = Token.of(classroom, now)
+    if (
+        since is None
+        or since.version < classroom.layout_version
+        or since.version > classroom.version
+        or since.at > token.at
+    ):
+        return Delta(token=token, whole=True)
+    changed = classroom.cells_changed_since(since.version)
+    going = under_way(classroom=classroom)
+    changed |= {
+        (c.learner_id, c.challenge_id)
+        for c in going
+        if c.stuck_at is not None and since.at < c.stuck_at.timestamp() <= token.at
+    }
+    if not changed:
+        return Delta(token=token)
+    if len(changed) > MOST_CELLS:
+        return Delta(token=token, whole=True)
+    learner_ids = {learner for learner, _ in changed}
+    challenge_ids = {challenge for _, challenge in changed}
+    part = grid_part(classroom=classroom, learner_ids=learner_ids, challenge_ids=challenge_ids, now=now)
+    rows = [part.row(learner) for learner in part.learners if learner.pk in learner_ids]
+    if stuck_only:
+        shown = shown or set()
+        if any(row.stuck != (row.learner.pk in shown) for row in rows):
+            return Delta(token=token, whole=True)
+        rows = [row for row in rows if row.learner.pk in shown]
+    columns = [part.column(a) for a in part.assignments if a.challenge_id in challenge_ids]
+    assigned = {a.challenge_id for a in part.assignments}
+    cells = [
+        (row, cell) for row in rows for cell in row.cells if (row.learner.pk, cell.challenge_id) in changed
+    ]
+    stats = board_stats(
+        classroom=classroom, learners=len(part.learners), challenges=len(assigned), now=now, cells=going
+    )
+    return Delta(token=token, cells=cells, rows=rows, columns=columns, stats=stats)

@@ -11,9 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 from challenges.formats import duration
 from challenges.models import AttemptEvent
 from classroom.actions import Action
-from classroom.dashboard.board import Row
-from classroom.dashboard.cells import Cell, CellState
-from classroom.dashboard.delta import Delta
+from classroom.dashboard.board import Delta
+from classroom.dashboard.grid import Cell, CellState, Row
 
 register = template.Library()
 
@@ -83,7 +82,7 @@ esc = functools.lru_cache(maxsize=8192)(escape)
 
 # The grid is drawn here rather than in the template: a class of 200 × 20 has 4,000 cells, and
 # the template engine's per-variable cost made them most of the page's time. Every value is
-# escaped. The ids are what a poll's out-of-band swaps aim at (classroom/dashboard/delta.py):
+# escaped. The ids are what a poll's out-of-band swaps aim at (classroom/dashboard/board.py):
 # c<learner>-<challenge> a cell, h<learner> a row's head, s<learner> its summary.
 
 
@@ -107,7 +106,7 @@ def _row_head(row: Row, stuck_only: bool, oob: str) -> str:
         if stuck
         else ""
     )
-    # Under the filter, the page tells its poll which rows it shows (delta.py).
+    # Under the filter, the page tells its poll which rows it shows (dashboard/board.py).
     shown = f'<input type="hidden" name="shown" value="{learner.pk}">' if stuck_only else ""
     return (
         f'<th id="h{learner.pk}"{oob} class="row-head{" is-stuck" if stuck else ""}" scope="row" '

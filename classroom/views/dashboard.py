@@ -19,9 +19,8 @@ from django.utils.http import urlencode
 
 from challenges.http import HtmxHttpRequest
 from classroom.access import Role, classroom_for
-from classroom.dashboard.board import Sort, dashboard
-from classroom.dashboard.cells import NO_PROGRESS_WINDOW
-from classroom.dashboard.delta import Token, dashboard_delta
+from classroom.dashboard.board import Sort, Token, dashboard, dashboard_delta
+from classroom.dashboard.grid import NO_PROGRESS_WINDOW
 
 SORTS = [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")]
 MOST_SHOWN = 2000  # the `shown` row ids a poll may name

@@ -14,9 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, Challenge, Outcome, Status
-from classroom.dashboard.board import Sort, dashboard
-from classroom.dashboard.cells import Cell, CellState
-from classroom.dashboard.delta import Token, dashboard_delta
+from classroom.dashboard.board import Sort, Token, dashboard, dashboard_delta
+from classroom.dashboard.grid import Cell, CellState
 from classroom.models import Assignment, Classroom
 from classroom.templatetags.classroom import cell_text
 from tests.classroom.base import ClassroomTestCase

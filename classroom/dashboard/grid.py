@@ -1,0 +1,373 @@
+"""The dashboard's grid: one cell per learner and assigned challenge (what the learner's attempts
+at it add up to), and the summaries of rows and columns.
+
+Read without building model instances (a class of 200 × 20 has thousands of attempts): each
+attempt as a tuple joined with the tally of its check runs, which CheckRun.finish keeps
+(challenges.records.CheckTally), so no check run is read at all. `grid_part` reads the whole
+grid or only some rows and columns, in three queries whatever the part.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
+from classroom.models import Assignment, Classroom, Membership
+
+# "Stuck": working for longer than the challenge's estimate, and the checks have not improved
+# for this long (or never passed anything).
+NO_PROGRESS_WINDOW = timedelta(minutes=10)
+
+
+class CellState(StrEnum):
+    NOT_STARTED = "not-started"
+    PROVISIONING = "provisioning"
+    WORKING = "working"
+    CHECKING = "checking"  # working, and the checks pass N of M
+    SOLVED = "solved"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    ENDED = "ended"
+
+
+# The states in which a learner is at work on the challenge right now.
+ACTIVE_STATES = (CellState.PROVISIONING, CellState.WORKING, CellState.CHECKING)
+
+NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
+
+
+class AttemptRow(NamedTuple):
+    """The little of an attempt the grid needs, with its check tally (zeros: never checked)."""
+
+    id: int
+    learner_id: int
+    challenge_id: int
+    status: str
+    started_at: datetime  # ready, or requested when it never got ready
+    solved_at: datetime | None
+    hints_unlocked: int
+    outcome: str  # Attempt.outcome: set when it ended, kept after teardown
+    runs: int | None = 0
+    best: int | None = 0
+    best_at: datetime | None = None
+    total: int | None = 0
+    latest: int | None = 0
+    latest_total: int | None = 0
+    failing: Mapping[str, int] | None = None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptRow:
+        return cls(
+            id=attempt.pk,
+            learner_id=attempt.learner_id,
+            challenge_id=attempt.challenge_id,
+            status=attempt.status,
+            started_at=attempt.ready_at or attempt.created_at,
+            solved_at=attempt.solved_at,
+            hints_unlocked=attempt.hints_unlocked,
+            outcome=attempt.outcome,
+        )
+
+
+TALLY = ("tally__runs", "tally__best", "tally__best_at", "tally__total", "tally__latest")
+FIELDS = (*AttemptRow._fields[:8], *TALLY, "tally__latest_total", "tally__failing")
+
+
+def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
+    """The attempts, oldest first, as rows: one query, joined with their tallies."""
+    rows = attempts.annotate(started_at=Coalesce("ready_at", "created_at"))
+    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*FIELDS))
+
+
+# What each outcome shows as; an attempt with none is still under way.
+OUTCOME_STATES = {
+    Outcome.SOLVED: CellState.SOLVED,
+    Outcome.FAILED: CellState.FAILED,
+    Outcome.EXPIRED: CellState.EXPIRED,
+    Outcome.ENDED_BY_LEARNER: CellState.ENDED,
+    Outcome.ENDED_BY_INSTRUCTOR: CellState.ENDED,
+}
+
+
+def outcome(attempt: AttemptRow) -> CellState:
+    """What an attempt came to: its outcome once it has one, else how far it got."""
+    if attempt.solved_at is not None:
+        return CellState.SOLVED
+    if attempt.outcome:
+        return OUTCOME_STATES[Outcome(attempt.outcome)]
+    if attempt.status in WAITING_STATUSES:
+        return CellState.PROVISIONING
+    if attempt.status == Status.READY:
+        return CellState.WORKING
+    return CellState.ENDED
+
+
+def stuck_since(*, working_since: datetime, estimate_minutes: int, best_at: datetime | None) -> datetime:
+    """When a working attempt becomes stuck if nothing else happens: past the challenge's
+    estimate, with no better check for NO_PROGRESS_WINDOW (a check that improves moves it on)."""
+    over = working_since + timedelta(minutes=estimate_minutes)
+    return over if best_at is None else max(over, best_at + NO_PROGRESS_WINDOW)
+
+
+@dataclass
+class Cell:
+    learner_id: int
+    challenge: Challenge
+    challenge_id: int
+    state: CellState = CellState.NOT_STARTED
+    attempts: int = 0
+    hints_used: int = 0
+    check_runs: int = 0
+    passed: int = 0
+    total: int = 0
+    best_time: timedelta | None = None
+    solved_at: datetime | None = None
+    working_since: datetime | None = None
+    stuck: bool = False
+    attempt_id: int | None = None  # the attempt the state comes from
+    # How often each objective failed, over all the attempts' checks. Most cells have none,
+    # so they share one empty, read-only mapping rather than thousands of Counters.
+    failing: Mapping[str, int] = NOTHING_FAILED
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.passed / self.total) if self.total else 0
+
+    @property
+    def score(self) -> float:
+        """Progress in [0, 1]: solved is 1, a working attempt counts its passing checks."""
+        if self.state == CellState.SOLVED:
+            return 1.0
+        if self.total:
+            return 0.9 * self.passed / self.total
+        return 0.0
+
+
+def _failing(attempts: list[AttemptRow]) -> Mapping[str, int]:
+    found: list[Mapping[str, Any]] = [a.failing for a in attempts if a.failing]
+    if not found:
+        return NOTHING_FAILED
+    if len(found) == 1:
+        return found[0]  # read only: one attempt's tally is the cell's
+    counts: Counter[str] = Counter()
+    for tally in found:
+        counts.update(tally)
+    return counts
+
+
+def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
+    """Fold a learner's attempts at one challenge (oldest first) into their cell."""
+    cell.attempts = len(attempts)
+    latest = attempts[-1]
+    for attempt in attempts:
+        cell.hints_used += attempt.hints_unlocked
+        cell.check_runs += attempt.runs or 0
+        if attempt.solved_at is not None:
+            spent = attempt.solved_at - attempt.started_at
+            if cell.best_time is None or spent < cell.best_time:
+                cell.best_time = spent
+            cell.solved_at = cell.solved_at or attempt.solved_at
+    cell.failing = _failing(attempts)
+    if cell.solved_at is not None:
+        # Solving is what counts: a later attempt at the same challenge is practice.
+        cell.state = CellState.SOLVED
+        cell.attempt_id = next(a.id for a in attempts if a.solved_at is not None)
+        return cell
+    cell.state = outcome(latest)
+    cell.attempt_id = latest.id
+    if latest.runs:
+        # While the environment runs, the latest check; once it is over, the best it reached.
+        running = latest.status == Status.READY
+        cell.passed = (latest.latest if running else latest.best) or 0
+        cell.total = (latest.latest_total if running else latest.total) or 0
+    if cell.state == CellState.WORKING:
+        cell.working_since = latest.started_at
+        if cell.total:
+            cell.state = CellState.CHECKING
+        best_at = latest.best_at if latest.best else None
+        became_stuck = stuck_since(
+            working_since=latest.started_at,
+            estimate_minutes=cell.challenge.estimated_minutes,
+            best_at=best_at,
+        )
+        cell.stuck = now > became_stuck
+    return cell
+
+
+# --- rows and columns
+
+
+@dataclass
+class Summary:
+    """A row's or a column's figures."""
+
+    solved: int = 0
+    of: int = 0
+    median_time: timedelta | None = None
+    failing_title: str = ""  # the objective that failed most often
+    failing_count: int = 0
+    stuck: int = 0
+    active: int = 0
+
+
+@dataclass
+class Column:
+    assignment: Assignment
+    summary: Summary
+
+    @property
+    def challenge(self) -> Challenge:
+        return self.assignment.challenge
+
+
+@dataclass
+class Row:
+    learner: User
+    cells: list[Cell]
+    summary: Summary
+
+    @property
+    def score(self) -> float:
+        # Rounded: the page sorts rows by it in the browser too (live.js), with the same figure.
+        return round(sum(c.score for c in self.cells), 6)
+
+    @property
+    def stuck(self) -> bool:
+        return any(c.stuck for c in self.cells)
+
+
+@dataclass
+class Objectives:
+    """The assigned challenges' objectives, by (challenge id, key): their titles and order."""
+
+    titles: dict[tuple[int, str], str]
+    order: dict[tuple[int, str], int]
+
+    @classmethod
+    def of(cls, challenges: Iterable[Challenge]) -> Objectives:
+        titles, order = {}, {}
+        for challenge in challenges:
+            for i, objective in enumerate(challenge.objectives or []):
+                key = (challenge.pk, objective.get("key", ""))
+                titles[key] = objective.get("title") or key[1]
+                order[key] = i
+        return cls(titles=titles, order=order)
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+
+
+def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summary:
+    summary = Summary(of=of)
+    times: list[timedelta] = []
+    failing: Counter[tuple[int, str]] = Counter()
+    for cell in cells:
+        if cell.state == CellState.SOLVED:
+            summary.solved += 1
+            if cell.best_time is not None:
+                times.append(cell.best_time)
+        elif cell.state in ACTIVE_STATES:
+            summary.active += 1
+        summary.stuck += cell.stuck
+        if cell.failing:
+            challenge_id = cell.challenge_id
+            for key, count in cell.failing.items():
+                failing[(challenge_id, key)] += count
+    summary.median_time = _median(times)
+    if failing:
+        # Most failures first; ties go to the objective listed first in its challenge.
+        (cid, key), count = min(
+            failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
+        )
+        summary.failing_title = objectives.titles.get((cid, key), key)
+        summary.failing_count = count
+    return summary
+
+
+@dataclass
+class GridPart:
+    """Some of a classroom's grid: every assignment and learner, the cells that were read."""
+
+    assignments: list[Assignment]
+    learners: list[User]
+    cells: dict[tuple[int, int], Cell]  # (learner id, challenge id)
+    objectives: Objectives
+
+    def row(self, learner: User) -> Row:
+        cells = [self.cells[(learner.pk, a.challenge_id)] for a in self.assignments]
+        return Row(learner=learner, cells=cells, summary=_summarize(cells, self.objectives, len(cells)))
+
+    def column(self, assignment: Assignment) -> Column:
+        cells = (self.cells[(learner.pk, assignment.challenge_id)] for learner in self.learners)
+        return Column(assignment=assignment, summary=_summarize(cells, self.objectives, len(self.learners)))
+
+
+def grid_part(
+    *,
+    classroom: Classroom,
+    learner_ids: Collection[int] | None = None,
+    challenge_ids: Collection[int] | None = None,
+    now: datetime,
+) -> GridPart:
+    """The cells of the given learners' rows and the given challenges' columns (None: all):
+    three queries, whatever the part."""
+    assignments = list(
+        classroom.assignments.select_related("challenge")
+        .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
+        .order_by("created_at", "pk")
+    )
+    learners = [
+        m.learner
+        for m in classroom.memberships.select_related("learner")
+        .only("learner__id", "learner__username", "classroom_id")
+        .order_by("learner__username", "learner__pk")
+    ]
+    attempts: QuerySet[Attempt] = class_attempts(classroom)
+    if learner_ids is not None or challenge_ids is not None:
+        attempts = attempts.filter(
+            Q(learner_id__in=list(learner_ids or ())) | Q(challenge_id__in=list(challenge_ids or ()))
+        )
+    by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
+    for row in attempt_rows(attempts):
+        by_pair[(row.learner_id, row.challenge_id)].append(row)
+    rows = set(learner_ids) if learner_ids is not None else None
+    columns = set(challenge_ids) if challenge_ids is not None else None
+    cells: dict[tuple[int, int], Cell] = {}
+    for learner in learners:
+        whole_row = rows is None or learner.pk in rows
+        for assignment in assignments:
+            if not (whole_row or columns is None or assignment.challenge_id in columns):
+                continue
+            pair = (learner.pk, assignment.challenge_id)
+            cell = Cell(
+                learner_id=learner.pk, challenge=assignment.challenge, challenge_id=assignment.challenge_id
+            )
+            found = by_pair.get(pair)
+            cells[pair] = cell_fold(cell, found, now) if found else cell
+    return GridPart(
+        assignments=assignments,
+        learners=learners,
+        cells=cells,
+        objectives=Objectives.of(a.challenge for a in assignments),
+    )
+
+
+def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
+    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
+    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
+    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
+    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
