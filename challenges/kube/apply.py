@@ -130,6 +130,7 @@ def delete_documents(
     *,
     wait: bool = False,
     timeout: float = 60.0,
+    discovery: Discovery | None = None,
 ) -> int:
     """Delete each named object (in `namespace` when namespaced); one already gone is fine.
 
@@ -137,7 +138,7 @@ def delete_documents(
     `wait`, each object itself is waited for until it is gone (its finalizers done), as
     `kubectl delete` waits, so that one of the same name can be created again.
     """
-    discovery = Discovery(api_client)
+    discovery = discovery or Discovery(api_client)
     deleted = 0
     options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
     for document in documents:
@@ -145,16 +146,23 @@ def delete_documents(
         path = discovery.resolve(api_version, kind).item(name, namespace)
         gone = call(api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True)
         deleted += gone is not None
-        deadline = time.monotonic() + timeout
-        while wait and gone is not None:
-            if call(api_client, "GET", path, what=f"read {kind} {name}", missing_ok=True) is None:
-                break
-            if time.monotonic() > deadline:
-                raise ClusterUnavailable(
-                    f"{kind} {name} was deleted but is still there after {timeout:.0f}s."
-                )
-            time.sleep(0.2)
+        if wait and gone is not None:
+            # A DELETE answers with the object (still there, finalizers pending) or a Status.
+            uid = (gone.get("metadata") or {}).get("uid") or (gone.get("details") or {}).get("uid")
+            _wait_gone(api_client, path, str(uid), f"{kind} {name}", timeout)
     return deleted
+
+
+def _wait_gone(api_client: ApiClient, path: str, uid: str, what: str, timeout: float) -> None:
+    """Until the object with this uid is gone: one of the same name made since is another."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = call(api_client, "GET", path, what=f"read {what}", missing_ok=True)
+        if found is None or (found.get("metadata") or {}).get("uid") != uid:
+            return
+        if time.monotonic() > deadline:
+            raise ClusterUnavailable(f"{what} was deleted but is still there after {timeout:.0f}s.")
+        time.sleep(0.2)
 
 
 def scope_guards(

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import copy
 import secrets
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kubernetes.client import ApiClient
 
-from challenges.kube.apply import FIELD_MANAGER, apply_documents
+from challenges.kube.apply import FIELD_MANAGER, apply_documents, delete_documents
 from challenges.kube.discovery import Discovery
-from validators.errors import ClusterUnavailable
 from validators.kube import Obj, Resource, call
 
 JOBS = Resource("batch/v1", "jobs")
@@ -27,19 +25,6 @@ CRONJOBS = Resource("batch/v1", "cronjobs")
 INSTANTIATE = "cronjob.kubernetes.io/instantiate"
 # Deleting a Job goes through its pods' finalizers; a few seconds here, never long.
 GONE_SECONDS = 60.0
-
-
-def _wait_gone(api_client: ApiClient, path: str, uid: str, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = call(api_client, "GET", path, what=f"read {what}", missing_ok=True)
-        if found is None or (found.get("metadata") or {}).get("uid") != uid:
-            return
-        if time.monotonic() > deadline:
-            raise ClusterUnavailable(
-                f"Could not replace {what}: it was still being deleted after {timeout:.0f}s."
-            )
-        time.sleep(0.2)
 
 
 def replace_documents(
@@ -54,19 +39,8 @@ def replace_documents(
     """Delete each object (when it exists), wait until it is gone, then apply it; return what was stored."""
     discovery = Discovery(api_client)
     stored: list[Obj] = []
-    options = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
     for document in documents:
-        kind = str(document.get("kind"))
-        name = str((document.get("metadata") or {}).get("name"))
-        resource = discovery.resolve(str(document.get("apiVersion")), kind)
-        path = resource.item(name, namespace)
-        deleted = call(
-            api_client, "DELETE", path, what=f"delete {kind} {name}", body=options, missing_ok=True
-        )
-        if deleted is not None:
-            # A DELETE answers with the object (still there, finalizers pending) or a Status.
-            uid = str((deleted.get("metadata") or {}).get("uid") or (deleted.get("details") or {}).get("uid"))
-            _wait_gone(api_client, path, uid, f"{kind} {name}", timeout)
+        delete_documents(api_client, namespace, [document], wait=True, timeout=timeout, discovery=discovery)
         stored += apply_documents(
             api_client,
             namespace,
