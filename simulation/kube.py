@@ -1,4 +1,8 @@
-"""The little of the Kubernetes API the controller needs: requests, lists and watches, as dicts."""
+"""The little of the Kubernetes API the controller needs: requests, lists and watches, as dicts.
+
+Not validators.kube, on purpose (an import-linter contract forbids it): this stands in for the
+kubelet the checks judge, and sharing their transport would let one bug hide in both.
+"""
 
 from __future__ import annotations
 
