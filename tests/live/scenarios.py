@@ -24,7 +24,7 @@ from kubernetes.client import ApiClient
 import validators
 from challenges.services import authoring
 from tests.fixtures.cluster import TEST_LABEL, Cluster
-from tests.live.fairness import load
+from tests.live.fairness import kubectl, load, solve
 
 # What an act returns (kubectl's output, say) is ignored.
 Act = Callable[[ApiClient, Cluster, str], object]
@@ -156,3 +156,44 @@ def _wait_for_service_accounts(api: ApiClient, namespaces: list[str]) -> None:
         while not core.list_namespaced_service_account(name, field_selector="metadata.name=default").items:
             assert time.monotonic() < deadline, f"namespace {name} got no default ServiceAccount"
             time.sleep(0.1)
+
+
+# --- the acts and verdicts the scenario tables are written with
+
+UNTOUCHED = "the broken state, untouched"
+
+
+def run(*args: str) -> Act:
+    """`kubectl ARGS…` in the scenario's namespace, with the platform's credentials."""
+    return lambda api, c, ns: kubectl(c, ns, *args)
+
+
+def steps(*acts: Act) -> Act:
+    def act(api: ApiClient, c: Cluster, ns: str) -> None:
+        for one in acts:
+            one(api, c, ns)
+
+    return act
+
+
+def nothing(api: ApiClient, c: Cluster, ns: str) -> None:
+    """The broken state as the learner finds it."""
+
+
+def solution(slug: str) -> Act:
+    return lambda api, c, ns: solve(api, load(slug), ns)
+
+
+def verdicts(cluster: Cluster, slug: str, scenarios: Sequence[Scenario]) -> dict[str, Outcome]:
+    """The scenarios' verdicts, their namespaces already gone: the next challenge gets the nodes."""
+    with played(cluster, slug, scenarios) as outcomes:
+        return outcomes
+
+
+def assert_messages(outcome: Outcome, expected: dict[str, str]) -> None:
+    """Every objective named fails, with a message holding its fragment (the outcome as a whole
+    being what its scenario expects)."""
+    outcome.verify()
+    for key, fragment in expected.items():
+        result = outcome.results[key]
+        assert not result.passed and fragment in result.message, (key, outcome.messages())

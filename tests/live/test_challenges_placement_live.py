@@ -17,21 +17,26 @@ import pytest
 
 from tests.fixtures.cluster import Cluster
 from tests.live import scenarios
-from tests.live.fairness import Obj, kubectl, load, solve
-from tests.live.scenarios import Outcome, Scenario
+from tests.live.fairness import Obj
+from tests.live.scenarios import (
+    UNTOUCHED,
+    Outcome,
+    Scenario,
+    assert_messages,
+    nothing,
+    run,
+    solution,
+    steps,
+    verdicts,
+)
 
 pytestmark = pytest.mark.live
 
-UNTOUCHED = "the broken state, untouched"
 ZONE = "topology.kubernetes.io/zone"
 POD = "/spec/template/spec"
 GPU_NODE = "kwok-node-4"
 NO_GPU = 'has no spec.template.spec.containers[name=model-server].resources.limits["nvidia.com/gpu"]'
 GPU_TOLERATION = {"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}
-
-
-def run(*args: str) -> scenarios.Act:
-    return lambda api, c, ns: kubectl(c, ns, *args)
 
 
 def json_patch(deployment: str, *ops: Obj) -> scenarios.Act:
@@ -43,38 +48,9 @@ def merge_patch(deployment: str, pod_spec: Obj) -> scenarios.Act:
     return run("patch", "deployment", deployment, "-p", json.dumps(body))
 
 
-def both(*acts: scenarios.Act) -> scenarios.Act:
-    def act(api: Any, c: Cluster, ns: str) -> None:
-        for one in acts:
-            one(api, c, ns)
-
-    return act
-
-
-def nothing(api: Any, c: Cluster, ns: str) -> None:
-    """The broken state as the learner finds it."""
-
-
-def solution(slug: str) -> scenarios.Act:
-    return lambda api, c, ns: solve(api, load(slug), ns)
-
-
 def required_affinity(key: str, *values: str) -> Obj:
     term = {"matchExpressions": [{"key": key, "operator": "In", "values": list(values)}]}
     return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
-
-
-def verdicts(cluster: Cluster, slug: str, played: list[Scenario]) -> dict[str, Outcome]:
-    """The scenarios' verdicts, their namespaces already gone: the next challenge gets the nodes."""
-    with scenarios.played(cluster, slug, played) as outcomes:
-        return outcomes
-
-
-def assert_messages(outcome: Outcome, expected: dict[str, str]) -> None:
-    outcome.verify()
-    for key, fragment in expected.items():
-        result = outcome.results[key]
-        assert not result.passed and fragment in result.message, (key, outcome.messages())
 
 
 # --- cpu-requests-too-big ------------------------------------------------------------------------
@@ -112,7 +88,7 @@ INDEXER_SHORTCUTS = [
     ),
     Scenario(
         "right-sized, tolerating the GPU node's taint too",
-        both(
+        steps(
             run("set", "resources", "deployment/search-indexer", "--requests=cpu=500m"),
             merge_patch("search-indexer", {"tolerations": [GPU_TOLERATION]}),
         ),
@@ -128,7 +104,7 @@ INDEXER_SHORTCUTS = [
     ),
     Scenario(
         "right-sized, on the GPU node by nodeName",
-        both(
+        steps(
             run("set", "resources", "deployment/search-indexer", "--requests=cpu=500m"),
             merge_patch("search-indexer", {"nodeName": GPU_NODE}),
         ),

@@ -16,55 +16,30 @@ import pytest
 
 from tests.fixtures.cluster import Cluster
 from tests.live import scenarios
-from tests.live.fairness import Obj, apply, document, kubectl, load, solve
-from tests.live.scenarios import Outcome, Scenario
+from tests.live.fairness import Obj, apply, document, kubectl, load
+from tests.live.scenarios import (
+    UNTOUCHED,
+    Outcome,
+    Scenario,
+    assert_messages,
+    nothing,
+    run,
+    solution,
+    steps,
+    verdicts,
+)
 
 pytestmark = pytest.mark.live
 
-UNTOUCHED = "the broken state, untouched"
 CONTAINER = "/spec/template/spec/containers/0"
-
-
-def run(*args: str) -> scenarios.Act:
-    return lambda api, c, ns: kubectl(c, ns, *args)
 
 
 def json_patch(kind: str, name: str, *ops: Obj) -> scenarios.Act:
     return run("patch", kind, name, "--type=json", "-p", json.dumps(list(ops)))
 
 
-def steps(*acts: scenarios.Act) -> scenarios.Act:
-    def act(api: Any, c: Cluster, ns: str) -> None:
-        for one in acts:
-            one(api, c, ns)
-
-    return act
-
-
-def nothing(api: Any, c: Cluster, ns: str) -> None:
-    """The broken state as the learner finds it."""
-
-
-def solution(slug: str) -> scenarios.Act:
-    return lambda api, c, ns: solve(api, load(slug), ns)
-
-
 def applied(*documents: Obj) -> scenarios.Act:
     return lambda api, c, ns: apply(api, ns, *documents)
-
-
-def verdicts(cluster: Cluster, slug: str, played: list[Scenario]) -> dict[str, Outcome]:
-    """The scenarios' verdicts, their namespaces already gone: the next challenge gets the nodes."""
-    with scenarios.played(cluster, slug, played) as outcomes:
-        return outcomes
-
-
-def assert_messages(outcome: Outcome, expected: dict[str, str]) -> None:
-    """Every objective of the untouched broken state fails, saying what is wrong."""
-    outcome.verify()
-    for key, fragment in expected.items():
-        result = outcome.results[key]
-        assert not result.passed and fragment in result.message, (key, outcome.messages())
 
 
 # --- image-tag-typo ------------------------------------------------------------------------------
