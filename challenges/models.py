@@ -106,6 +106,12 @@ class ChallengeVersion(models.Model):
             for item in self._challenge().get("objectives") or []
         ]
 
+    def objective_weights(self) -> dict[str, int]:
+        """How much each objective counts towards a score (challenge.yaml's `weight`, default 1)."""
+        return {
+            str(item["key"]): int(item.get("weight", 1)) for item in self._challenge().get("objectives") or []
+        }
+
     def simulation(self) -> dict[str, Any] | None:
         """What this version's applications do where no container runs (challenge.yaml's
         `simulation:`), or None."""
@@ -175,6 +181,8 @@ class Attempt(models.Model):
         blank=True, help_text="What the cluster or the backend said, for staff: never shown to the learner."
     )
     hints_unlocked = models.PositiveSmallIntegerField(default=0)
+    # False for an attempt started under rules that allow none (a classroom's assessment).
+    hints_allowed = models.BooleanField(default=True)
     # Delivery (challenges/services/sweeping.py): while work is pending (requested, provisioning,
     # finished but not torn down), the time by which its task must have moved it on, renewed
     # while a worker works; None when no task carries it (the broker could not take it).
@@ -267,7 +275,7 @@ class Attempt(models.Model):
 
     @property
     def can_take_hints(self) -> bool:
-        return self.is_active
+        return self.is_active and self.hints_allowed
 
     @property
     def can_reset(self) -> bool:

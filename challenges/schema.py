@@ -21,6 +21,8 @@ class ObjectiveDef(BaseModel):
     type: str
     spec: dict[str, Any]
     failure_message: str = Field(alias="failureMessage", min_length=3)
+    # How much it counts towards an assessment's score, against the challenge's other objectives.
+    weight: int = Field(default=1, ge=1, le=10)
 
     @field_validator("type")
     @classmethod

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from challenges.models import Attempt
-from classroom.models import Assignment, Classroom, Membership
+from classroom.models import Assessment, Assignment, Classroom, Membership
 
 
 class Role(StrEnum):
@@ -106,3 +106,11 @@ def attempt_in(*, classroom: Classroom, pk: int) -> Attempt:
     if attempt is None:
         raise Http404("That attempt is not in this classroom.")
     return attempt
+
+
+def assessment_in(*, classroom: Classroom, pk: int) -> Assessment:
+    """One of the classroom's assessments; 404 for any other."""
+    found = Assessment.objects.filter(classroom=classroom, pk=pk).first()
+    if found is None:
+        raise Http404("That assessment is not in this classroom.")
+    return found

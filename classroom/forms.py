@@ -85,3 +85,33 @@ class JoinForm(forms.Form):
             attrs={"placeholder": "XXXX-XXXX-XXXX", "autocomplete": "off", "autocapitalize": "characters"}
         ),
     )
+
+
+class AssessmentForm(forms.Form):
+    title = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "Week 3 practical"}))
+    challenges = ChallengeChoices(queryset=Challenge.objects.none(), widget=forms.CheckboxSelectMultiple)
+    starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput())
+    minutes = forms.IntegerField(min_value=1, max_value=480, initial=60, label="Minutes")
+    max_attempts = forms.IntegerField(
+        min_value=1,
+        max_value=10,
+        initial=2,
+        label="Environments per challenge",
+        help_text="How often a learner may start a challenge afresh.",
+    )
+    hints_allowed = forms.BooleanField(required=False, label="Hints allowed")
+    hint_penalty_percent = forms.IntegerField(
+        min_value=0, max_value=100, initial=10, label="Each hint costs (% of the challenge's score)"
+    )
+    show_solution = forms.BooleanField(required=False, initial=True, label="Show the solutions afterwards")
+
+    def __init__(self, *args: Any, classroom: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["challenges"].queryset = Challenge.objects.filter(  # type: ignore[attr-defined]
+            assignments__classroom=classroom
+        ).order_by("title")
+
+
+class ExtensionForm(forms.Form):
+    minutes = forms.IntegerField(min_value=1, max_value=240, initial=10)
+    reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "Why"}))

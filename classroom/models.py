@@ -1,16 +1,17 @@
-"""Classrooms: an instructor, the challenges they assign, the learners who joined by invite code."""
+"""Classrooms: an instructor, the challenges they assign, the learners who joined by invite code,
+and the assessments it holds (each learner's sitting, the time an instructor added, the results)."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Challenge
+from challenges.models import Attempt, Challenge, ChallengeVersion, CheckRun
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or copied from a projector survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -141,3 +142,125 @@ class CellChange(models.Model):
 
     def __str__(self) -> str:
         return f"cell {self.learner_id}×{self.challenge_id} of {self.classroom_id} at {self.version}"
+
+
+# --- assessments: a timed, graded sitting of some challenges, and its results
+
+
+class Assessment(models.Model):
+    """A timed, graded sitting of some challenges for a whole classroom."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="assessments")
+    title = models.CharField(max_length=120)
+    challenges = models.ManyToManyField(Challenge, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    hints_allowed = models.BooleanField(default=False)
+    # Each hint a learner unlocks takes this share of that challenge's score.
+    hint_penalty_percent = models.PositiveSmallIntegerField(default=10)
+    show_solution = models.BooleanField(
+        default=True, help_text="Show the reference solutions once it is over."
+    )
+    max_attempts = models.PositiveSmallIntegerField(default=2, help_text="Fresh environments per challenge.")
+    # Set by "End now": every sitting closes at once, the time an instructor added included.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.classroom})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment", args=[self.classroom_id, self.pk])
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.starts_at
+
+
+class Sitting(models.Model):
+    """One learner's sitting of an assessment: opened when they first open it, closed at its end."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="sittings")
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    extra_minutes = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    # Closing claims the sitting (a worker that dies is taken over after CLAIM_SECONDS), then
+    # checks, ends and scores; `closed_at` says it is done.
+    closing_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.ManyToManyField(Attempt, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "learner"], name="one_sitting_per_learner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} sitting {self.assessment}"
+
+    @property
+    def deadline(self) -> datetime:
+        """When it closes: the assessment's end, with the time an instructor added; at once after
+        "End now"."""
+        if self.assessment.ended_at is not None:
+            return min(
+                self.assessment.ended_at, self.assessment.ends_at + timedelta(minutes=self.extra_minutes)
+            )
+        return self.assessment.ends_at + timedelta(minutes=self.extra_minutes)
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.closed_at is None and self.assessment.starts_at <= now < self.deadline
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
+
+
+class Extension(models.Model):
+    """Time an instructor gave one learner, and why."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="extensions")
+    minutes = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"+{self.minutes} min for {self.sitting.learner}: {self.reason}"
+
+
+class Result(models.Model):
+    """A learner's score at one challenge of an assessment, and the check run it comes from."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="results")
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        ChallengeVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    check_run = models.ForeignKey(
+        CheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.FloatField(default=0.0)  # 0..1, hints' penalty taken
+    hints_used = models.PositiveSmallIntegerField(default=0)
+    # [{"key", "title", "weight", "passed"}], in the challenge's order
+    objectives = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sitting", "challenge"], name="one_result_per_challenge")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sitting.learner} · {self.challenge.slug}: {self.percent}%"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.score)

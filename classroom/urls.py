@@ -1,6 +1,6 @@
 from django.urls import path
 
-from classroom.views import classrooms, dashboard, drilldown, exports, joining
+from classroom.views import assessments, classrooms, dashboard, drilldown, exports, joining
 
 urlpatterns = [
     path("", classrooms.classroom_list, name="classroom_list"),
@@ -34,4 +34,22 @@ urlpatterns = [
     ),
     path("<int:pk>/export/grid.csv", exports.export_grid, name="classroom_export_grid"),
     path("<int:pk>/export/check-runs.csv", exports.export_checks, name="classroom_export_checks"),
+    path("<int:pk>/assessments/new/", assessments.assessment_create, name="assessment_create"),
+    path("<int:pk>/assessments/<int:assessment_pk>/", assessments.assessment_page, name="assessment"),
+    path(
+        "<int:pk>/assessments/<int:assessment_pk>/start/<slug:slug>/",
+        assessments.assessment_start,
+        name="assessment_start",
+    ),
+    path(
+        "<int:pk>/assessments/<int:assessment_pk>/learners/<int:learner_pk>/extend/",
+        assessments.assessment_extend,
+        name="assessment_extend",
+    ),
+    path("<int:pk>/assessments/<int:assessment_pk>/end/", assessments.assessment_end, name="assessment_end"),
+    path(
+        "<int:pk>/assessments/<int:assessment_pk>/results.csv",
+        assessments.assessment_export,
+        name="assessment_export",
+    ),
 ]

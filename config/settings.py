@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("BREAKFIX_SWEEP_SECONDS", default=10.0),
     },
     "reap": {"task": "challenges.tasks.reap", "schedule": env.float("BREAKFIX_REAP_SECONDS", default=60.0)},
+    # The assessments' sittings whose time is up: checked, ended and scored.
+    "close-sittings": {
+        "task": "classroom.tasks.close_sittings",
+        "schedule": env.float("BREAKFIX_SWEEP_SECONDS", default=10.0),
+    },
 }
 
 # --- Breakfix -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ sweeping.py (the periodic sweep and reap).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -65,14 +65,27 @@ class CheckTooSoon(AttemptError):
 # --- start ---------------------------------------------------------------------------------------
 
 
-def attempt_start(*, learner: AbstractBaseUser, challenge: Challenge) -> Attempt:
+def attempt_start(
+    *,
+    learner: AbstractBaseUser,
+    challenge: Challenge,
+    expires_at: datetime | None = None,
+    hints_allowed: bool = True,
+) -> Attempt:
     """Ask for an environment: a new attempt, provisioned by a worker once this commits.
 
     Pressing Start again (a double click, a second tab, a retry) while an attempt of the same
     challenge is active returns that one. Raises AttemptLimitReached, NoCapacity or
-    ChallengeUnavailable.
+    ChallengeUnavailable. `expires_at` and `hints_allowed` are the rules of a sitting that
+    starts it (a classroom's assessment); by default, the installation's time to live.
     """
-    return _start(learner=learner, challenge=challenge, actor=learner)
+    return _start(
+        learner=learner,
+        challenge=challenge,
+        actor=learner,
+        expires_at=expires_at,
+        hints_allowed=hints_allowed,
+    )
 
 
 def _active_of(learner: AbstractBaseUser, challenge: Challenge) -> Attempt | None:
@@ -102,7 +115,14 @@ def _check_limits(learner: AbstractBaseUser) -> None:
         raise NoCapacity()
 
 
-def _start(*, learner: AbstractBaseUser, challenge: Challenge, actor: AbstractBaseUser | None) -> Attempt:
+def _start(
+    *,
+    learner: AbstractBaseUser,
+    challenge: Challenge,
+    actor: AbstractBaseUser | None,
+    expires_at: datetime | None = None,
+    hints_allowed: bool = True,
+) -> Attempt:
     if not challenge.published:
         raise ChallengeUnavailable()
     existing = _active_of(learner, challenge)
@@ -127,7 +147,8 @@ def _start(*, learner: AbstractBaseUser, challenge: Challenge, actor: AbstractBa
                     version=challenge.current_version,
                     backend=settings.BREAKFIX_BACKEND,
                     status=Status.REQUESTED,
-                    expires_at=now + timedelta(minutes=settings.BREAKFIX_TTL_MINUTES),
+                    expires_at=expires_at or now + timedelta(minutes=settings.BREAKFIX_TTL_MINUTES),
+                    hints_allowed=hints_allowed,
                     task_deadline=queue_deadline(now),
                 )
         except IntegrityError:
@@ -180,6 +201,24 @@ def attempt_end(*, attempt: Attempt, actor: AbstractBaseUser | None, message: st
         ):
             return False
         attempt.record(Kind.ENDED, message or "Environment ended.", actor)
+        tasks.destroy.delay_on_commit(attempt.pk)
+    return True
+
+
+def attempt_expire(*, attempt: Attempt, message: str = "Time ran out: the environment was removed.") -> bool:
+    """End a live attempt whose time is up; its environment is destroyed by a worker. False when
+    it had ended already."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not attempt.transition(
+            from_=LIVE,
+            to=Status.EXPIRED,
+            outcome=Outcome.EXPIRED,
+            ended_at=now,
+            task_deadline=queue_deadline(now),
+        ):
+            return False
+        attempt.record(Kind.EXPIRED, message)
         tasks.destroy.delay_on_commit(attempt.pk)
     return True
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 import validators
 from challenges import tasks
 from challenges.backends import get_backend
-from challenges.failures import NOT_RUNNING, PERMANENT_ERRORS, Failure, check_failure
+from challenges.failures import NOT_RUNNING, PERMANENT_ERRORS, TEMPORARY_ERRORS, Failure, check_failure
 from challenges.models import Attempt, AttemptEvent, CheckRun, Outcome, Status
 from challenges.services.attempts import AttemptNotReady, CheckTooSoon
 from challenges.services.leases import lease_deadline, lease_kept, queue_deadline
@@ -44,6 +44,22 @@ def attempt_check_request(*, attempt: Attempt, requested_by: AbstractBaseUser | 
         )
         attempt.record(Kind.CHECK_REQUESTED, "", requested_by)
         tasks.check.delay_on_commit(check_run.pk)
+    return check_run
+
+
+def attempt_check_now(*, attempt: Attempt, message: str) -> CheckRun:
+    """Check the environment here and now, in this process (a worker's): the last check of an
+    attempt whose time is up, which no interval may refuse. A check that cannot reach the
+    cluster ends in error, saying why: there is no later to retry in."""
+    check_run = CheckRun.objects.create(
+        attempt=attempt, total=len(attempt.version.objectives()), task_deadline=queue_deadline()
+    )
+    attempt.record(Kind.CHECK_REQUESTED, message)
+    try:
+        check_run_perform(check_run=check_run)
+    except TEMPORARY_ERRORS as exc:
+        check_run_error(check_run=check_run, failure=check_failure(exc))
+    check_run.refresh_from_db()
     return check_run
 
 

@@ -29,8 +29,8 @@ from challenges.failures import (
     TOO_LONG,
     Failure,
 )
-from challenges.models import LIVE_STATUSES, Attempt, AttemptEvent, CheckRun, Outcome, Status
-from challenges.services.attempts import attempt_end
+from challenges.models import Attempt, AttemptEvent, CheckRun, Status
+from challenges.services.attempts import attempt_end, attempt_expire
 from challenges.services.checks import check_run_error
 from challenges.services.leases import queue_deadline
 from challenges.services.provisioning import attempt_fail
@@ -151,15 +151,7 @@ def reap() -> ReapReport:
         ):
             report.ended.append(attempt.pk)
     for attempt in Attempt.objects.live().filter(expires_at__lt=now):
-        if attempt.transition(
-            from_=LIVE_STATUSES,
-            to=Status.EXPIRED,
-            outcome=Outcome.EXPIRED,
-            ended_at=now,
-            task_deadline=queue_deadline(now),
-        ):
-            attempt.record(Kind.EXPIRED, "Time ran out: the environment was removed.")
-            tasks.destroy.delay_on_commit(attempt.pk)
+        if attempt_expire(attempt=attempt):
             report.expired.append(attempt.pk)
     # A worker that is alive but never finishes (a hung call) keeps renewing its lease: this
     # deadline, counted from the first claim, ends it.

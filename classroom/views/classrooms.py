@@ -64,7 +64,11 @@ def classroom_detail(request: HttpRequest, pk: int) -> HttpResponse:
     classroom, role = classroom_for(user=request.user, pk=pk, roles=EVERYONE)
     if role == Role.LEARNER:
         (joined,) = learner_classrooms(learner=request.user, classroom=classroom)
-        return render(request, "classroom/learner.html", {"classroom": classroom, "joined": joined})
+        return render(
+            request,
+            "classroom/learner.html",
+            {"classroom": classroom, "joined": joined, "assessments": classroom.assessments.all()},
+        )
     return render(
         request,
         "classroom/detail.html",
@@ -84,6 +88,7 @@ def classroom_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 }
             ),
             "join_link": request.build_absolute_uri(classroom.join_url),
+            "assessments": classroom.assessments.all(),
         },
     )
 

@@ -8,7 +8,8 @@ learner of the classroom and staff get 403 where their role does not reach; staf
 every classroom (pages, dashboard, drill-downs, exports) but change nothing; anonymous
 visitors are sent to log in. The join link is public by design: the code is the secret.
 
-Every refused request must also leave the classroom and the learner's environment untouched.
+Every refused request must also leave the classroom, its assessments and the learner's
+environment untouched.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, AttemptEvent, Status
-from classroom.models import Assignment, Classroom, Membership
+from classroom.models import Assessment, Assignment, Classroom, Extension, Membership, Sitting
 from tests.classroom.base import ClassroomTestCase
 
 PERSONAS = ("anonymous", "alice", "bob", "ivy", "ian", "sam")
@@ -162,6 +163,62 @@ ROUTES = [
         READ_INSTRUCTOR,
     ),
     Route(
+        "assessment_create",
+        "get",
+        lambda t: reverse("assessment_create", args=[t.classroom.pk]),
+        expect(LOGIN, 403, 404, 200, 404, 403),
+    ),
+    Route(
+        "assessment_create_post",
+        "post",
+        lambda t: reverse("assessment_create", args=[t.classroom.pk]),
+        WRITE_INSTRUCTOR,
+        data=lambda t: {
+            "title": "Another",
+            "challenges": str(t.assignment.challenge_id),
+            "starts_at": (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "minutes": "30",
+            "max_attempts": "1",
+            "hint_penalty_percent": "0",
+        },
+    ),
+    # The instructor and staff read the results; a learner of the classroom, their own sitting.
+    Route(
+        "assessment", "get", lambda t: t.assessment.get_absolute_url(), expect(LOGIN, 200, 404, 200, 404, 200)
+    ),
+    Route(
+        "assessment_poll",
+        "get",
+        lambda t: t.assessment.get_absolute_url() + "?sort=score",
+        expect(LOGIN, 200, 404, 200, 404, 200),
+        htmx=True,
+    ),
+    Route(
+        "assessment_start",
+        "post",
+        lambda t: reverse("assessment_start", args=[t.classroom.pk, t.assessment.pk, "wrong-selector"]),
+        expect(LOGIN, OK_REDIRECT, 404, 403, 404, 403),
+    ),
+    Route(
+        "assessment_extend",
+        "post",
+        lambda t: reverse("assessment_extend", args=[t.classroom.pk, t.assessment.pk, t.alice.pk]),
+        WRITE_INSTRUCTOR,
+        data=lambda t: {"minutes": "10", "reason": "A fire drill"},
+    ),
+    Route(
+        "assessment_end",
+        "post",
+        lambda t: reverse("assessment_end", args=[t.classroom.pk, t.assessment.pk]),
+        WRITE_INSTRUCTOR,
+    ),
+    Route(
+        "assessment_export",
+        "get",
+        lambda t: reverse("assessment_export", args=[t.classroom.pk, t.assessment.pk]),
+        READ_INSTRUCTOR,
+    ),
+    Route(
         "classroom_join_code",
         "get",
         lambda t: reverse("classroom_join_code", args=[t.classroom.invite_code]),
@@ -173,6 +230,7 @@ ROUTES = [
 class PermissionMatrix(ClassroomTestCase):
     attempt: Attempt
     assignment: Assignment
+    assessment: Assessment
 
     def setUp(self) -> None:
         self.attempt = self.attempt_at(
@@ -180,6 +238,15 @@ class PermissionMatrix(ClassroomTestCase):
         )
         self.check_run(self.attempt, [False, True])
         self.assignment = Assignment.objects.get(classroom=self.classroom, challenge__slug="wrong-selector")
+        now = timezone.now()
+        self.assessment = Assessment.objects.create(
+            classroom=self.classroom,
+            title="Week 3 practical",
+            starts_at=now - timedelta(minutes=5),
+            ends_at=now + timedelta(minutes=30),
+            created_by=self.ivy,
+        )
+        self.assessment.challenges.add(self.assignment.challenge)
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -196,6 +263,9 @@ class PermissionMatrix(ClassroomTestCase):
             sorted(Attempt.objects.values_list("pk", "status", "expires_at")),
             sorted(Membership.objects.values_list("classroom_id", "learner_id")),
             AttemptEvent.objects.count(),
+            sorted(Assessment.objects.values_list("pk", "ends_at", "ended_at")),
+            sorted(Sitting.objects.values_list("pk", "extra_minutes", "closed_at")),
+            Extension.objects.count(),
         )
 
     def run_cell(self, route: Route, persona: str) -> None:

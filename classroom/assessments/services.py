@@ -1,0 +1,260 @@
+"""Assessments: scheduling one, a learner's sitting (starting its challenges), the time an
+instructor adds, ending it early, and closing each sitting: the last check of every open
+environment, the environments ended, the results scored.
+
+A sitting's attempts expire just after its deadline (CLOSE_SLACK), so even a sitting no worker
+closes cannot keep an environment; closing comes first, every sweep (classroom.tasks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from challenges.models import Attempt, Challenge, CheckRun, Status
+from challenges.services import attempts, checks
+from classroom import tasks
+from classroom.assessments.scoring import score_of
+from classroom.models import Assessment, Classroom, Extension, Result, Sitting
+
+# A sitting's environments outlive its deadline by this much, for its last check.
+CLOSE_SLACK = timedelta(minutes=2)
+# A closing whose worker stopped is taken over after this long.
+CLAIM_SECONDS = 120
+MOST_EXTRA_MINUTES = 240
+
+
+class AssessmentError(Exception):
+    """What cannot be done; the message is what the person reads."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def assessment_create(
+    *,
+    classroom: Classroom,
+    by: AbstractBaseUser,
+    title: str,
+    challenges: Iterable[Challenge],
+    starts_at: datetime,
+    ends_at: datetime,
+    hints_allowed: bool = False,
+    hint_penalty_percent: int = 10,
+    show_solution: bool = True,
+    max_attempts: int = 2,
+) -> Assessment:
+    chosen = list(challenges)
+    assigned = set(classroom.assignments.values_list("challenge_id", flat=True))
+    if not chosen:
+        raise AssessmentError("Choose at least one challenge.")
+    if any(c.pk not in assigned for c in chosen):
+        raise AssessmentError("An assessment's challenges are the classroom's assigned challenges.")
+    if ends_at <= starts_at:
+        raise AssessmentError("The end must come after the start.")
+    if ends_at <= timezone.now():
+        raise AssessmentError("The end is in the past.")
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            classroom=classroom,
+            title=title.strip(),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            hints_allowed=hints_allowed,
+            hint_penalty_percent=hint_penalty_percent,
+            show_solution=show_solution,
+            max_attempts=max_attempts,
+            created_by_id=by.pk,
+        )
+        assessment.challenges.set(chosen)
+    return assessment
+
+
+def sitting_open(*, assessment: Assessment, learner: AbstractBaseUser) -> Sitting | None:
+    """The learner's sitting, opened the first time they open the assessment while it runs; None
+    before it starts, and after it is over for a learner who never opened it."""
+    existing = Sitting.objects.filter(assessment=assessment, learner_id=learner.pk).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    if not assessment.has_started(now) or assessment.ended_at is not None or now >= assessment.ends_at:
+        return None
+    sitting, _ = Sitting.objects.get_or_create(assessment=assessment, learner_id=learner.pk)
+    return sitting
+
+
+def sitting_start(*, sitting: Sitting, challenge: Challenge) -> Attempt:
+    """An environment for one of the assessment's challenges, under the assessment's rules.
+
+    A practice environment of the same challenge is ended first: what is graded starts from the
+    broken state. Pressing Start again returns the sitting's environment while it is active.
+    """
+    assessment = sitting.assessment
+    if not sitting.is_open():
+        raise AssessmentError("This assessment is not open: its challenges cannot be started now.")
+    if not assessment.challenges.filter(pk=challenge.pk).exists():
+        raise AssessmentError("That challenge is not part of this assessment.")
+    mine = sitting.attempts.filter(challenge=challenge)
+    current = mine.active().first()
+    if current is not None:
+        return current
+    if mine.count() >= assessment.max_attempts:
+        raise AssessmentError(
+            f"You have used the {assessment.max_attempts} environments this assessment allows"
+            f" for {challenge.title}."
+        )
+    for practice in Attempt.objects.active().filter(learner_id=sitting.learner_id, challenge=challenge):
+        attempts.attempt_end(
+            attempt=practice, actor=None, message=f"Ended: {assessment.title} starts a fresh environment."
+        )
+    try:
+        attempt = attempts.attempt_start(
+            learner=sitting.learner,
+            challenge=challenge,
+            expires_at=sitting.deadline + CLOSE_SLACK,
+            hints_allowed=assessment.hints_allowed,
+        )
+    except attempts.AttemptError as exc:
+        raise AssessmentError(exc.message) from exc
+    sitting.attempts.add(attempt)
+    return attempt
+
+
+def assessment_start(*, assessment: Assessment, learner: AbstractBaseUser, slug: str) -> Attempt:
+    """A learner's Start on the assessment's page: their sitting (opened if need be), then the challenge."""
+    challenge = assessment.challenges.filter(slug=slug).first()
+    if challenge is None:
+        raise AssessmentError("That challenge is not part of this assessment.")
+    sitting = sitting_open(assessment=assessment, learner=learner)
+    if sitting is None:
+        raise AssessmentError("This assessment is not open: its challenges cannot be started now.")
+    return sitting_start(sitting=sitting, challenge=challenge)
+
+
+def sitting_extend(
+    *, assessment: Assessment, learner: AbstractBaseUser, minutes: int, reason: str, by: AbstractBaseUser
+) -> Sitting:
+    """More time for one learner (a sitting of their own, opened if they have none yet), recorded
+    with why; their environments get it too."""
+    if not 1 <= minutes <= MOST_EXTRA_MINUTES:
+        raise AssessmentError(f"Add between 1 and {MOST_EXTRA_MINUTES} minutes.")
+    if not reason.strip():
+        raise AssessmentError("Say why: the reason is kept with the results.")
+    with transaction.atomic():
+        sitting, _ = Sitting.objects.get_or_create(assessment=assessment, learner_id=learner.pk)
+        if not Sitting.objects.filter(pk=sitting.pk, closed_at__isnull=True, closing_at__isnull=True).update(
+            extra_minutes=F("extra_minutes") + minutes
+        ):
+            raise AssessmentError("This sitting has closed: its results are in.")
+        Extension.objects.create(sitting=sitting, minutes=minutes, reason=reason.strip(), granted_by_id=by.pk)
+        sitting.refresh_from_db()
+        sitting.attempts.active().update(expires_at=sitting.deadline + CLOSE_SLACK)
+    return sitting
+
+
+def assessment_end_now(*, assessment: Assessment) -> bool:
+    """Close every sitting now; False when it had been ended already."""
+    now = timezone.now()
+    if not Assessment.objects.filter(pk=assessment.pk, ended_at__isnull=True).update(ended_at=now):
+        return False
+    assessment.ended_at = now
+    tasks.close_sittings.delay_on_commit()
+    return True
+
+
+def due_sittings(now: datetime | None = None) -> Iterator[Sitting]:
+    """The sittings past their deadline that nobody is closing (or whose closer stopped)."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    candidates = (
+        Sitting.objects.select_related("assessment")
+        .filter(closed_at__isnull=True)
+        .filter(Q(closing_at__isnull=True) | Q(closing_at__lt=stale))
+        .filter(Q(assessment__ended_at__isnull=False) | Q(assessment__ends_at__lte=now))
+    )
+    return (sitting for sitting in candidates if sitting.deadline <= now)
+
+
+def sitting_close(*, sitting: Sitting) -> bool:
+    """Check every open environment one last time, end them, and score each challenge.
+    False when another worker is closing it or it is closed."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    claimed = (
+        Sitting.objects.filter(pk=sitting.pk, closed_at__isnull=True)
+        .filter(Q(closing_at__isnull=True) | Q(closing_at__lt=stale))
+        .update(closing_at=now)
+    )
+    if not claimed:
+        return False
+    assessment = sitting.assessment
+    for attempt in sitting.attempts.select_related("version", "challenge"):
+        if attempt.status == Status.READY:
+            checks.attempt_check_now(attempt=attempt, message=f"The last check: {assessment.title} ended.")
+        attempts.attempt_expire(
+            attempt=attempt, message=f"{assessment.title} ended: the environment was checked and removed."
+        )
+    for challenge in assessment.challenges.all():
+        _score(sitting, challenge)
+    Sitting.objects.filter(pk=sitting.pk).update(closed_at=timezone.now())
+    return True
+
+
+def _score(sitting: Sitting, challenge: Challenge) -> Result:
+    """The best finished check of the sitting's environments at this challenge, as its result."""
+    assessment = sitting.assessment
+    candidates = list(sitting.attempts.filter(challenge=challenge).select_related("version"))
+    runs = CheckRun.objects.filter(
+        attempt__in=candidates, state=CheckRun.State.DONE, created_at__lte=sitting.deadline + CLOSE_SLACK
+    ).order_by("created_at")
+    best = None
+    by_id = {a.pk: a for a in candidates}
+    for run in runs:
+        attempt = by_id[run.attempt_id]
+        version = attempt.version
+        found = score_of(
+            titles=[(o.key, o.title) for o in version.objectives()],
+            weights=version.objective_weights(),
+            results=run.results,
+            hints_used=attempt.hints_unlocked,
+            hint_penalty_percent=assessment.hint_penalty_percent,
+        )
+        if best is None or found.score > best[0].score:
+            best = (found, run, attempt)
+    if best is None:
+        latest = candidates[-1] if candidates else None
+        version = latest.version if latest else challenge.current_version
+        empty = score_of(
+            titles=[(o.key, o.title) for o in version.objectives()],
+            weights=version.objective_weights(),
+            results=[],
+            hints_used=0,
+            hint_penalty_percent=0,
+        )
+        fields: dict[str, Any] = {
+            "version": version,
+            "attempt": latest,
+            "check_run": None,
+            "score": 0.0,
+            "hints_used": 0,
+            "objectives": empty.objectives,
+        }
+    else:
+        found, run, attempt = best
+        fields = {
+            "version": attempt.version,
+            "attempt": attempt,
+            "check_run": run,
+            "score": found.score,
+            "hints_used": attempt.hints_unlocked,
+            "objectives": found.objectives,
+        }
+    result, _ = Result.objects.update_or_create(sitting=sitting, challenge=challenge, defaults=fields)
+    return result
