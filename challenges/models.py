@@ -181,6 +181,8 @@ class Attempt(models.Model):
         blank=True, help_text="What the cluster or the backend said, for staff: never shown to the learner."
     )
     hints_unlocked = models.PositiveSmallIntegerField(default=0)
+    # Of those, the ones an instructor gave: they cost the learner nothing.
+    hints_given = models.PositiveSmallIntegerField(default=0)
     # False for an attempt started under rules that allow none (a classroom's assessment).
     hints_allowed = models.BooleanField(default=True)
     # Delivery (challenges/services/sweeping.py): while work is pending (requested, provisioning,
@@ -276,6 +278,11 @@ class Attempt(models.Model):
     @property
     def can_take_hints(self) -> bool:
         return self.is_active and self.hints_allowed
+
+    @property
+    def hints_charged(self) -> int:
+        """The hints the learner took themselves: what their XP and scores pay for."""
+        return max(0, self.hints_unlocked - self.hints_given)
 
     @property
     def can_reset(self) -> bool:

@@ -65,7 +65,7 @@ def progress_by_challenge(*, learner: AbstractBaseUser | AnonymousUser) -> dict[
             item.best_time = spent if item.best_time is None else min(item.best_time, spent)
             earned = xp.solve_xp(
                 difficulty=attempt.challenge.difficulty,
-                hints=attempt.hints_unlocked,
+                hints=attempt.hints_charged,
                 first_attempt=item.attempts == 1,
             )
             item.xp = max(item.xp, earned)
@@ -91,6 +91,6 @@ def attempt_xp(*, attempt: Attempt) -> int:
     )
     return xp.solve_xp(
         difficulty=attempt.challenge.difficulty,
-        hints=attempt.hints_unlocked,
+        hints=attempt.hints_charged,
         first_attempt=not earlier.exists(),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("attempts/<int:pk>/", attempts.attempt, name="attempt"),
     path("attempts/<int:pk>/status/", attempts.attempt_status, name="attempt_status"),
     path("attempts/<int:pk>/checks/", attempts.attempt_checks, name="attempt_checks"),
+    path("attempts/<int:pk>/notices/", attempts.attempt_notices, name="attempt_notices"),
     path("attempts/<int:pk>/check/", attempts.attempt_check, name="attempt_check"),
     path("attempts/<int:pk>/extend/", attempts.attempt_extend, name="attempt_extend"),
     path("attempts/<int:pk>/end/", attempts.attempt_end, name="attempt_end"),

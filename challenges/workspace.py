@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from challenges import selectors
 from challenges.console.selectors import console_panel
@@ -29,6 +30,7 @@ def attempt_page(*, attempt: Attempt) -> dict[str, Any]:
         context["console"] = console_panel(attempt=attempt)
         context["panel"] = hints_context(attempt)
         context["kc"] = kubeconfig_context(attempt)
+        context.update(notices_context(attempt))
     return context
 
 
@@ -120,3 +122,11 @@ def kubeconfig_context(attempt: Attempt) -> dict[str, object]:
     context["reach"] = kubeconfig_reach(text)
     context["server"] = server_of(text)
     return context
+
+
+def notices_context(attempt: Attempt) -> dict[str, object]:
+    """What the apps above challenges tell the learner (BREAKFIX_WORKSPACE_NOTICES), newest first."""
+    found: list[dict[str, object]] = []
+    for path in settings.BREAKFIX_WORKSPACE_NOTICES:
+        found += import_string(path)(attempt)
+    return {"attempt": attempt, "notices": found}

@@ -8,13 +8,14 @@ from enum import StrEnum
 from django.contrib.auth.models import User
 
 from challenges.models import Attempt
-from challenges.services import attempts
+from challenges.services import attempts, hints
 
 
 class Action(StrEnum):
     EXTEND = "extend"
     RESET = "reset"
     END = "end"
+    HINT = "hint"  # the next hint, given: it costs the learner nothing
 
 
 def attempt_actions(*, attempt: Attempt) -> list[Action]:
@@ -27,6 +28,8 @@ def attempt_actions(*, attempt: Attempt) -> list[Action]:
         offered.append(Action.RESET)  # a failed environment gets a fresh one, as the learner's Retry would
     if attempt.is_live:
         offered.append(Action.END)
+    if attempt.is_active and attempt.hints_unlocked < len(attempt.version.hints()):
+        offered.append(Action.HINT)
     return offered
 
 
@@ -40,5 +43,11 @@ def attempt_act(*, attempt: Attempt, action: Action, instructor: User) -> bool:
         return attempts.attempt_extend(attempt=attempt, actor=instructor)
     if action == Action.RESET:
         attempts.attempt_reset(attempt=attempt, actor=instructor)
+        return True
+    if action == Action.HINT:
+        try:
+            hints.hint_unlock(attempt=attempt, given_by=instructor)
+        except hints.HintError:
+            return False
         return True
     return attempts.attempt_end(attempt=attempt, actor=instructor)

@@ -264,3 +264,22 @@ class Result(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.score)
+
+
+class Notice(models.Model):
+    """What an instructor told the class, or one learner of it: shown in the learner's workspace."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="notices")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )  # None: the whole class
+    text = models.CharField(max_length=500)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["classroom", "created_at"], name="notice_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.sent_by} to {self.learner or 'the class'}: {self.text[:40]}"

@@ -13,9 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 
 from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock
 from classroom.dashboard.grid import AttemptRow, CellState, outcome
+from classroom.models import Classroom, Notice
 
 
 class EntryKind(StrEnum):
@@ -23,6 +25,7 @@ class EntryKind(StrEnum):
     CHECK = "check"
     HINT = "hint"
     COMMAND = "command"
+    NOTICE = "notice"
 
 
 @dataclass(kw_only=True)
@@ -64,6 +67,13 @@ class CommandEntry(Entry):
     refused: bool = False
     exit_code: int | None = None
     output: str = ""
+
+
+@dataclass(kw_only=True)
+class NoticeEntry(Entry):
+    kind: EntryKind = EntryKind.NOTICE
+    text: str
+    personal: bool  # to this learner, not the whole class
 
 
 @dataclass
@@ -133,8 +143,11 @@ def _command(command: ConsoleCommand) -> CommandEntry:
     )
 
 
-def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTimeline]:
-    """Every attempt of one learner at one challenge, newest first, its entries in time order."""
+def learner_timeline(
+    *, learner: User, challenge: Challenge, classroom: Classroom | None = None
+) -> list[AttemptTimeline]:
+    """Every attempt of one learner at one challenge, newest first, its entries in time order;
+    with `classroom`, the instructor's notices to the learner (or the class) while each ran."""
     attempts = list(
         Attempt.objects.filter(learner=learner, challenge=challenge)
         .select_related("version")
@@ -172,6 +185,31 @@ def learner_timeline(*, learner: User, challenge: Challenge) -> list[AttemptTime
         entries[hint.attempt_id].append(HintEntry(at=hint.created_at, number=hint.index + 1))
     for command in ConsoleCommand.objects.filter(attempt_id__in=ids):
         entries[command.attempt_id].append(_command(command))
+    if classroom is not None and attempts:
+        told = (
+            Notice.objects.filter(classroom=classroom, created_at__gte=attempts[-1].created_at)
+            .filter(Q(learner__isnull=True) | Q(learner=learner))
+            .select_related("sent_by")
+        )
+        for notice in told:
+            # In the attempt that was running when it was sent (the newest, when they overlap).
+            running = next(
+                (
+                    a
+                    for a in attempts
+                    if a.created_at <= notice.created_at <= (a.ended_at or notice.created_at)
+                ),
+                None,
+            )
+            if running is not None:
+                entries[running.pk].append(
+                    NoticeEntry(
+                        at=notice.created_at,
+                        text=notice.text,
+                        personal=notice.learner_id is not None,
+                        actor=notice.sent_by.username,
+                    )
+                )
     return [
         AttemptTimeline(
             attempt=a,

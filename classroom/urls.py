@@ -32,6 +32,7 @@ urlpatterns = [
         drilldown.attempt_action,
         name="classroom_attempt_action",
     ),
+    path("<int:pk>/notices/", drilldown.notice_send, name="classroom_notice"),
     path("<int:pk>/export/grid.csv", exports.export_grid, name="classroom_export_grid"),
     path("<int:pk>/export/check-runs.csv", exports.export_checks, name="classroom_export_checks"),
     path("<int:pk>/assessments/new/", assessments.assessment_create, name="assessment_create"),

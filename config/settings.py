@@ -317,3 +317,6 @@ if BREAKFIX_KUBECONFIG_DOWNLOAD not in ("auto", "on", "off"):
 # Sections the apps built on challenges add to the profile page: dotted paths to callables that
 # take the request and return the section's HTML. Named here so challenges never imports them.
 BREAKFIX_PROFILE_SECTIONS = ["classroom.views.profile.profile_classrooms"]
+# What the workspace shows beside the challenge from the apps above challenges: each a callable
+# of the attempt giving [{"id", "text", "source", "personal", "at"}] (an instructor's notices).
+BREAKFIX_WORKSPACE_NOTICES = ["classroom.notices.workspace_notices"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from challenges.models import Attempt, AttemptEvent, HintUnlock, SolutionFile
 
@@ -11,33 +13,40 @@ class HintError(Exception):
     """The hint or solution cannot be shown; the message says why, for the learner."""
 
 
-def hint_unlock(*, attempt: Attempt) -> str:
+def hint_unlock(*, attempt: Attempt, given_by: AbstractBaseUser | None = None) -> str:
     """Unlock the next hint and return it; each unlock is recorded with the attempt.
 
-    The counter moves by a conditional update, so two quick presses unlock two hints, never
-    the same one twice, and never more than the challenge has.
+    `given_by`: an instructor who gives the learner the hint, at no cost to them, even where the
+    learner may not take one themselves (an assessment without hints). The counter moves by a
+    conditional update, so two quick presses unlock two hints, never the same one twice, and
+    never more than the challenge has.
     """
-    if not attempt.can_take_hints:
+    if not (attempt.can_take_hints or (given_by is not None and attempt.is_active)):
         raise HintError("Hints open while your environment is running.")
     hints = attempt.version.hints()
     index = attempt.hints_unlocked
     if index >= len(hints):
         raise HintError("You have seen every hint of this challenge.")
+    given = 1 if given_by is not None else 0
     with transaction.atomic():
-        moved = Attempt.objects.filter(pk=attempt.pk, hints_unlocked=index).update(hints_unlocked=index + 1)
+        moved = Attempt.objects.filter(pk=attempt.pk, hints_unlocked=index).update(
+            hints_unlocked=index + 1, hints_given=F("hints_given") + given
+        )
         if not moved:
             raise HintError("That hint was just unlocked: reload the page to see it.")
         try:
             HintUnlock.objects.create(attempt=attempt, index=index)
         except IntegrityError as exc:  # pragma: no cover - the update above already serialises
             raise HintError("That hint was just unlocked: reload the page to see it.") from exc
+        how = "given by an instructor" if given else "unlocked"
         AttemptEvent.objects.create(
             attempt=attempt,
             kind=AttemptEvent.Kind.HINT,
-            message=f"Hint {index + 1} of {len(hints)} unlocked",
-            actor=attempt.learner,
+            message=f"Hint {index + 1} of {len(hints)} {how}",
+            actor_id=given_by.pk if given_by is not None else attempt.learner_id,
         )
         attempt.hints_unlocked = index + 1
+        attempt.hints_given += given
         attempt.changed()  # the dashboard counts hints
     return hints[index]
 

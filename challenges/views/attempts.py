@@ -58,6 +58,15 @@ def attempt_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def attempt_notices(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """What an instructor told the learner, polled while the workspace is open."""
+    item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)
+    content = render_to_string("challenges/attempt.html#notices", workspace.notices_context(item), request)
+    return HttpResponse(content) if item.is_workspace_open else HttpResponseStopPolling(content)
+
+
+@login_required
+@require_GET
 def attempt_checks(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The objectives and the latest check's results, polled while a check runs."""
     item = get_object_or_404(Attempt.objects.of_learner(request.user), pk=pk)

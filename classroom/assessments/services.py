@@ -223,7 +223,7 @@ def _score(sitting: Sitting, challenge: Challenge) -> Result:
             titles=[(o.key, o.title) for o in version.objectives()],
             weights=version.objective_weights(),
             results=run.results,
-            hints_used=attempt.hints_unlocked,
+            hints_used=attempt.hints_charged,
             hint_penalty_percent=assessment.hint_penalty_percent,
         )
         if best is None or found.score > best[0].score:
@@ -253,7 +253,7 @@ def _score(sitting: Sitting, challenge: Challenge) -> Result:
             "attempt": attempt,
             "check_run": run,
             "score": found.score,
-            "hints_used": attempt.hints_unlocked,
+            "hints_used": attempt.hints_charged,
             "objectives": found.objectives,
         }
     result, _ = Result.objects.update_or_create(sitting=sitting, challenge=challenge, defaults=fields)

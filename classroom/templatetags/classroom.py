@@ -32,6 +32,7 @@ ACTION_LABELS = {
     Action.EXTEND: "Extend time",
     Action.RESET: "Reset environment",
     Action.END: "End environment",
+    Action.HINT: "Give the next hint (free)",
 }
 
 

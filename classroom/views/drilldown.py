@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from challenges.http import signed_in
 from challenges.services.attempts import AttemptError
+from classroom import notices
 from classroom.access import Role, assignment_in, attempt_in, classroom_for, learner_in
 from classroom.actions import Action, attempt_act, attempt_actions
 from classroom.timeline import learner_timeline
@@ -21,7 +22,7 @@ def drilldown(request: HttpRequest, pk: int, learner_pk: int, slug: str) -> Http
     classroom, role = classroom_for(user=request.user, pk=pk, roles=(Role.INSTRUCTOR, Role.STAFF))
     learner = learner_in(classroom=classroom, learner_id=learner_pk)
     assignment = assignment_in(classroom=classroom, slug=slug)
-    timeline = learner_timeline(learner=learner, challenge=assignment.challenge)
+    timeline = learner_timeline(learner=learner, challenge=assignment.challenge, classroom=classroom)
     current = timeline[0].attempt if timeline else None
     return render(
         request,
@@ -54,6 +55,10 @@ OUTCOMES = {
         (messages.SUCCESS, "{who}'s environment is ended."),
         (messages.INFO, "{who}'s environment had already ended."),
     ),
+    Action.HINT: (
+        (messages.SUCCESS, "{who} has the next hint, at no cost to them."),
+        (messages.INFO, "{who} has every hint already (or the environment is no longer running)."),
+    ),
 }
 
 
@@ -75,4 +80,27 @@ def attempt_action(request: HttpRequest, pk: int, attempt_pk: int, action: str) 
         messages.add_message(request, level, text.format(who=attempt.learner.username))
     return redirect(
         "classroom_drilldown", pk=classroom.pk, learner_pk=attempt.learner_id, slug=attempt.challenge.slug
+    )
+
+
+@login_required
+@require_POST
+def notice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """An instructor tells the class (from the dashboard) or one learner (from their drill-down)."""
+    classroom, _ = classroom_for(user=request.user, pk=pk, roles=(Role.INSTRUCTOR,))
+    learner_pk = request.POST.get("learner", "")
+    learner = learner_in(classroom=classroom, learner_id=int(learner_pk)) if learner_pk.isdigit() else None
+    try:
+        notices.notice_send(
+            classroom=classroom, by=signed_in(request), text=request.POST.get("text", ""), learner=learner
+        )
+    except notices.NoticeRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Sent to {learner.username if learner else 'the class'}.")
+    if learner is None:
+        return redirect("classroom_dashboard", pk=classroom.pk)
+    assignment = assignment_in(classroom=classroom, slug=request.POST.get("slug", ""))
+    return redirect(
+        "classroom_drilldown", pk=classroom.pk, learner_pk=learner.pk, slug=assignment.challenge.slug
     )

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, AttemptEvent, Status
-from classroom.models import Assessment, Assignment, Classroom, Extension, Membership, Sitting
+from classroom.models import Assessment, Assignment, Classroom, Extension, Membership, Notice, Sitting
 from tests.classroom.base import ClassroomTestCase
 
 PERSONAS = ("anonymous", "alice", "bob", "ivy", "ian", "sam")
@@ -148,7 +148,7 @@ ROUTES = [
             _action_url(action),
             WRITE_INSTRUCTOR,
         )
-        for action in ("extend", "reset", "end")
+        for action in ("extend", "reset", "end", "hint")
     ),
     Route(
         "classroom_export_grid",
@@ -161,6 +161,20 @@ ROUTES = [
         "get",
         lambda t: reverse("classroom_export_checks", args=[t.classroom.pk]),
         READ_INSTRUCTOR,
+    ),
+    Route(
+        "classroom_notice_to_the_class",
+        "post",
+        lambda t: reverse("classroom_notice", args=[t.classroom.pk]),
+        WRITE_INSTRUCTOR,
+        data=lambda t: {"text": "Stop and look at the projector"},
+    ),
+    Route(
+        "classroom_notice_to_alice",
+        "post",
+        lambda t: reverse("classroom_notice", args=[t.classroom.pk]),
+        WRITE_INSTRUCTOR,
+        data=lambda t: {"text": "Look at the selector", "learner": str(t.alice.pk), "slug": "wrong-selector"},
     ),
     Route(
         "assessment_create",
@@ -260,12 +274,13 @@ class PermissionMatrix(ClassroomTestCase):
             classroom.joining_open,
             classroom.invite_expires_at,
             sorted(Assignment.objects.filter(classroom=classroom).values_list("challenge_id", "due_at")),
-            sorted(Attempt.objects.values_list("pk", "status", "expires_at")),
+            sorted(Attempt.objects.values_list("pk", "status", "expires_at", "hints_unlocked")),
             sorted(Membership.objects.values_list("classroom_id", "learner_id")),
             AttemptEvent.objects.count(),
             sorted(Assessment.objects.values_list("pk", "ends_at", "ended_at")),
             sorted(Sitting.objects.values_list("pk", "extra_minutes", "closed_at")),
             Extension.objects.count(),
+            Notice.objects.count(),
         )
 
     def run_cell(self, route: Route, persona: str) -> None:
