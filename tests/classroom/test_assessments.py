@@ -358,3 +358,12 @@ class ResultsTest(AssessmentTestCase):
         )
         url = reverse("assessment", args=[self.classroom.pk, theirs.pk])
         self.assertEqual(self.client_for(self.ivy).get(url).status_code, 404)
+
+    def test_nobody_edits_a_result_in_the_admin(self) -> None:
+        root = type(self.ivy).objects.create_superuser("root", "root@example.org", "password-root")
+        result = Result.objects.filter(sitting__learner=self.alice).first()
+        assert result is not None
+        url = reverse("admin:classroom_result_change", args=[result.pk])
+        response = self.client_for(root).post(url, {"score": "1.0"})
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Result.objects.get(pk=result.pk).score, result.score)
