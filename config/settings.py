@@ -320,3 +320,6 @@ BREAKFIX_PROFILE_SECTIONS = ["classroom.views.profile.profile_classrooms"]
 # What the workspace shows beside the challenge from the apps above challenges: each a callable
 # of the attempt giving [{"id", "text", "source", "personal", "at"}] (an instructor's notices).
 BREAKFIX_WORKSPACE_NOTICES = ["classroom.notices.workspace_notices"]
+# Who may not start a challenge from the catalog right now: each a callable of (learner,
+# challenge) giving the reason, or "" (a learner in an assessment opens only its challenges).
+BREAKFIX_START_RULES = ["classroom.assessments.services.start_refusal"]

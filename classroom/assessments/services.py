@@ -138,6 +138,21 @@ def assessment_start(*, assessment: Assessment, learner: AbstractBaseUser, slug:
     return sitting_start(sitting=sitting, challenge=challenge)
 
 
+def start_refusal(*, learner: AbstractBaseUser, challenge: Challenge) -> str:
+    """BREAKFIX_START_RULES: why a learner may not start a challenge from the catalog now ("" when
+    they may). During a sitting only its challenges open, and only from the assessment's page."""
+    now = timezone.now()
+    for sitting in Sitting.objects.filter(learner_id=learner.pk, closed_at__isnull=True).select_related(
+        "assessment"
+    ):
+        if sitting.is_open(now):
+            return (
+                f"You are taking {sitting.assessment.title} until {sitting.deadline:%H:%M} UTC:"
+                " only its challenges open now, from the assessment's page."
+            )
+    return ""
+
+
 def sitting_extend(
     *, assessment: Assessment, learner: AbstractBaseUser, minutes: int, reason: str, by: AbstractBaseUser
 ) -> Sitting:

@@ -367,3 +367,20 @@ class ResultsTest(AssessmentTestCase):
         response = self.client_for(root).post(url, {"score": "1.0"})
         self.assertEqual(response.status_code, 403)
         self.assertEqual(Result.objects.get(pk=result.pk).score, result.score)
+
+
+class OnlyTheAssessmentTest(AssessmentTestCase):
+    def test_during_a_sitting_the_catalog_starts_nothing(self) -> None:
+        assessment = self.schedule()
+        services.assessment_start(assessment=assessment, learner=self.alice, slug="wrong-selector")
+        alice = self.client_for(self.alice)
+        for slug in ("partial-outage", "expose-internally"):
+            with self.subTest(slug):
+                response = alice.post(reverse("attempt_start", args=[slug]), follow=True)
+                self.assertContains(response, "You are taking Week 3 practical until")
+        self.assertEqual(Attempt.objects.filter(learner=self.alice).count(), 1)
+        # Once it is over (closed, its environment gone), practice opens again.
+        Sitting.objects.filter(assessment=assessment).update(closed_at=timezone.now())
+        Attempt.objects.filter(learner=self.alice).update(status=Status.EXPIRED)
+        alice.post(reverse("attempt_start", args=["partial-outage"]))
+        self.assertTrue(Attempt.objects.filter(learner=self.alice, challenge__slug="partial-outage").exists())
