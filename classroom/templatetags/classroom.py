@@ -87,16 +87,36 @@ esc = functools.lru_cache(maxsize=8192)(escape)
 # c<learner>-<challenge> a cell, h<learner> a row's head, s<learner> its summary.
 
 
+# A cell's markup but for its id, slug and link, by what it shows: a grid has few distinct
+# ones (a state, checks passing, a best time), so each is worded and escaped once per process.
+# Bounded: past MOST_FACES distinct faces, it starts over.
+_FACES: dict[tuple[object, ...], tuple[str, str, str]] = {}
+MOST_FACES = 8192
+
+
+def _face(cell: Cell) -> tuple[str, str, str]:
+    text = cell_text(cell)
+    key = (cell.state, text, cell.passed, cell.total, cell.stuck, cell.attempts, cell.hints_used)
+    face = _FACES.get(key)
+    if face is None:
+        state = cell.state.value
+        meter = ""
+        if cell.total and cell.state != CellState.SOLVED:
+            meter = f'<span class="meter"><span style="width: {cell.percent}%"></span></span>'
+        face = (
+            f' class="cell cell-{state}{" is-stuck" if cell.stuck else ""}" data-challenge="',
+            f'" data-state="{state}"><a href="',
+            f'/" title="{esc(cell_title(cell))}">{esc(text)}{meter}</a></td>',
+        )
+        if len(_FACES) >= MOST_FACES:
+            _FACES.clear()
+        _FACES[key] = face
+    return face
+
+
 def _cell(cell: Cell, base: str, slug: str, oob: str) -> str:
-    state = cell.state.value
-    meter = ""
-    if cell.total and cell.state != CellState.SOLVED:
-        meter = f'<span class="meter"><span style="width: {cell.percent}%"></span></span>'
-    return (
-        f'<td id="c{cell.learner_id}-{cell.challenge_id}"{oob} class="cell cell-{state}'
-        f'{" is-stuck" if cell.stuck else ""}" data-challenge="{slug}" data-state="{state}">'
-        f'<a href="{base}{slug}/" title="{esc(cell_title(cell))}">{esc(cell_text(cell))}{meter}</a></td>'
-    )
+    classes, state, link = _face(cell)
+    return f'<td id="c{cell.learner_id}-{cell.challenge_id}"{oob}{classes}{slug}{state}{base}{slug}{link}'
 
 
 def _row_head(row: Row, stuck_only: bool, oob: str) -> str:
