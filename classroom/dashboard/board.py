@@ -80,8 +80,9 @@ def dashboard(
 
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a page is built and drawn (as a decorator: around
-    the view, so that the page's objects are gone when it comes back on).
+    """The cyclic garbage collector off while the whole grid is built and drawn (as a decorator:
+    around the view's whole page, so that its objects are gone when it comes back on; a poll's
+    few cells do not need it).
 
     A grid of 200 × 20 holds some 20,000 small objects at once (rows read, cells, lists), none
     in a reference cycle: reference counting frees them all when the request ends. With the

@@ -10,6 +10,8 @@ whole truth by construction. A change is on screen within the 3 s poll.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -21,6 +23,7 @@ from challenges.http import HtmxHttpRequest
 from classroom.access import Role, classroom_for
 from classroom.dashboard.board import Sort, Token, dashboard, dashboard_delta, gc_paused
 from classroom.dashboard.grid import NO_PROGRESS_WINDOW
+from classroom.models import Classroom
 
 SORTS = [(Sort.NAME, "Name"), (Sort.PROGRESS, "Most progress"), (Sort.NEEDS_HELP, "Needs help")]
 MOST_SHOWN = 2000  # the `shown` row ids a poll may name
@@ -35,7 +38,6 @@ def _options(request: HtmxHttpRequest) -> tuple[Sort, bool]:
 
 
 @login_required
-@gc_paused()
 def dashboard_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     classroom, role = classroom_for(user=request.user, pk=pk, roles=(Role.INSTRUCTOR, Role.STAFF))
     sort, stuck_only = _options(request)
@@ -58,6 +60,21 @@ def dashboard_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             response = render(request, "classroom/dashboard.html#delta", context)
             response["HX-Reswap"] = "none"  # only the out-of-band parts are swapped
             return response
+    return _whole(request, classroom, role, sort=sort, stuck_only=stuck_only, now=now, drill_base=drill_base)
+
+
+@gc_paused()
+def _whole(
+    request: HtmxHttpRequest,
+    classroom: Classroom,
+    role: Role,
+    *,
+    sort: Sort,
+    stuck_only: bool,
+    now: datetime,
+    drill_base: str,
+) -> HttpResponse:
+    """The whole page, or the whole grid for a poll, with the cyclic GC paused (gc_paused)."""
     query = urlencode(
         {k: v for k, v in (("sort", sort.value), ("filter", "stuck" if stuck_only else "")) if v}
     )
