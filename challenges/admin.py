@@ -1,6 +1,13 @@
-from django.contrib import admin
+from typing import Any
 
-from challenges.models import Attempt, AttemptEvent, Challenge, ChallengeVersion, CheckRun
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from challenges.capacity import kubeconfig_server
+from challenges.models import Attempt, AttemptEvent, Challenge, ChallengeVersion, CheckRun, Cluster
+from challenges.services.clusters import cluster_probe
 
 
 @admin.register(Challenge)
@@ -21,13 +28,24 @@ class AttemptAdmin(admin.ModelAdmin[Attempt]):
     """Staff see why an attempt failed in the cluster's words (`error_detail`); the lifecycle is
     the services' to change: a status set by hand would skip its teardown or its capacity."""
 
-    list_display = ("id", "learner", "challenge", "status", "outcome", "backend", "created_at", "expires_at")
-    list_filter = ("status", "outcome", "backend")
+    list_display = (
+        "id",
+        "learner",
+        "challenge",
+        "status",
+        "outcome",
+        "backend",
+        "cluster",
+        "created_at",
+        "expires_at",
+    )
+    list_filter = ("status", "outcome", "backend", "cluster")
     search_fields = ("learner__username", "challenge__slug", "environment")
     exclude = ("learner_kubeconfig",)
     readonly_fields = (
         "status",
         "outcome",
+        "cluster",
         "environment",
         "error",
         "error_detail",
@@ -52,3 +70,69 @@ class CheckRunAdmin(admin.ModelAdmin[CheckRun]):
 class AttemptEventAdmin(admin.ModelAdmin[AttemptEvent]):
     list_display = ("attempt", "kind", "actor", "created_at")
     list_filter = ("kind",)
+
+
+class ClusterForm(forms.ModelForm[Cluster]):
+    """The credentials are written, never shown: blank on an existing cluster keeps them."""
+
+    kubeconfig_text = forms.CharField(
+        label="Kubeconfig",
+        widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off"}),
+        required=False,
+        help_text="Admin credentials with everything inline (kubectl config view --flatten --minify). "
+        "Stored encrypted; never shown again.",
+    )
+
+    class Meta:
+        model = Cluster
+        fields = ("name", "capacity", "labels", "state")
+
+    def clean_kubeconfig_text(self) -> str:
+        text: str = self.cleaned_data["kubeconfig_text"].strip()
+        if not text:
+            if self.instance.pk is None:
+                raise forms.ValidationError("A new cluster needs its kubeconfig.")
+            return ""
+        try:
+            kubeconfig_server(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"This kubeconfig cannot be used: {exc}.") from None
+        if any(f"{key}:" in text for key in ("certificate-authority", "client-certificate", "client-key")):
+            raise forms.ValidationError(
+                "This kubeconfig names files; paste one with the certificates inline (the *-data keys)."
+            )
+        return text
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin[Cluster]):
+    """The operator's page of clusters: state, health, capacity and use (what placement reads)."""
+
+    form = ClusterForm
+    list_display = (
+        "name",
+        "state",
+        "reachable",
+        "in_use",
+        "capacity",
+        "free",
+        "labels",
+        "checked_at",
+        "problem",
+    )
+    list_filter = ("state", "reachable")
+    readonly_fields = ("server", "reachable", "checked_at", "problem")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cluster]:
+        return Cluster.objects.with_use()
+
+    @admin.display(description="in use")
+    def in_use(self, cluster: Cluster) -> int:
+        return cluster.used
+
+    def save_model(self, request: HttpRequest, obj: Cluster, form: Any, change: bool) -> None:
+        text = form.cleaned_data.get("kubeconfig_text")
+        if text:
+            obj.set_kubeconfig(text)
+        super().save_model(request, obj, form, change)
+        cluster_probe(obj)

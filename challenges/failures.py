@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import validators
 from challenges import secrets
-from challenges.backends import BackendError, BackendFailed, BackendUnavailable
+from challenges.backends import BackendError, BackendFailed, BackendUnavailable, ClustersFull
 
 # Worth retrying: the cluster is down, slow or busy.
 TEMPORARY_ERRORS: tuple[type[Exception], ...] = (BackendUnavailable, validators.ClusterUnavailable)
@@ -31,6 +31,10 @@ REFUSED = (
     "The cluster refused this challenge's starting state, so your environment could not be created. "
     "This is a fault in the challenge, not in anything you did: try another challenge, and tell your "
     "instructor."
+)
+FULL = (
+    "Every cluster of this installation stayed full for minutes, so your environment could not be "
+    "created. Press Retry in a few minutes; if it happens again, tell your instructor."
 )
 CREDENTIALS = (
     "Your environment's credentials could not be read, so it cannot be used. Press Retry for a fresh one."
@@ -64,6 +68,8 @@ def provision_failure(exc: Exception) -> Failure:
         return Failure(str(exc), detail)
     if isinstance(exc, secrets.SecretUnreadable):
         return Failure(CREDENTIALS, detail)
+    if isinstance(exc, ClustersFull):
+        return Failure(FULL, detail)
     if isinstance(exc, TEMPORARY_ERRORS):
         return Failure(UNREACHABLE, detail)
     return Failure(REFUSED, detail)

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 import validators
+from challenges.capacity import Cluster as Cluster
+from challenges.capacity import PoolSchedule as PoolSchedule
 
 # Defined in challenges.choices, which challenge.yaml's schema shares; importable from here too.
 from challenges.choices import ChallengeType, Difficulty, Theme
@@ -45,6 +47,10 @@ class Challenge(models.Model):
     hints = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64)
     published = models.BooleanField(default=True)
+    # Environments kept ready for it (challenges/services/pool.py); None: BREAKFIX_POOL_SIZE.
+    pool_target = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Environments kept ready; empty: the installation's default."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +124,10 @@ class ChallengeVersion(models.Model):
         found = self._challenge().get("simulation")
         return dict(found) if found else None
 
+    def cluster_labels(self) -> dict[str, str]:
+        """Labels the cluster hosting this version must carry (challenge.yaml's `clusterLabels`)."""
+        return {str(k): str(v) for k, v in (self._challenge().get("clusterLabels") or {}).items()}
+
     def hints(self) -> list[str]:
         """This version's hints, in the order they unlock."""
         return [str(hint) for hint in self._challenge().get("hints") or []]
@@ -171,6 +181,10 @@ class Attempt(models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="attempts")
     version = models.ForeignKey(ChallengeVersion, on_delete=models.PROTECT, related_name="attempts")
     backend = models.CharField(max_length=20)
+    # The registered cluster its namespace is on (challenges.capacity); None: BREAKFIX_KUBECONFIG's.
+    cluster = models.ForeignKey(
+        Cluster, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED, db_index=True)
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     environment = models.CharField(max_length=100, blank=True, help_text="namespace or cluster name")
@@ -185,6 +199,10 @@ class Attempt(models.Model):
     hints_given = models.PositiveSmallIntegerField(default=0)
     # False for an attempt started under rules that allow none (a classroom's assessment).
     hints_allowed = models.BooleanField(default=True)
+    # In the warm pool (challenges/services/pool.py): ready and nobody's yet, its learner the
+    # pool's own inactive account; a Start claims it (pooled becomes False, `claimed_at` set).
+    pooled = models.BooleanField(default=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     # Delivery (challenges/services/sweeping.py): while work is pending (requested, provisioning,
     # finished but not torn down), the time by which its task must have moved it on, renewed
     # while a worker works; None when no task carries it (the broker could not take it).
@@ -208,12 +226,17 @@ class Attempt(models.Model):
         indexes = [
             models.Index(fields=["learner", "challenge", "status"]),
             models.Index(fields=["status", "task_deadline"], name="attempt_pending_work"),
+            models.Index(
+                fields=["challenge", "version", "ready_at"],
+                condition=models.Q(pooled=True),
+                name="attempt_pool",
+            ),
         ]
         constraints = [
             # A double click, a retry or two tabs: one environment per learner and challenge.
             models.UniqueConstraint(
                 fields=["learner", "challenge"],
-                condition=models.Q(status__in=ACTIVE_STATUSES),
+                condition=models.Q(status__in=ACTIVE_STATUSES, pooled=False),
                 name="one_active_attempt_per_challenge",
             )
         ]
@@ -266,6 +289,11 @@ class Attempt(models.Model):
     @property
     def is_workspace_open(self) -> bool:
         return self.status in RUNNING_STATUSES
+
+    @property
+    def is_cluster_down(self) -> bool:
+        """Whether the registered cluster its environment is on stopped answering (the last probe)."""
+        return self.cluster is not None and not self.cluster.reachable
 
     @property
     def is_finished(self) -> bool:

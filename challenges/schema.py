@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -11,6 +11,8 @@ from challenges.choices import ChallengeType, Difficulty, Theme
 from simulation.spec import SimulationSpec
 
 KEY_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+# A Kubernetes-style label key: an optional DNS prefix and a name.
+LABEL_KEY = r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 
 
 class ObjectiveDef(BaseModel):
@@ -58,6 +60,11 @@ class ChallengeFile(BaseModel):
     # What the applications of the manifests do, for a cluster that runs no containers (the local
     # control plane); a real cluster runs the containers themselves.
     simulation: SimulationSpec | None = None
+    # Labels a registered cluster must carry to host this challenge (the `namespace` backend's
+    # placement, challenges/capacity.py), e.g. {"storage": "fast"}; none: any cluster.
+    cluster_labels: dict[Annotated[str, Field(pattern=LABEL_KEY)], Annotated[str, Field(max_length=63)]] = (
+        Field(default_factory=dict, alias="clusterLabels")
+    )
 
     @model_validator(mode="after")
     def _unique_keys(self) -> ChallengeFile:

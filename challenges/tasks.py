@@ -168,11 +168,11 @@ def destroy(self: KeptTask, attempt_id: int) -> None:
 
 
 @shared_task(base=KeptTask, acks_late=True, soft_time_limit=240, time_limit=300)
-def destroy_orphan(backend_name: str, environment: str) -> None:
+def destroy_orphan(backend_name: str, environment: str, cluster_id: int | None = None) -> None:
     from challenges.services import provisioning
 
     try:
-        provisioning.orphan_destroy(backend_name=backend_name, environment=environment)
+        provisioning.orphan_destroy(backend_name=backend_name, environment=environment, cluster_id=cluster_id)
     except (*failures.TEMPORARY_ERRORS, *failures.PERMANENT_ERRORS) as exc:
         logger.error(
             "could not remove orphaned %s environment %s (reap retries): %s", backend_name, environment, exc
@@ -191,3 +191,20 @@ def reap() -> None:
     from challenges.services import sweeping
 
     sweeping.reap()
+
+
+@shared_task(base=KeptTask, acks_late=True, soft_time_limit=60, time_limit=90)
+def pool_refill() -> None:
+    """Top the warm pool up to its targets; replace what is out of date."""
+    from challenges.services import sweeping
+
+    sweeping.pool_refill()
+
+
+@shared_task(base=KeptTask, acks_late=True, soft_time_limit=30, time_limit=45)
+def probe_clusters() -> None:
+    """Ask every registered cluster in service whether it answers; reap at once where one came back."""
+    from challenges.services import clusters
+
+    if clusters.clusters_probe():
+        reap.delay()

@@ -234,6 +234,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("BREAKFIX_SWEEP_SECONDS", default=10.0),
     },
     "reap": {"task": "challenges.tasks.reap", "schedule": env.float("BREAKFIX_REAP_SECONDS", default=60.0)},
+    "pool-refill": {
+        "task": "challenges.tasks.pool_refill",
+        "schedule": env.float("BREAKFIX_SWEEP_SECONDS", default=10.0),
+    },
+    # Registered clusters (challenges.capacity): one that stops answering gets no new environments.
+    "probe-clusters": {
+        "task": "challenges.tasks.probe_clusters",
+        "schedule": env.float("BREAKFIX_CLUSTER_PROBE_SECONDS", default=15.0),
+    },
     # The assessments' sittings whose time is up: checked, ended and scored.
     "close-sittings": {
         "task": "classroom.tasks.close_sittings",
@@ -278,6 +287,10 @@ BREAKFIX_ENCRYPTION_KEY = env.str("BREAKFIX_ENCRYPTION_KEY", default="")
 BREAKFIX_MAX_ACTIVE_PER_LEARNER = env.int("BREAKFIX_MAX_ACTIVE_PER_LEARNER", default=1)
 BREAKFIX_CAPACITY = env.int("BREAKFIX_CAPACITY", default=20)
 BREAKFIX_TTL_MINUTES = env.int("BREAKFIX_TTL_MINUTES", default=60)
+# The warm pool (challenges/services/pool.py): environments kept ready per challenge (each
+# challenge may set its own in the admin, and a schedule may raise it), recycled at this age.
+BREAKFIX_POOL_SIZE = env.int("BREAKFIX_POOL_SIZE", default=0)
+BREAKFIX_POOL_MAX_AGE_MINUTES = env.int("BREAKFIX_POOL_MAX_AGE_MINUTES", default=120)
 BREAKFIX_EXTEND_MINUTES = env.int("BREAKFIX_EXTEND_MINUTES", default=30)
 BREAKFIX_MAX_TTL_MINUTES = env.int("BREAKFIX_MAX_TTL_MINUTES", default=180)
 BREAKFIX_SOLVED_GRACE_SECONDS = env.int("BREAKFIX_SOLVED_GRACE_SECONDS", default=120)

@@ -6,6 +6,8 @@ each attempt a kind cluster of its own. The attempt records which one made its e
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from challenges.backends.base import (
@@ -14,9 +16,13 @@ from challenges.backends.base import (
     BackendFailed,
     BackendUnavailable,
     ClusterBackend,
+    ClustersFull,
 )
 from challenges.backends.kind import KindBackend, KindCommandError
 from challenges.backends.namespace import NamespaceBackend
+
+if TYPE_CHECKING:
+    from challenges.capacity import Cluster
 
 BACKENDS = ("namespace", "kind")
 CLASSES: dict[str, type[ClusterBackend]] = {"namespace": NamespaceBackend, "kind": KindBackend}
@@ -33,13 +39,14 @@ def gives_whole_cluster(name: str | None = None) -> bool:
     return CLASSES[name].whole_cluster
 
 
-def get_backend(name: str | None = None) -> ClusterBackend:
-    """The backend called `name` (default: BREAKFIX_BACKEND), configured from settings."""
+def get_backend(name: str | None = None, *, cluster: Cluster | None = None) -> ClusterBackend:
+    """The backend called `name` (default: BREAKFIX_BACKEND), configured from settings; for the
+    `namespace` backend, on a registered `cluster` (default: the one of BREAKFIX_KUBECONFIG)."""
     name = name or settings.BREAKFIX_BACKEND
     if name == "namespace":
         return NamespaceBackend(
             prefix=settings.BREAKFIX_ENVIRONMENT_PREFIX,
-            kubeconfig=settings.BREAKFIX_KUBECONFIG,
+            kubeconfig=cluster.config() if cluster is not None else settings.BREAKFIX_KUBECONFIG,
             terminating_retry_seconds=settings.BREAKFIX_TERMINATING_RETRY_SECONDS,
         )
     if name == "kind":
@@ -59,6 +66,7 @@ __all__ = [
     "BackendFailed",
     "BackendUnavailable",
     "ClusterBackend",
+    "ClustersFull",
     "KindBackend",
     "KindCommandError",
     "NamespaceBackend",

@@ -42,6 +42,10 @@ class BackendUnavailable(BackendError):
     """Temporary: worth retrying (the cluster is busy, a namespace is still being deleted)."""
 
 
+class ClustersFull(BackendUnavailable):
+    """No registered cluster has room (or answers) for a new environment just now."""
+
+
 class BackendFailed(BackendError):
     """Permanent: retrying gives the same answer."""
 

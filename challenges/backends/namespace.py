@@ -13,9 +13,10 @@ namespace never stays Terminating.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from kubernetes.client import ApiClient
 
@@ -32,7 +33,7 @@ from challenges.backends.nodereader import node_reader_grant, node_reader_namesp
 from challenges.backends.tenancy import EGRESS_POLICY, egress_policy, protect, tenancy_apply
 from challenges.kube import delete_guards, delete_simulations, guarded_namespaces, simulated_namespaces
 from challenges.kube.finalizers import is_kubernetes_finalizer, release_finalizers
-from validators.kube import call, client_from_file, request
+from validators.kube import call, client_from_config, client_from_file, request
 
 ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
 READ_VERBS = ["get", "list", "watch"]
@@ -150,14 +151,18 @@ class NamespaceBackend(ClusterBackend):
         self,
         *,
         prefix: str,
-        kubeconfig: str | Path,
+        kubeconfig: str | Path | Mapping[str, Any],
         terminating_retry_seconds: float = TERMINATING_RETRY_SECONDS,
     ) -> None:
+        """`kubeconfig`: a file (the one cluster of BREAKFIX_KUBECONFIG) or a parsed kubeconfig
+        (a registered cluster's, from the database)."""
         super().__init__(prefix=prefix)
-        self.kubeconfig = Path(kubeconfig)
+        self.kubeconfig = kubeconfig if isinstance(kubeconfig, Mapping) else Path(kubeconfig)
         self.terminating_retry_seconds = terminating_retry_seconds
 
     def platform_client(self, environment: str) -> ApiClient:
+        if isinstance(self.kubeconfig, Mapping):
+            return client_from_config(self.kubeconfig)
         return client_from_file(self.kubeconfig)
 
     def platform_objects(self) -> set[tuple[str, str]]:

@@ -57,3 +57,38 @@ def token_kubeconfig(api_client: ApiClient, *, token: str, namespace: str, name:
         "preferences": {},
     }
     return yaml.safe_dump(config, sort_keys=False)
+
+
+# A kubeconfig's references to files, and the keys that carry the same content inline.
+_FILE_KEYS = {
+    "certificate-authority": "certificate-authority-data",
+    "client-certificate": "client-certificate-data",
+    "client-key": "client-key-data",
+}
+
+
+def embedded_kubeconfig(path: Path) -> str:
+    """The kubeconfig at `path` with every file it names read into it, so it works on any host.
+
+    Relative paths are relative to the kubeconfig's own folder, as kubectl reads them.
+    """
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ObjectInvalid(f"The kubeconfig {str(path)!r} cannot be read: {exc.__class__.__name__}") from exc
+    if not isinstance(config, dict):
+        raise ObjectInvalid(f"The kubeconfig {str(path)!r} is not a mapping.")
+    for section, key in (("clusters", "cluster"), ("users", "user")):
+        for entry in config.get(section) or []:
+            fields = entry.get(key) or {}
+            for file_key, data_key in _FILE_KEYS.items():
+                if file_key not in fields:
+                    continue
+                named = path.parent / str(fields.pop(file_key))
+                try:
+                    fields[data_key] = base64.b64encode(named.read_bytes()).decode()
+                except OSError as exc:
+                    raise ObjectInvalid(
+                        f"The kubeconfig {str(path)!r} names {str(named)!r}, which cannot be read."
+                    ) from exc
+    return yaml.safe_dump(config, sort_keys=False)

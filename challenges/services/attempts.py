@@ -22,6 +22,7 @@ from django.utils import timezone
 from challenges import secrets, tasks
 from challenges.models import LIVE_STATUSES as LIVE
 from challenges.models import Attempt, AttemptEvent, Challenge, Outcome, Status
+from challenges.services import pool
 from challenges.services.leases import queue_deadline
 
 Kind = AttemptEvent.Kind
@@ -111,8 +112,29 @@ def _check_limits(learner: AbstractBaseUser) -> None:
         >= settings.BREAKFIX_MAX_ACTIVE_PER_LEARNER
     ):
         raise AttemptLimitReached()
+
+
+def _check_capacity() -> None:
+    """A new environment needs room; a claim from the pool takes one that exists already."""
     if Attempt.objects.live().count() >= settings.BREAKFIX_CAPACITY:
         raise NoCapacity()
+
+
+def _claim(
+    learner: AbstractBaseUser, challenge: Challenge, expires_at: datetime, hints_allowed: bool
+) -> Attempt | None:
+    """A ready environment from the pool, now the learner's; None to make a fresh one."""
+    try:
+        with transaction.atomic():
+            claimed = pool.pool_claim(
+                learner=learner, challenge=challenge, expires_at=expires_at, hints_allowed=hints_allowed
+            )
+            return pool.pool_hand_over(claimed, learner) if claimed is not None else None
+    except pool.HandOverFailed:
+        # The claim is undone with its savepoint; the environment is given up, not handed on.
+        if claimed is not None:
+            attempt_expire(attempt=claimed, message="Given up: its credentials could not be issued.")
+        return None
 
 
 def _start(
@@ -139,6 +161,12 @@ def _start(
             return existing
         _check_limits(learner)
         now = timezone.now()
+        expires_at = expires_at or now + timedelta(minutes=settings.BREAKFIX_TTL_MINUTES)
+        claimed = _claim(learner, challenge, expires_at, hints_allowed)
+        if claimed is not None:
+            tasks.pool_refill.delay_on_commit()
+            return claimed
+        _check_capacity()
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(
@@ -147,7 +175,7 @@ def _start(
                     version=challenge.current_version,
                     backend=settings.BREAKFIX_BACKEND,
                     status=Status.REQUESTED,
-                    expires_at=expires_at or now + timedelta(minutes=settings.BREAKFIX_TTL_MINUTES),
+                    expires_at=expires_at,
                     hints_allowed=hints_allowed,
                     task_deadline=queue_deadline(now),
                 )

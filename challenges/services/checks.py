@@ -79,7 +79,7 @@ def check_run_perform(*, check_run: CheckRun) -> None:
     objectives = attempt.version.objectives()
     try:
         with lease_kept(CheckRun.objects.filter(pk=check_run.pk, state=CheckRun.State.PENDING)):
-            backend = get_backend(attempt.backend)
+            backend = get_backend(attempt.backend, cluster=attempt.cluster)
             with backend.platform_client(attempt.environment) as api:
                 view = backend.namespace_view(api, attempt.environment)
                 results = validators.run_check(objectives, view)

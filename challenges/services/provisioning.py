@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from challenges import secrets, tasks
@@ -20,7 +21,16 @@ from challenges.backends.base import INSTALLATION_LABEL
 from challenges.failures import PERMANENT_ERRORS, Failure, provision_failure
 from challenges.kube import apply_guards, apply_simulation
 from challenges.kube.history import apply_with_history
-from challenges.models import FINISHED_STATUSES, WAITING_STATUSES, Attempt, AttemptEvent, Outcome, Status
+from challenges.models import (
+    FINISHED_STATUSES,
+    WAITING_STATUSES,
+    Attempt,
+    AttemptEvent,
+    Cluster,
+    Outcome,
+    Status,
+)
+from challenges.services.clusters import place
 from challenges.services.leases import lease_deadline, lease_kept, queue_deadline
 
 logger = logging.getLogger(__name__)
@@ -36,22 +46,35 @@ def _token_seconds() -> int:
     return settings.BREAKFIX_MAX_TTL_MINUTES * 60 + TOKEN_MARGIN_SECONDS
 
 
-def _claim(attempt: Attempt, backend: ClusterBackend, task_id: str) -> bool:
-    """Whether this delivery is the one to provision the attempt (see the module's docstring)."""
+def _claim(attempt: Attempt, task_id: str) -> bool:
+    """Whether this delivery is the one to provision the attempt (see the module's docstring).
+
+    The first claim places the environment on a cluster; one started over keeps its cluster, so
+    what it made there before is found again (and torn down with it).
+    """
     if attempt.status == Status.REQUESTED:
         first = {"provisioning_at": timezone.now()} if attempt.provisioning_at is None else {}
-        if attempt.transition(
-            from_=Status.REQUESTED,
-            to=Status.PROVISIONING,
-            task_id=task_id,
-            task_deadline=lease_deadline(),
-            environment=backend.environment_name(attempt.pk),
-            **first,
-        ):
-            attempt.record(Kind.PROVISIONING, f"Creating environment {attempt.environment}.")
-            return True
-        return False
+        with transaction.atomic():
+            cluster = attempt.cluster if attempt.cluster_id is not None else place(attempt)
+            claimed = attempt.transition(
+                from_=Status.REQUESTED,
+                to=Status.PROVISIONING,
+                task_id=task_id,
+                task_deadline=lease_deadline(),
+                environment=get_backend(attempt.backend, cluster=cluster).environment_name(attempt.pk),
+                cluster=cluster,
+                **first,
+            )
+        if claimed:
+            where = f" on cluster {cluster.name}" if cluster is not None else ""
+            attempt.record(Kind.PROVISIONING, f"Creating environment {attempt.environment}{where}.")
+        return claimed
     return attempt.status == Status.PROVISIONING and attempt.task_id == task_id
+
+
+def attempt_backend(attempt: Attempt) -> ClusterBackend:
+    """The backend of an attempt's environment, on the cluster it was placed on."""
+    return get_backend(attempt.backend, cluster=attempt.cluster)
 
 
 def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
@@ -62,12 +85,12 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
     Permanent errors fail the attempt; temporary ones propagate to the task.
     """
     try:
-        backend = get_backend(attempt.backend)
+        if not _claim(attempt, task_id):
+            return  # ready already, ended while it waited, or another delivery's to make
+        backend = attempt_backend(attempt)
     except BackendFailed as exc:
         attempt_fail(attempt=attempt, failure=provision_failure(exc))
         return
-    if not _claim(attempt, backend, task_id):
-        return  # ready already, ended while it waited, or another delivery's to make
 
     # Both backends run the challenge in the namespace named after the environment.
     environment = namespace = attempt.environment
@@ -89,7 +112,10 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
                     attempt.version.documents("guards"),
                     labels={INSTALLATION_LABEL: backend.prefix},
                 )
-            kubeconfig = backend.learner_kubeconfig(environment, seconds=_token_seconds())
+            # A pooled environment is nobody's yet: its learner's token is issued at the claim.
+            kubeconfig = (
+                "" if attempt.pooled else backend.learner_kubeconfig(environment, seconds=_token_seconds())
+            )
     except PERMANENT_ERRORS as exc:
         attempt_fail(attempt=attempt, failure=provision_failure(exc))
         return
@@ -98,7 +124,7 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
         from_=Status.PROVISIONING,
         to=Status.READY,
         ready_at=timezone.now(),
-        learner_kubeconfig=secrets.encrypt(kubeconfig),
+        learner_kubeconfig=secrets.encrypt(kubeconfig) if kubeconfig else b"",
         task_deadline=None,
         task_id="",
     ):
@@ -112,7 +138,9 @@ def attempt_provision(*, attempt: Attempt, task_id: str = "") -> None:
 
 def attempt_retry_later(*, attempt: Attempt, seconds: float) -> None:
     """Its task tries again in `seconds`: until then (and a lease more) the work is attended."""
-    Attempt.objects.filter(pk=attempt.pk, status__in=(Status.PROVISIONING, *FINISHED_STATUSES)).update(
+    # Requested too: one waiting for room on a cluster (services/clusters.py) is attended.
+    waiting = (Status.REQUESTED, Status.PROVISIONING, *FINISHED_STATUSES)
+    Attempt.objects.filter(pk=attempt.pk, status__in=waiting).update(
         task_deadline=lease_deadline(extra=seconds)
     )
 
@@ -149,7 +177,7 @@ def attempt_destroy(*, attempt: Attempt) -> bool:
         return False
     if attempt.environment:
         with lease_kept(Attempt.objects.filter(pk=attempt.pk, status__in=FINISHED_STATUSES)):
-            get_backend(attempt.backend).destroy(attempt.environment)
+            attempt_backend(attempt).destroy(attempt.environment)
     if not attempt.transition(
         from_=FINISHED_STATUSES,
         to=Status.DESTROYED,
@@ -164,14 +192,18 @@ def attempt_destroy(*, attempt: Attempt) -> bool:
     return True
 
 
-def orphan_destroy(*, backend_name: str, environment: str) -> bool:
-    """Destroy an environment no attempt claims; re-checked here, since a claim may have appeared."""
+def orphan_destroy(*, backend_name: str, environment: str, cluster_id: int | None = None) -> bool:
+    """Destroy an environment no attempt claims (on the registered cluster `cluster_id`, or the
+    default one); re-checked here, since a claim may have appeared."""
     if (
         Attempt.objects.filter(backend=backend_name, environment=environment)
         .exclude(status=Status.DESTROYED)
         .exists()
     ):
         return False
-    get_backend(backend_name).destroy(environment)
+    cluster = Cluster.objects.filter(pk=cluster_id).first() if cluster_id is not None else None
+    if cluster_id is not None and cluster is None:
+        return False  # unregistered since: nothing of it is ours to touch any more
+    get_backend(backend_name, cluster=cluster).destroy(environment)
     logger.info("reap removed orphaned %s environment %s", backend_name, environment)
     return True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from challenges import tasks
@@ -29,10 +29,12 @@ from challenges.failures import (
     TOO_LONG,
     Failure,
 )
-from challenges.models import Attempt, AttemptEvent, CheckRun, Status
+from challenges.models import LIVE_STATUSES, Attempt, AttemptEvent, Challenge, CheckRun, Cluster, Status
 from challenges.services.attempts import attempt_end, attempt_expire
 from challenges.services.checks import check_run_error
+from challenges.services.clusters import registered
 from challenges.services.leases import queue_deadline
+from challenges.services.pool import pool_account_id, pool_target, pooled_live
 from challenges.services.provisioning import attempt_fail
 
 logger = logging.getLogger(__name__)
@@ -166,24 +168,94 @@ def reap() -> ReapReport:
 
 
 def _reap_orphans(report: ReapReport) -> None:
-    """Remove environments carrying this installation's labels or prefix that no attempt still needs."""
-    in_use = {
-        settings.BREAKFIX_BACKEND,
-        *Attempt.objects.exclude(status=Status.DESTROYED).values_list("backend", flat=True),
-    }
+    """Remove environments carrying this installation's labels or prefix that no attempt still needs.
+
+    Every place environments may be is listed: each backend in use, and for the `namespace`
+    backend each registered cluster in service (and the default one while attempts live there or
+    none is registered). An environment is claimed by its name whatever cluster its attempt is
+    on: names are unique per attempt, so a cluster registered twice never loses a live one.
+    """
+    live = Attempt.objects.exclude(status=Status.DESTROYED)
+    in_use = {settings.BREAKFIX_BACKEND, *live.values_list("backend", flat=True)}
+    places: list[tuple[str, Cluster | None]] = []
     for name in sorted(in_use):
+        if name == "namespace" and registered():
+            places += [(name, cluster) for cluster in Cluster.objects.serving().filter(reachable=True)]
+            if live.filter(backend=name, cluster=None).exists():
+                places.append((name, None))
+        else:
+            places.append((name, None))
+    for name, cluster in places:
+        where = f"{name} on {cluster.name}" if cluster is not None else name
         try:
-            backend = get_backend(name)
-            existing = backend.list_environments()
+            existing = get_backend(name, cluster=cluster).list_environments()
         except (*TEMPORARY_ERRORS, *PERMANENT_ERRORS) as exc:
-            report.problems.append(f"{name}: {exc}")
-            logger.warning("reap could not list %s environments: %s", name, exc)
+            report.problems.append(f"{where}: {exc}")
+            logger.warning("reap could not list %s environments: %s", where, exc)
             continue
-        claimed = set(
-            Attempt.objects.filter(backend=name)
-            .exclude(status=Status.DESTROYED)
-            .values_list("environment", flat=True)
-        )
+        claimed = set(live.filter(backend=name).values_list("environment", flat=True))
         for environment in sorted(existing - claimed):
-            tasks.destroy_orphan.delay_on_commit(name, environment)
+            cluster_id = cluster.pk if cluster is not None else None
+            tasks.destroy_orphan.delay_on_commit(name, environment, cluster_id)
             report.orphans.append(environment)
+
+
+@dataclass
+class PoolReport:
+    added: dict[str, int] = field(default_factory=dict)
+    replaced: list[int] = field(default_factory=list)
+    surplus: list[int] = field(default_factory=list)
+
+
+def pool_refill(*, now: datetime | None = None) -> PoolReport:
+    """Top the warm pool up to each challenge's target, into free capacity only; give up what is
+    out of date (a content version no longer current, an unpublished challenge) and, oldest
+    first, what is over target (a schedule ended). Recycling by age is the reap's expiry."""
+    now = now or timezone.now()
+    report = PoolReport()
+    pooled = Attempt.objects.filter(pooled=True, status__in=LIVE_STATUSES)
+    stale = pooled.exclude(version__content_hash=F("challenge__content_hash")) | pooled.filter(
+        challenge__published=False
+    )
+    for attempt in stale:
+        if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed."):
+            report.replaced.append(attempt.pk)
+    room = pool_room()
+    for challenge in Challenge.objects.filter(published=True):
+        missing = pool_target(challenge, now) - pooled_live(challenge)
+        if missing < 0:
+            surplus = pooled.filter(challenge=challenge, status=Status.READY).order_by("ready_at")[:-missing]
+            for attempt in surplus:
+                if attempt_expire(attempt=attempt, message="The pool's target went down."):
+                    report.surplus.append(attempt.pk)
+        for _ in range(max(0, min(missing, room))):
+            _pool_add(challenge, now)
+            report.added[challenge.slug] = report.added.get(challenge.slug, 0) + 1
+            room -= 1
+    if report.added or report.replaced or report.surplus:
+        logger.info("pool: %s", report)
+    return report
+
+
+def pool_room() -> int:
+    """How many more environments the pool may add: the installation's capacity left and, with
+    registered clusters, the free capacity of those that accept environments."""
+    room = settings.BREAKFIX_CAPACITY - Attempt.objects.live().count()
+    if settings.BREAKFIX_BACKEND == "namespace" and registered():
+        room = min(room, sum(cluster.free for cluster in Cluster.objects.accepting().with_use()))
+    return max(room, 0)
+
+
+def _pool_add(challenge: Challenge, now: datetime) -> None:
+    attempt = Attempt.objects.create(
+        learner_id=pool_account_id(),
+        challenge=challenge,
+        version=challenge.current_version,
+        backend=settings.BREAKFIX_BACKEND,
+        status=Status.REQUESTED,
+        pooled=True,
+        expires_at=now + timedelta(minutes=settings.BREAKFIX_POOL_MAX_AGE_MINUTES),
+        task_deadline=queue_deadline(now),
+    )
+    attempt.record(Kind.REQUESTED, f"Environment prepared in advance for {challenge.title}.")
+    tasks.provision.delay_on_commit(attempt.pk)

@@ -454,7 +454,8 @@ class ReapTestCase(BaseTestCase):
             report = sweeping.reap()
         self.assertEqual(report.orphans, ["bf-2", "bf-3"])
         self.assertEqual(
-            sorted(call.args for call in delay.call_args_list), [("namespace", "bf-2"), ("namespace", "bf-3")]
+            sorted(call.args for call in delay.call_args_list),
+            [("namespace", "bf-2", None), ("namespace", "bf-3", None)],
         )
 
     def test_an_orphan_claimed_meanwhile_is_kept(self) -> None:

@@ -56,7 +56,7 @@ def _solve(backend: NamespaceBackend, solved: Solved) -> None:
     challenge = load(solved.slug)
     namespace = solved.environment
     try:
-        with client_from_file(backend.kubeconfig) as api:
+        with backend.platform_client(namespace) as api:
             authoring.challenge_apply(api_client=api, challenge=challenge, namespace=namespace)
             deadline = time.monotonic() + 60
             while not authoring.workloads_settled(api_client=api, challenge=challenge, namespace=namespace):
