@@ -2,20 +2,53 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from challenges.capacity import kubeconfig_server
-from challenges.models import Attempt, AttemptEvent, Challenge, ChallengeVersion, CheckRun, Cluster
+from challenges.models import (
+    Attempt,
+    AttemptEvent,
+    Challenge,
+    ChallengeVersion,
+    CheckRun,
+    Cluster,
+    PoolSchedule,
+    Status,
+)
 from challenges.services.clusters import cluster_probe
 
 
 @admin.register(Challenge)
 class ChallengeAdmin(admin.ModelAdmin[Challenge]):
-    list_display = ("title", "slug", "difficulty", "theme", "published", "content_hash")
+    """With the warm pool's level per challenge: its target (editable here) and how many are ready."""
+
+    list_display = ("title", "slug", "difficulty", "theme", "published", "pool_target", "pool_ready")
     list_filter = ("difficulty", "theme", "published")
     search_fields = ("title", "slug")
     readonly_fields = ("content_hash",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Challenge]:
+        ready = Q(attempts__pooled=True, attempts__status=Status.READY)
+        return super().get_queryset(request).annotate(ready=Count("attempts", filter=ready))
+
+    @admin.display(description="pool ready")
+    def pool_ready(self, challenge: Challenge) -> int:
+        return int(getattr(challenge, "ready", 0))
+
+
+@admin.register(PoolSchedule)
+class PoolScheduleAdmin(admin.ModelAdmin[PoolSchedule]):
+    """ "40 ready for wrong-selector at 09:00": a pool raised for a class, for a while."""
+
+    list_display = ("challenge", "target", "starts_at", "ends_at", "note", "created_by")
+    list_filter = ("challenge",)
+    exclude = ("created_by",)
+
+    def save_model(self, request: HttpRequest, obj: PoolSchedule, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ChallengeVersion)
@@ -114,6 +147,7 @@ class ClusterAdmin(admin.ModelAdmin[Cluster]):
         "state",
         "reachable",
         "in_use",
+        "pooled",
         "capacity",
         "free",
         "labels",
@@ -124,7 +158,12 @@ class ClusterAdmin(admin.ModelAdmin[Cluster]):
     readonly_fields = ("server", "reachable", "checked_at", "problem")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Cluster]:
-        return Cluster.objects.with_use()
+        pooled = Q(attempts__pooled=True) & ~Q(attempts__status=Status.DESTROYED)
+        return Cluster.objects.with_use().annotate(pool=Count("attempts", filter=pooled))
+
+    @admin.display(description="of them pooled")
+    def pooled(self, cluster: Cluster) -> int:
+        return int(getattr(cluster, "pool", 0))
 
     @admin.display(description="in use")
     def in_use(self, cluster: Cluster) -> int:

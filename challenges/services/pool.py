@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,8 +40,7 @@ CLAIM_MARGIN = timedelta(minutes=5)
 TOKEN_MARGIN_SECONDS = 600
 
 
-@cache
-def _pool_account_id() -> int:
+def pool_account_id() -> int:
     """The inactive account that owns pooled environments (it can never log in)."""
     account, made = get_user_model().objects.get_or_create(
         username=POOL_ACCOUNT, defaults={"is_active": False, "email": ""}
@@ -51,14 +49,6 @@ def _pool_account_id() -> int:
         account.set_unusable_password()
         account.save(update_fields=["password"])
     return int(account.pk)
-
-
-def pool_account_id() -> int:
-    try:
-        return _pool_account_id()
-    except Exception:
-        _pool_account_id.cache_clear()
-        raise
 
 
 def pool_target(challenge: Challenge, now: datetime | None = None) -> int:

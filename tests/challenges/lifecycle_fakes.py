@@ -33,6 +33,8 @@ class FakeBackend(ClusterBackend):
         self.existing: set[str] = set()
         self.create_error: Exception | None = None
         self.destroy_error: Exception | None = None
+        self.token_error: Exception | None = None
+        self.tokens = 0
 
     def platform_client(self, environment: str) -> Any:
         return FakeApi()
@@ -56,7 +58,10 @@ class FakeBackend(ClusterBackend):
         return []
 
     def learner_kubeconfig(self, environment: str, *, seconds: int) -> str:
-        return f"apiVersion: v1\nkind: Config\n# token for {environment}, {seconds}s\n"
+        if self.token_error is not None:
+            raise self.token_error
+        self.tokens += 1
+        return f"apiVersion: v1\nkind: Config\n# token {self.tokens} for {environment}, {seconds}s\n"
 
 
 @contextmanager
@@ -67,6 +72,7 @@ def fake_backend(backend: FakeBackend | None = None) -> Iterator[FakeBackend]:
         mock.patch("challenges.services.provisioning.get_backend", return_value=backend),
         mock.patch("challenges.services.checks.get_backend", return_value=backend),
         mock.patch("challenges.services.sweeping.get_backend", return_value=backend),
+        mock.patch("challenges.services.pool.get_backend", return_value=backend),
         mock.patch("challenges.services.provisioning.apply_with_history", return_value=[]),
         mock.patch("challenges.services.provisioning.apply_guards", return_value=[]),
     ):
