@@ -148,7 +148,7 @@ if _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)
 # Probes ask over plain HTTP, from inside: never redirect them.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
@@ -323,3 +323,6 @@ BREAKFIX_WORKSPACE_NOTICES = ["classroom.notices.workspace_notices"]
 # Who may not start a challenge from the catalog right now: each a callable of (learner,
 # challenge) giving the reason, or "" (a learner in an assessment opens only its challenges).
 BREAKFIX_START_RULES = ["classroom.assessments.services.start_refusal"]
+# The bearer token Prometheus sends to /metrics (config/metrics.py). Unset, /metrics is a 404:
+# nothing about the installation is exposed unless an operator asks for it.
+BREAKFIX_METRICS_TOKEN = env.str("BREAKFIX_METRICS_TOKEN", default="")
