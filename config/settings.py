@@ -9,6 +9,7 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -162,10 +163,22 @@ if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
         f"DJANGO_ADMIN_PATH={ADMIN_PATH!r} must be a URL path of letters, digits, '-' and '_'."
     )
 
-LOGGING = {
+# One format for web and the Celery workers (config/celery.py hands the workers this same
+# configuration): each line ends with ` attempt=<id>` while it is about an attempt (a task working
+# on it, a request to one of its pages; challenges/logcontext.py), so that `grep attempt=42`
+# follows one learner's environment through every process.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"attempt": {"()": "challenges.logcontext.AttemptLogFilter"}},
+    "formatters": {
+        "breakfix": {
+            "format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s%(attempt)s",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "breakfix", "filters": ["attempt"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("BREAKFIX_LOG_LEVEL", default="INFO")},
     "loggers": {
         "kubernetes": {"level": "WARNING"},
