@@ -22,3 +22,26 @@ def use_django_logging(loglevel: int | str | None = None, **kwargs: object) -> N
     logging.config.dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger().setLevel(loglevel)
+
+
+# kind: one Docker host per installation (challenges/backends/kindhost.py). The claim comes before
+# the worker's pool and consumer start, so a refused worker never takes a task.
+@signals.worker_init.connect
+def claim_the_kind_host(**kwargs: object) -> None:
+    from challenges.backends import kindhost
+
+    kindhost.worker_starting()
+
+
+@signals.worker_ready.connect
+def keep_the_kind_host(**kwargs: object) -> None:
+    from challenges.backends import kindhost
+
+    kindhost.heartbeat_start()
+
+
+@signals.worker_shutdown.connect
+def leave_the_kind_host(**kwargs: object) -> None:
+    from challenges.backends import kindhost
+
+    kindhost.heartbeat_stop()

@@ -268,6 +268,12 @@ BREAKFIX_KUBECTL = env.str("BREAKFIX_KUBECTL", default="kubectl")
 BREAKFIX_KIND = env.str("BREAKFIX_KIND", default="kind")
 BREAKFIX_KIND_PREFIX = env.str("BREAKFIX_KIND_PREFIX", default="breakfix")
 BREAKFIX_KIND_INTERNAL = env.bool("BREAKFIX_KIND_INTERNAL", default=False)
+# The Docker host the kind clusters live on (challenges/backends/kindhost.py): one per
+# installation, and a kind worker on another host refuses to start. Unset: the name Docker gives
+# its host (`docker info`), else this machine's hostname. The claim lapses this long after the
+# host's last worker stopped.
+BREAKFIX_KIND_HOST = env.str("BREAKFIX_KIND_HOST", default="")
+BREAKFIX_KIND_HOST_TTL_SECONDS = env.int("BREAKFIX_KIND_HOST_TTL_SECONDS", default=60)
 # Seconds `kind create cluster --wait` may take before provisioning gives up on it.
 BREAKFIX_KIND_WAIT_SECONDS = env.int("BREAKFIX_KIND_WAIT_SECONDS", default=180)
 # Name prefix (and label) of the namespaces the namespace backend owns: reap only ever removes
