@@ -181,12 +181,12 @@ class BreakfixCollector(Collector):
     def queue_depths(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("breakfix_broker_up", "1 when the Celery broker (Redis) answered this scrape.")
         names = queues()
+        client = redis.Redis.from_url(
+            settings.CELERY_BROKER_URL,
+            socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
+            socket_timeout=BROKER_TIMEOUT_SECONDS,
+        )
         try:
-            client = redis.Redis.from_url(
-                settings.CELERY_BROKER_URL,
-                socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
-                socket_timeout=BROKER_TIMEOUT_SECONDS,
-            )
             with client.pipeline(transaction=False) as pipe:
                 for name in names:
                     pipe.llen(name)
@@ -199,6 +199,8 @@ class BreakfixCollector(Collector):
             up.add_metric([], 0)
             yield up
             return
+        finally:
+            client.close()
         up.add_metric([], 1)
         yield up
         depth = GaugeMetricFamily(
