@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import models
 
 from challenges import failures
+from challenges.logcontext import attempt_logging
 from challenges.models import Attempt, CheckRun
 
 logger = logging.getLogger(__name__)
@@ -92,18 +93,19 @@ def provision(self: KeptTask, attempt_id: int) -> None:
     attempt = Attempt.objects.filter(pk=attempt_id).select_related("version").first()
     if attempt is None:
         return
-    try:
-        provisioning.attempt_provision(attempt=attempt, task_id=self.request.id or "")
-    except failures.TEMPORARY_ERRORS as exc:
-        if self.request.retries >= (self.max_retries or 0):
-            provisioning.attempt_fail(attempt=attempt, failure=failures.provision_failure(exc))
-            return
-        countdown = _backoff(self.request.retries)
-        logger.info("provision %s: temporary error, retrying in %s s: %s", attempt_id, countdown, exc)
-        provisioning.attempt_retry_later(attempt=attempt, seconds=countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    except SoftTimeLimitExceeded:
-        provisioning.attempt_fail(attempt=attempt, failure=failures.Failure(failures.TOO_LONG))
+    with attempt_logging(attempt_id):
+        try:
+            provisioning.attempt_provision(attempt=attempt, task_id=self.request.id or "")
+        except failures.TEMPORARY_ERRORS as exc:
+            if self.request.retries >= (self.max_retries or 0):
+                provisioning.attempt_fail(attempt=attempt, failure=failures.provision_failure(exc))
+                return
+            countdown = _backoff(self.request.retries)
+            logger.info("provision %s: temporary error, retrying in %s s: %s", attempt_id, countdown, exc)
+            provisioning.attempt_retry_later(attempt=attempt, seconds=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        except SoftTimeLimitExceeded:
+            provisioning.attempt_fail(attempt=attempt, failure=failures.Failure(failures.TOO_LONG))
 
 
 @shared_task(
@@ -122,17 +124,18 @@ def check(self: KeptTask, check_run_id: int) -> None:
     check_run = CheckRun.objects.filter(pk=check_run_id).select_related("attempt__version").first()
     if check_run is None:
         return
-    try:
-        checks.check_run_perform(check_run=check_run)
-    except failures.TEMPORARY_ERRORS as exc:
-        if self.request.retries >= (self.max_retries or 0):
-            checks.check_run_error(check_run=check_run, failure=failures.check_failure(exc))
-            return
-        countdown = _backoff(self.request.retries)
-        checks.check_run_retry_later(check_run=check_run, seconds=countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    except SoftTimeLimitExceeded:
-        checks.check_run_error(check_run=check_run, failure=failures.Failure(failures.CHECK_TOO_LONG))
+    with attempt_logging(check_run.attempt_id):
+        try:
+            checks.check_run_perform(check_run=check_run)
+        except failures.TEMPORARY_ERRORS as exc:
+            if self.request.retries >= (self.max_retries or 0):
+                checks.check_run_error(check_run=check_run, failure=failures.check_failure(exc))
+                return
+            countdown = _backoff(self.request.retries)
+            checks.check_run_retry_later(check_run=check_run, seconds=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        except SoftTimeLimitExceeded:
+            checks.check_run_error(check_run=check_run, failure=failures.Failure(failures.CHECK_TOO_LONG))
 
 
 @shared_task(
@@ -151,20 +154,21 @@ def destroy(self: KeptTask, attempt_id: int) -> None:
     attempt = Attempt.objects.filter(pk=attempt_id).first()
     if attempt is None:
         return
-    try:
-        provisioning.attempt_destroy(attempt=attempt)
-    except failures.TEMPORARY_ERRORS as exc:
-        if self.request.retries >= (self.max_retries or 0):
-            logger.error("destroy %s gave up for now (the sweep sends it again): %s", attempt_id, exc)
+    with attempt_logging(attempt_id):
+        try:
+            provisioning.attempt_destroy(attempt=attempt)
+        except failures.TEMPORARY_ERRORS as exc:
+            if self.request.retries >= (self.max_retries or 0):
+                logger.error("destroy %s gave up for now (the sweep sends it again): %s", attempt_id, exc)
+                provisioning.attempt_retry_later(attempt=attempt, seconds=provisioning.DESTROY_RETRY_SECONDS)
+                return
+            countdown = _backoff(self.request.retries)
+            provisioning.attempt_retry_later(attempt=attempt, seconds=countdown)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        except failures.PERMANENT_ERRORS as exc:
+            # Left finished-but-not-destroyed: the sweep tries again later, and an operator sees this.
+            logger.error("destroy %s failed (the sweep sends it again): %s", attempt_id, exc)
             provisioning.attempt_retry_later(attempt=attempt, seconds=provisioning.DESTROY_RETRY_SECONDS)
-            return
-        countdown = _backoff(self.request.retries)
-        provisioning.attempt_retry_later(attempt=attempt, seconds=countdown)
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    except failures.PERMANENT_ERRORS as exc:
-        # Left finished-but-not-destroyed: the sweep tries again later, and an operator sees this.
-        logger.error("destroy %s failed (the sweep sends it again): %s", attempt_id, exc)
-        provisioning.attempt_retry_later(attempt=attempt, seconds=provisioning.DESTROY_RETRY_SECONDS)
 
 
 @shared_task(base=KeptTask, acks_late=True, soft_time_limit=240, time_limit=300)

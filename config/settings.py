@@ -9,6 +9,7 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -148,7 +149,7 @@ if _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)
 # Probes ask over plain HTTP, from inside: never redirect them.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
@@ -162,10 +163,22 @@ if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
         f"DJANGO_ADMIN_PATH={ADMIN_PATH!r} must be a URL path of letters, digits, '-' and '_'."
     )
 
-LOGGING = {
+# One format for web and the Celery workers (config/celery.py hands the workers this same
+# configuration): each line ends with ` attempt=<id>` while it is about an attempt (a task working
+# on it, a request to one of its pages; challenges/logcontext.py), so that `grep attempt=42`
+# follows one learner's environment through every process.
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"attempt": {"()": "challenges.logcontext.AttemptLogFilter"}},
+    "formatters": {
+        "breakfix": {
+            "format": "[%(asctime)s: %(levelname)s/%(processName)s] %(name)s: %(message)s%(attempt)s",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "breakfix", "filters": ["attempt"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("BREAKFIX_LOG_LEVEL", default="INFO")},
     "loggers": {
         "kubernetes": {"level": "WARNING"},
@@ -264,6 +277,12 @@ BREAKFIX_KUBECTL = env.str("BREAKFIX_KUBECTL", default="kubectl")
 BREAKFIX_KIND = env.str("BREAKFIX_KIND", default="kind")
 BREAKFIX_KIND_PREFIX = env.str("BREAKFIX_KIND_PREFIX", default="breakfix")
 BREAKFIX_KIND_INTERNAL = env.bool("BREAKFIX_KIND_INTERNAL", default=False)
+# The Docker host the kind clusters live on (challenges/backends/kindhost.py): one per
+# installation, and a kind worker on another host refuses to start. Unset: the name Docker gives
+# its host (`docker info`), else this machine's hostname. The claim lapses this long after the
+# host's last worker stopped.
+BREAKFIX_KIND_HOST = env.str("BREAKFIX_KIND_HOST", default="")
+BREAKFIX_KIND_HOST_TTL_SECONDS = env.int("BREAKFIX_KIND_HOST_TTL_SECONDS", default=60)
 # Seconds `kind create cluster --wait` may take before provisioning gives up on it.
 BREAKFIX_KIND_WAIT_SECONDS = env.int("BREAKFIX_KIND_WAIT_SECONDS", default=180)
 # Name prefix (and label) of the namespaces the namespace backend owns: reap only ever removes
@@ -336,3 +355,6 @@ BREAKFIX_WORKSPACE_NOTICES = ["classroom.notices.workspace_notices"]
 # Who may not start a challenge from the catalog right now: each a callable of (learner,
 # challenge) giving the reason, or "" (a learner in an assessment opens only its challenges).
 BREAKFIX_START_RULES = ["classroom.assessments.services.start_refusal"]
+# The bearer token Prometheus sends to /metrics (config/metrics.py). Unset, /metrics is a 404:
+# nothing about the installation is exposed unless an operator asks for it.
+BREAKFIX_METRICS_TOKEN = env.str("BREAKFIX_METRICS_TOKEN", default="")

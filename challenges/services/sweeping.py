@@ -29,6 +29,7 @@ from challenges.failures import (
     TOO_LONG,
     Failure,
 )
+from challenges.logcontext import attempt_logging
 from challenges.models import LIVE_STATUSES, Attempt, AttemptEvent, Challenge, CheckRun, Cluster, Status
 from challenges.services.attempts import attempt_end, attempt_expire
 from challenges.services.checks import check_run_error
@@ -80,7 +81,8 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
             tasks.provision.delay_on_commit(attempt.pk)
             report.provisions.append(attempt.pk)
     for attempt in Attempt.objects.filter(status=Status.PROVISIONING, task_deadline__lt=now):
-        _provisioning_lost(attempt, now, report)
+        with attempt_logging(attempt.pk):
+            _provisioning_lost(attempt, now, report)
     for attempt in Attempt.objects.finished().filter(_unattended(now)):
         if _resend(attempt, now):
             tasks.destroy.delay_on_commit(attempt.pk)
@@ -88,7 +90,8 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
     for run in CheckRun.objects.filter(_unattended(now), state=CheckRun.State.PENDING).select_related(
         "attempt"
     ):
-        _check_unattended(run, now, report)
+        with attempt_logging(run.attempt_id):
+            _check_unattended(run, now, report)
     if report:
         logger.info("sweep: %s", report)
     return report
@@ -148,18 +151,28 @@ def reap() -> ReapReport:
     now = timezone.now()
     grace = now - timedelta(seconds=settings.BREAKFIX_SOLVED_GRACE_SECONDS)
     for attempt in Attempt.objects.filter(status=Status.SOLVED, solved_at__lt=grace):
-        if attempt_end(
-            attempt=attempt, actor=None, message="Solved: the environment was ended after the grace period."
-        ):
+        with attempt_logging(attempt.pk):
+            ended = attempt_end(
+                attempt=attempt,
+                actor=None,
+                message="Solved: the environment was ended after the grace period.",
+            )
+        if ended:
             report.ended.append(attempt.pk)
     for attempt in Attempt.objects.live().filter(expires_at__lt=now):
-        if attempt_expire(attempt=attempt):
+        with attempt_logging(attempt.pk):
+            expired = attempt_expire(attempt=attempt)
+        if expired:
             report.expired.append(attempt.pk)
     # A worker that is alive but never finishes (a hung call) keeps renewing its lease: this
     # deadline, counted from the first claim, ends it.
     stuck = now - timedelta(seconds=settings.BREAKFIX_PROVISION_DEADLINE_SECONDS)
     for attempt in Attempt.objects.filter(status=Status.PROVISIONING, provisioning_at__lt=stuck):
-        if attempt_fail(attempt=attempt, failure=Failure(TOO_LONG, "provisioning passed its deadline")):
+        with attempt_logging(attempt.pk):
+            failed = attempt_fail(
+                attempt=attempt, failure=Failure(TOO_LONG, "provisioning passed its deadline")
+            )
+        if failed:
             report.failed.append(attempt.pk)
     _reap_orphans(report)
     if any((report.ended, report.expired, report.failed, report.orphans, report.problems)):
