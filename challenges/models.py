@@ -203,6 +203,8 @@ class Attempt(models.Model):
     # pool's own inactive account; a Start claims it (pooled becomes False, `claimed_at` set).
     pooled = models.BooleanField(default=False)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # How long the claim and the learner's token took (the metrics' claim histogram).
+    claim_seconds = models.FloatField(null=True, blank=True)
     # Delivery (challenges/services/sweeping.py): while work is pending (requested, provisioning,
     # finished but not torn down), the time by which its task must have moved it on, renewed
     # while a worker works; None when no task carries it (the broker could not take it).

@@ -22,8 +22,8 @@ A scrape costs a few bounded queries, whatever the size of a class:
 Nothing is exposed unless BREAKFIX_METRICS_TOKEN is set: without it /metrics is a 404, and with
 it a scrape must send `Authorization: Bearer <token>` (compared in constant time).
 
-Pool levels and cluster capacity and health belong here too, as more families of
-`BreakfixCollector.collect` (one method each, one query each).
+Pool levels, claim durations and the registered clusters' capacity and health are families of
+their own (one or two queries each).
 """
 
 from __future__ import annotations
@@ -36,16 +36,18 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from challenges.models import Attempt, CheckRun, Status
+from challenges.models import Attempt, Challenge, CheckRun, Cluster, PoolSchedule, Status
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ DEFAULT_CLUSTER = "default"
 # cluster, the task's time limit (90 s) at worst.
 PROVISION_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 CHECK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 90)
+CLAIM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5)
 # The states an attempt holds before its teardown; destroyed ones are history, not a level.
 COUNTED_STATES = tuple(status for status in Status if status != Status.DESTROYED)
 # kombu's Redis transport keeps a queue's messages sent with a priority in lists of their own,
@@ -67,12 +70,9 @@ PRIORITY_STEPS = (3, 6, 9)
 
 def cluster_name(path: str = "") -> Combinable:
     """The name of the cluster an attempt runs on, as a column to group by; `path` leads from the
-    queried model to the attempt ("attempt__" from a check run).
-
-    Every attempt runs on the default cluster until Attempt.cluster exists; then this becomes
-    `Coalesce(F(f"{path}cluster__name"), Value(DEFAULT_CLUSTER))`, and nothing else changes.
-    """
-    return Value(DEFAULT_CLUSTER)
+    queried model to the attempt ("attempt__" from a check run). No registered cluster: the
+    default one of BREAKFIX_KUBECONFIG."""
+    return Coalesce(F(f"{path}cluster__name"), Value(DEFAULT_CLUSTER))
 
 
 def _histogram(
@@ -87,14 +87,14 @@ def _histogram(
     }
     found = (
         rows.alias(duration=ExpressionWrapper(duration, output_field=DurationField()))
-        .annotate(cluster=cluster)
-        .values("cluster")
+        .annotate(on=cluster)
+        .values("on")
         .annotate(**counts, count=Count("pk"), seconds=Sum("duration"))
         .order_by()
     )
     return [
         {
-            "cluster": row["cluster"],
+            "cluster": row["on"],
             "buckets": [
                 *((_bound(bound), row[f"le_{i}"]) for i, bound in enumerate(bounds)),
                 ("+Inf", row["count"]),
@@ -124,6 +124,9 @@ class BreakfixCollector(Collector):
         yield self.attempts()
         yield self.provision_durations()
         yield self.check_durations()
+        yield self.claim_durations()
+        yield from self.pool_levels()
+        yield from self.clusters()
         yield from self.queue_depths()
 
     def attempts(self) -> Metric:
@@ -134,12 +137,12 @@ class BreakfixCollector(Collector):
         )
         found = (
             Attempt.objects.filter(status__in=COUNTED_STATES)
-            .annotate(cluster=cluster_name())
-            .values("status", "cluster")
+            .annotate(on=cluster_name())
+            .values("status", "on")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        counts = {(row["status"], row["cluster"]): row["n"] for row in found}
+        counts = {(row["status"], row["on"]): row["n"] for row in found}
         clusters = sorted({cluster for _, cluster in counts} or {DEFAULT_CLUSTER})
         for cluster in clusters:
             for state in COUNTED_STATES:
@@ -177,6 +180,84 @@ class BreakfixCollector(Collector):
         for row in rows:
             family.add_metric([row["cluster"]], row["buckets"], row["sum"])
         return family
+
+    def claim_durations(self) -> Metric:
+        """A Start served from the warm pool: the claim and the learner's token (claim_seconds)."""
+        family = HistogramMetricFamily(
+            "breakfix_claim_duration_seconds",
+            "From a Start finding a pooled environment to handing it over with the learner's token.",
+            labels=["cluster"],
+        )
+        counts = {
+            f"le_{i}": Count("pk", filter=Q(claim_seconds__lte=bound))
+            for i, bound in enumerate(CLAIM_BUCKETS)
+        }
+        found = (
+            Attempt.objects.filter(claim_seconds__isnull=False)
+            .annotate(on=cluster_name())
+            .values("on")
+            .annotate(**counts, count=Count("pk"), seconds=Sum("claim_seconds"))
+            .order_by()
+        )
+        rows: list[dict[str, Any]] = [dict(row) for row in found]
+        for row in rows:
+            buckets = [(_bound(bound), row[f"le_{i}"]) for i, bound in enumerate(CLAIM_BUCKETS)]
+            family.add_metric([row["on"]], [*buckets, ("+Inf", row["count"])], row["seconds"] or 0.0)
+        return family
+
+    def pool_levels(self) -> Iterator[Metric]:
+        """Per challenge: pooled environments ready and on their way, and the target in force."""
+        ready = GaugeMetricFamily(
+            "breakfix_pool_environments",
+            "Pooled environments, by challenge and state.",
+            labels=["challenge", "state"],
+        )
+        found = (
+            Attempt.objects.filter(
+                pooled=True, status__in=(Status.REQUESTED, Status.PROVISIONING, Status.READY)
+            )
+            .values("challenge__slug", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in found:
+            ready.add_metric([row["challenge__slug"], row["status"]], row["n"])
+        yield ready
+        now = timezone.now()
+        raised = dict(
+            PoolSchedule.objects.filter(starts_at__lte=now, ends_at__gt=now)
+            .values("challenge__slug")
+            .annotate(top=Max("target"))
+            .values_list("challenge__slug", "top")
+        )
+        target = GaugeMetricFamily(
+            "breakfix_pool_target", "Environments the pool keeps ready, by challenge.", labels=["challenge"]
+        )
+        for slug, own in Challenge.objects.filter(published=True).values_list("slug", "pool_target"):
+            base = own if own is not None else settings.BREAKFIX_POOL_SIZE
+            target.add_metric([slug], max(base, raised.get(slug) or 0))
+        yield target
+
+    def clusters(self) -> Iterator[Metric]:
+        """Registered clusters: capacity, environments held, and whether the last probe reached it."""
+        capacity = GaugeMetricFamily(
+            "breakfix_cluster_capacity",
+            "Environments a registered cluster may hold.",
+            labels=["cluster", "state"],
+        )
+        used = GaugeMetricFamily(
+            "breakfix_cluster_environments", "Environments a registered cluster holds.", labels=["cluster"]
+        )
+        up = GaugeMetricFamily(
+            "breakfix_cluster_up",
+            "1 when the last probe reached the cluster's API server.",
+            labels=["cluster"],
+        )
+        for cluster in Cluster.objects.with_use():
+            capacity.add_metric([cluster.name, cluster.state], cluster.capacity)
+            used.add_metric([cluster.name], cluster.used)
+            up.add_metric([cluster.name], 1 if cluster.reachable else 0)
+        yield from (capacity, used, up)
 
     def queue_depths(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("breakfix_broker_up", "1 when the Celery broker (Redis) answered this scrape.")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -119,8 +120,43 @@ class MetricsFromTheDatabaseTestCase(BaseTestCase):
     def test_a_scrape_takes_a_bounded_number_of_queries(self) -> None:
         for learner, slug in ((self.alice, "wrong-selector"), (self.bob, "wrong-selector")):
             self.ready_attempt(learner, slug, 1.5)
-        with self.assertNumQueries(3):
+        # Attempts, two histograms of durations and one of claims, the pool (levels, schedules,
+        # targets) and the clusters: the same with 2 attempts or 2,000.
+        with self.assertNumQueries(8):
             self.assertEqual(scrape().status_code, 200)
+
+    def test_clusters_pool_levels_and_claims_carry_their_own_labels(self) -> None:
+        from challenges.models import Challenge, Cluster
+        from challenges.services.pool import pool_account_id
+        from tests.challenges.test_clusters import NOWHERE, kubeconfig
+
+        east = Cluster(name="east", capacity=4, reachable=False, state=Cluster.State.DRAINING)
+        east.set_kubeconfig(kubeconfig(f"{NOWHERE}/east"))
+        east.save()
+        Challenge.objects.filter(slug="wrong-selector").update(pool_target=3)
+        claimed = self.ready_attempt(self.alice, "wrong-selector", 1.0)
+        Attempt.objects.filter(pk=claimed.pk).update(cluster=east, claim_seconds=0.04)
+        pool = User.objects.get(pk=pool_account_id())
+        self.make_attempt(pool, "wrong-selector", Status.READY, pooled=True, cluster=east)
+        self.make_attempt(pool, "wrong-selector", Status.PROVISIONING, pooled=True)
+        found = samples(scrape().content)
+        claims = found["breakfix_claim_duration_seconds"]
+        name = "breakfix_claim_duration_seconds"
+        self.assertEqual(value(claims, f"{name}_bucket", cluster="east", le="0.025"), 0)
+        self.assertEqual(value(claims, f"{name}_bucket", cluster="east", le="0.05"), 1)
+        self.assertEqual(
+            value(found["breakfix_attempts"], "breakfix_attempts", state="ready", cluster="east"), 2
+        )
+        pool_levels = found["breakfix_pool_environments"]
+        labels = {"challenge": "wrong-selector"}
+        self.assertEqual(value(pool_levels, "breakfix_pool_environments", **labels, state="ready"), 1)
+        self.assertEqual(value(pool_levels, "breakfix_pool_environments", **labels, state="provisioning"), 1)
+        self.assertEqual(value(found["breakfix_pool_target"], "breakfix_pool_target", **labels), 3)
+        capacity = found["breakfix_cluster_capacity"]
+        self.assertEqual(value(capacity, "breakfix_cluster_capacity", cluster="east", state="draining"), 4)
+        held = found["breakfix_cluster_environments"]
+        self.assertEqual(value(held, "breakfix_cluster_environments", cluster="east"), 2)
+        self.assertEqual(value(found["breakfix_cluster_up"], "breakfix_cluster_up", cluster="east"), 0)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ sweeping.py (the periodic sweep and reap).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -124,12 +125,15 @@ def _claim(
     learner: AbstractBaseUser, challenge: Challenge, expires_at: datetime, hints_allowed: bool
 ) -> Attempt | None:
     """A ready environment from the pool, now the learner's; None to make a fresh one."""
+    began = time.monotonic()
     try:
         with transaction.atomic():
             claimed = pool.pool_claim(
                 learner=learner, challenge=challenge, expires_at=expires_at, hints_allowed=hints_allowed
             )
-            return pool.pool_hand_over(claimed, learner) if claimed is not None else None
+            if claimed is None:
+                return None
+            return pool.pool_hand_over(claimed, learner, seconds=time.monotonic() - began)
     except pool.HandOverFailed:
         # The claim is undone with its savepoint; the environment is given up, not handed on.
         if claimed is not None:

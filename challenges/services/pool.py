@@ -17,6 +17,7 @@ when a learner's environment finds every cluster full (services/clusters.py).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -93,16 +94,21 @@ class HandOverFailed(Exception):
     """A claimed environment's credentials could not be issued: it is given up."""
 
 
-def pool_hand_over(attempt: Attempt, learner: AbstractBaseUser) -> Attempt:
-    """The learner's own credentials for a claimed environment: a token issued now, for them."""
-    seconds = settings.BREAKFIX_MAX_TTL_MINUTES * 60 + TOKEN_MARGIN_SECONDS
+def pool_hand_over(attempt: Attempt, learner: AbstractBaseUser, *, seconds: float = 0.0) -> Attempt:
+    """The learner's own credentials for a claimed environment: a token issued now, for them.
+    `seconds`: how long the claim took so far (recorded with the hand-over's own time)."""
+    began = time.monotonic()
+    lifetime = settings.BREAKFIX_MAX_TTL_MINUTES * 60 + TOKEN_MARGIN_SECONDS
     try:
         backend = get_backend(attempt.backend, cluster=attempt.cluster)
-        kubeconfig = backend.learner_kubeconfig(attempt.environment, seconds=seconds)
+        kubeconfig = backend.learner_kubeconfig(attempt.environment, seconds=lifetime)
     except (*TEMPORARY_ERRORS, *PERMANENT_ERRORS) as exc:
         logger.warning("pool: could not hand over %s, giving it up: %s", attempt.environment, exc)
         raise HandOverFailed(str(exc)) from exc
-    Attempt.objects.filter(pk=attempt.pk).update(learner_kubeconfig=secrets.encrypt(kubeconfig))
+    took = seconds + time.monotonic() - began
+    Attempt.objects.filter(pk=attempt.pk).update(
+        learner_kubeconfig=secrets.encrypt(kubeconfig), claim_seconds=took
+    )
     attempt.refresh_from_db()
     attempt.record(Kind.READY, f"Environment {attempt.environment} is ready (prepared in advance).", learner)
     attempt.changed()
