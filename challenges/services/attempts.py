@@ -116,8 +116,13 @@ def _check_limits(learner: AbstractBaseUser) -> None:
 
 
 def _check_capacity() -> None:
-    """A new environment needs room; a claim from the pool takes one that exists already."""
-    if Attempt.objects.live().count() >= settings.BREAKFIX_CAPACITY:
+    """A new environment needs room (a claim from the pool takes one that exists already). At
+    capacity, the pool gives way first: its oldest ready environment goes, and the new one takes
+    its place while it is torn down."""
+    if Attempt.objects.live().count() < settings.BREAKFIX_CAPACITY:
+        return
+    spare = Attempt.objects.filter(pooled=True, status=Status.READY).order_by("ready_at").first()
+    if spare is None or not attempt_expire(attempt=spare, message="Made room for a learner's environment."):
         raise NoCapacity()
 
 

@@ -232,3 +232,20 @@ class OperatorPageTestCase(PoolTestCase):
         clusters = self.client.get("/admin/challenges/cluster/").content.decode()
         self.assertIn('<td class="field-in_use">3</td><td class="field-pooled">2</td>', clusters)
         self.assertIn('<td class="field-free">2</td>', clusters)
+
+
+class CapacityTestCase(PoolTestCase):
+    @override_settings(BREAKFIX_CAPACITY=2)
+    def test_at_capacity_the_pool_gives_way_and_without_one_a_start_is_refused(
+        self,
+    ) -> None:
+        self.make_attempt(self.bob, "image-tag-typo", Status.READY)
+        spare = self.pooled()
+        Attempt.objects.filter(pk=spare.pk).update(challenge=self.challenge("image-tag-typo"))
+        with fake_backend(FakeBackend()), mock.patch("challenges.tasks.destroy.delay"):
+            attempt = self.start(self.alice)
+        self.assertEqual(attempt.status, Status.REQUESTED)
+        self.assertEqual(Attempt.objects.get(pk=spare.pk).status, Status.EXPIRED)
+        carol = User.objects.create_user("carol", password="pw")
+        with fake_backend(FakeBackend()), self.assertRaises(services.NoCapacity):
+            self.start(carol)
