@@ -115,3 +115,16 @@ class AssessmentForm(forms.Form):
 class ExtensionForm(forms.Form):
     minutes = forms.IntegerField(min_value=1, max_value=240, initial=10)
     reason = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "Why"}))
+
+
+class WarmPoolForm(forms.Form):
+    challenge = forms.ModelChoiceField(queryset=Challenge.objects.none(), empty_label=None)
+    ready = forms.IntegerField(min_value=1, max_value=200, initial=20, label="Environments ready")
+    starts_at = forms.DateTimeField(label="From", widget=DateTimeLocalInput())
+    minutes = forms.IntegerField(min_value=15, max_value=480, initial=90, label="For (minutes)")
+
+    def __init__(self, *args: Any, classroom: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["challenge"].queryset = Challenge.objects.filter(  # type: ignore[attr-defined]
+            assignments__classroom=classroom
+        ).order_by("title")

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Attempt, Challenge, ChallengeVersion, CheckRun
+from challenges.models import Attempt, Challenge, ChallengeVersion, CheckRun, PoolSchedule
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or copied from a projector survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -283,3 +283,14 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_by} to {self.learner or 'the class'}: {self.text[:40]}"
+
+
+class WarmPool(models.Model):
+    """A warm pool an instructor raised for their class: its schedule is the platform's
+    (challenges.PoolSchedule); this says whose class it is for, so only they see and cancel it."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="warm_pools")
+    schedule = models.OneToOneField(PoolSchedule, on_delete=models.CASCADE, related_name="classroom_pool")
+
+    def __str__(self) -> str:
+        return f"{self.classroom}: {self.schedule}"

@@ -16,6 +16,12 @@ urlpatterns = [
         name="classroom_assignment_update",
     ),
     path("<int:pk>/leave/", classrooms.leave, name="classroom_leave"),
+    path("<int:pk>/warm-pools/", classrooms.warm_pool_add, name="classroom_warm_pool_add"),
+    path(
+        "<int:pk>/warm-pools/<int:pool_pk>/cancel/",
+        classrooms.warm_pool_remove,
+        name="classroom_warm_pool_cancel",
+    ),
     path(
         "<int:pk>/learners/<int:learner_pk>/remove/",
         classrooms.learner_remove,

@@ -9,14 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from challenges.http import signed_in
 from classroom import roster, services
 from classroom.access import Role, assignment_in, can_instruct, classroom_for, learner_in
-from classroom.forms import AssignmentForm, ClassroomForm, DueDateForm, InviteForm, JoinForm
+from classroom.forms import AssignmentForm, ClassroomForm, DueDateForm, InviteForm, JoinForm, WarmPoolForm
 from classroom.learner import learner_classrooms
 from classroom.models import Classroom
+from classroom.warmpool import WarmPoolRefused, warm_pool_cancel, warm_pool_raise, warm_pools_of
 
 EVERYONE = (Role.INSTRUCTOR, Role.STAFF, Role.LEARNER)
 
@@ -89,6 +91,8 @@ def classroom_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "join_link": request.build_absolute_uri(classroom.join_url),
             "assessments": classroom.assessments.all(),
+            "warm_pools": warm_pools_of(classroom=classroom),
+            "warm_pool_form": WarmPoolForm(classroom=classroom, initial={"starts_at": timezone.localtime()}),
         },
     )
 
@@ -176,3 +180,47 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     services.membership_remove(classroom=classroom, learner=signed_in(request))
     messages.success(request, f"You left “{classroom.name}”: its instructor no longer sees your progress.")
     return redirect("classroom_list")
+
+
+@login_required
+@require_POST
+def warm_pool_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep environments of an assigned challenge ready for the class, for a while."""
+    classroom, _ = classroom_for(user=request.user, pk=pk, roles=(Role.INSTRUCTOR,))
+    form = WarmPoolForm(request.POST, classroom=classroom)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label or name}: {' '.join(str(e) for e in errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(request, f"No warm pool was set: {problems}")
+        return redirect(classroom)
+    data = form.cleaned_data
+    try:
+        pool = warm_pool_raise(
+            classroom=classroom,
+            instructor=signed_in(request),
+            challenge=data["challenge"],
+            ready=data["ready"],
+            starts_at=data["starts_at"],
+            minutes=data["minutes"],
+        )
+    except WarmPoolRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(classroom)
+    schedule = pool.schedule
+    messages.success(
+        request,
+        f"{schedule.target} environments of “{schedule.challenge.title}” will be kept ready from "
+        f"{timezone.localtime(schedule.starts_at):%H:%M} to {timezone.localtime(schedule.ends_at):%H:%M}.",
+    )
+    return redirect(classroom)
+
+
+@login_required
+@require_POST
+def warm_pool_remove(request: HttpRequest, pk: int, pool_pk: int) -> HttpResponse:
+    classroom, _ = classroom_for(user=request.user, pk=pk, roles=(Role.INSTRUCTOR,))
+    schedule = warm_pool_cancel(classroom=classroom, pk=pool_pk)
+    messages.success(request, f"The warm pool for “{schedule.challenge.title}” is cancelled.")
+    return redirect(classroom)

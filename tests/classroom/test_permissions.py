@@ -22,8 +22,18 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Attempt, AttemptEvent, Status
-from classroom.models import Assessment, Assignment, Classroom, Extension, Membership, Notice, Sitting
+from challenges.models import Attempt, AttemptEvent, PoolSchedule, Status
+from classroom.models import (
+    Assessment,
+    Assignment,
+    Classroom,
+    Extension,
+    Membership,
+    Notice,
+    Sitting,
+    WarmPool,
+)
+from classroom.warmpool import warm_pool_raise
 from tests.classroom.base import ClassroomTestCase
 
 PERSONAS = ("anonymous", "alice", "bob", "ivy", "ian", "sam")
@@ -233,6 +243,24 @@ ROUTES = [
         READ_INSTRUCTOR,
     ),
     Route(
+        "classroom_warm_pool_add",
+        "post",
+        lambda t: reverse("classroom_warm_pool_add", args=[t.classroom.pk]),
+        WRITE_INSTRUCTOR,
+        data=lambda t: {
+            "challenge": str(t.assignment.challenge_id),
+            "ready": "30",
+            "starts_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "minutes": "60",
+        },
+    ),
+    Route(
+        "classroom_warm_pool_cancel",
+        "post",
+        lambda t: reverse("classroom_warm_pool_cancel", args=[t.classroom.pk, t.warm_pool.pk]),
+        WRITE_INSTRUCTOR,
+    ),
+    Route(
         "classroom_join_code",
         "get",
         lambda t: reverse("classroom_join_code", args=[t.classroom.invite_code]),
@@ -245,6 +273,7 @@ class PermissionMatrix(ClassroomTestCase):
     attempt: Attempt
     assignment: Assignment
     assessment: Assessment
+    warm_pool: WarmPool
 
     def setUp(self) -> None:
         self.attempt = self.attempt_at(
@@ -261,6 +290,14 @@ class PermissionMatrix(ClassroomTestCase):
             created_by=self.ivy,
         )
         self.assessment.challenges.add(self.assignment.challenge)
+        self.warm_pool = warm_pool_raise(
+            classroom=self.classroom,
+            instructor=self.ivy,
+            challenge=self.assignment.challenge,
+            ready=10,
+            starts_at=now,
+            minutes=60,
+        )
 
     def persona(self, name: str) -> User | None:
         return None if name == "anonymous" else getattr(self, name)
@@ -281,6 +318,7 @@ class PermissionMatrix(ClassroomTestCase):
             sorted(Sitting.objects.values_list("pk", "extra_minutes", "closed_at")),
             Extension.objects.count(),
             Notice.objects.count(),
+            sorted(PoolSchedule.objects.values_list("pk", "target")),
         )
 
     def run_cell(self, route: Route, persona: str) -> None:
