@@ -7,9 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import Browser, Page
 from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
 
 from challenges.backends import NamespaceBackend
+from tests.fixtures.browser import LAPTOP, WebServer
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.console import RunnerProcess
 from tests.fixtures.worker import Workers
@@ -38,3 +41,14 @@ def platform(
         # Environments outlive the test database otherwise: remove what this test made.
         for environment in backend.list_environments():
             backend.destroy(environment)
+
+
+@pytest.fixture
+def learner_page(browser: Browser, live_server: LiveServer, web_server: WebServer) -> Iterator[Page]:
+    """A second person at a second browser: their own cookies, their own session."""
+    context = browser.new_context(viewport=LAPTOP, base_url=web_server.url, locale="en-US")
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

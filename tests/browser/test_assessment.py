@@ -12,52 +12,32 @@ alice and 50 % for bob without a reload, and alice reads her result.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from challenges.backends import NamespaceBackend
 from challenges.models import Attempt, Challenge, Status
 from classroom import tasks
 from classroom.assessments import services
 from classroom.models import Assessment, Assignment, Classroom, Membership, Sitting
+from tests.browser.people import PASSWORD, log_in
 from tests.browser.test_learner_flow import READY_MS
-from tests.fixtures.browser import LAPTOP, Screenshots, WebServer
+from tests.fixtures.browser import Screenshots
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import wait_until
 from tests.live.fairness import kubectl, load, solve
+from tests.live.scenarios import WRONG_SELECTOR_HALF_FIX
 from validators import kube
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 
-PASSWORD = "a-long-pass-phrase-42"
 # The results table polls every 3 s; closing checks each environment first.
 RESULTS_MS = 60_000
-HALF_FIX = json.dumps([{"op": "replace", "path": "/spec/selector", "value": {"tier": "web"}}])
-
-
-@pytest.fixture
-def learner_page(browser: Browser, live_server: LiveServer, web_server: WebServer) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP, base_url=web_server.url, locale="en-US")
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def ready(attempt_id: int) -> Attempt:
@@ -114,7 +94,16 @@ def test_a_five_minute_assessment_gives_full_and_partial_credit_without_a_reload
     api = kube.client_from_file(cluster.kubeconfig)
     solve(api, load(challenge.slug), alices.environment)
     api.close()
-    kubectl(cluster, bobs.environment, "patch", "service", "frontend", "--type=json", "-p", HALF_FIX)
+    kubectl(
+        cluster,
+        bobs.environment,
+        "patch",
+        "service",
+        "frontend",
+        "--type=json",
+        "-p",
+        WRONG_SELECTOR_HALF_FIX,
+    )
 
     # Five minutes later: the end, and the closing the beat sends every sweep.
     Assessment.objects.filter(pk=assessment.pk).update(ends_at=timezone.now())

@@ -15,16 +15,15 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from playwright.sync_api import Browser, Locator, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Locator, Page, expect
 
 from challenges.backends import NamespaceBackend
 from challenges.models import Attempt
 from classroom.models import Classroom
+from tests.browser.people import PASSWORD
 from tests.browser.test_learner_flow import (
     CHECK_MS,
     FIXED_SERVICE,
@@ -32,24 +31,12 @@ from tests.browser.test_learner_flow import (
     check_until_everything_passes,
     replace_editor_text,
 )
-from tests.fixtures.browser import LAPTOP, Screenshots, WebServer
+from tests.fixtures.browser import Screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 
 # The grid polls every 3 s; a loaded machine may take a few polls to show a change.
 DASHBOARD_MS = 20_000
-PASSWORD = "a-long-pass-phrase-42"
-
-
-@pytest.fixture
-def learner_page(browser: Browser, live_server: LiveServer, web_server: WebServer) -> Iterator[Page]:
-    """A second person at a second browser: their own cookies, their own session."""
-    context = browser.new_context(viewport=LAPTOP, base_url=web_server.url, locale="en-US")
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def cell(page: Page, learner: str, slug: str) -> Locator:

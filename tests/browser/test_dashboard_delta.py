@@ -22,11 +22,11 @@ from pytest_django.live_server_helper import LiveServer
 from challenges.models import Attempt, Challenge, CheckRun, Outcome, Status
 from challenges.services.content import challenges_sync
 from classroom.models import Assignment, Classroom, Membership
+from tests.browser.people import PASSWORD
 from validators import ObjectiveResult
 
 pytestmark = [pytest.mark.browser]
 
-PASSWORD = "a-long-pass-phrase-42"
 POLL_MS = 20_000  # a poll every 3 s; a loaded machine may take a few
 
 

@@ -7,40 +7,20 @@ the learner's environment on the local control plane.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import Permission, User
-from playwright.sync_api import Browser, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Page, expect
 
 from challenges.backends import NamespaceBackend
 from challenges.models import Challenge
 from classroom.models import Assignment, Classroom, Membership
+from tests.browser.people import PASSWORD, log_in
 from tests.browser.test_learner_flow import READY_MS
-from tests.fixtures.browser import LAPTOP, Screenshots, WebServer
+from tests.fixtures.browser import Screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
 
-PASSWORD = "a-long-pass-phrase-42"
 NOTICE_MS = 15_000  # the workspace asks every 5 s
-
-
-@pytest.fixture
-def learner_page(browser: Browser, live_server: LiveServer, web_server: WebServer) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP, base_url=web_server.url, locale="en-US")
-    context.set_default_timeout(15_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_notice_reaches_an_open_workspace_without_a_reload(

@@ -11,11 +11,10 @@ from playwright.sync_api import Page, expect
 from challenges.models import Challenge, PoolSchedule
 from challenges.services.content import challenges_sync
 from classroom.models import Assignment, Classroom
+from tests.browser.people import PASSWORD
 from tests.fixtures.browser import Screenshots
 
 pytestmark = [pytest.mark.browser]
-
-PASSWORD = "a-long-pass-phrase-42"
 
 
 def test_an_instructor_keeps_environments_ready_for_the_class(page: Page, screenshots: Screenshots) -> None:

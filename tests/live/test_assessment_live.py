@@ -10,7 +10,6 @@ assessment ("End now", which sends the closing task to the worker).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -27,11 +26,9 @@ from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
 from tests.live.fairness import kubectl, load, solve
 from tests.live.lifecycle import Lifecycle, lifecycle_world, wait_for_status
+from tests.live.scenarios import WRONG_SELECTOR_HALF_FIX
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
-
-# Routes to every frontend pod without the app label: one objective of the two.
-HALF_FIX = json.dumps([{"op": "replace", "path": "/spec/selector", "value": {"tier": "web"}}])
 
 
 @pytest.fixture
@@ -67,7 +64,14 @@ def test_the_end_checks_every_open_environment_then_freezes_and_removes_it(world
     ready = {name: wait_for_status(attempt, Status.READY) for name, attempt in started.items()}
     solve(world.api, load(challenge.slug), ready["alice"].environment)
     kubectl(
-        world.cluster, ready["bob"].environment, "patch", "service", "frontend", "--type=json", "-p", HALF_FIX
+        world.cluster,
+        ready["bob"].environment,
+        "patch",
+        "service",
+        "frontend",
+        "--type=json",
+        "-p",
+        WRONG_SELECTOR_HALF_FIX,
     )
 
     assert services.assessment_end_now(assessment=Assessment.objects.get(pk=assessment.pk))
