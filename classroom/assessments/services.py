@@ -223,53 +223,36 @@ def sitting_close(*, sitting: Sitting) -> bool:
 
 
 def _score(sitting: Sitting, challenge: Challenge) -> Result:
-    """The best finished check of the sitting's environments at this challenge, as its result."""
+    """The best finished check of the sitting's environments at this challenge, as its result;
+    with none, a zero of the version last started (or the current one), every objective failed."""
     assessment = sitting.assessment
     candidates = list(sitting.attempts.filter(challenge=challenge).select_related("version"))
     runs = CheckRun.objects.filter(
         attempt__in=candidates, state=CheckRun.State.DONE, created_at__lte=sitting.deadline + CLOSE_SLACK
     ).order_by("created_at")
-    best = None
     by_id = {a.pk: a for a in candidates}
-    for run in runs:
-        attempt = by_id[run.attempt_id]
-        version = attempt.version
+
+    def scored(run: CheckRun | None, attempt: Attempt | None) -> dict[str, Any]:
+        version = attempt.version if attempt is not None else challenge.current_version
+        hints = attempt.hints_charged if run is not None and attempt is not None else 0
         found = score_of(
             titles=[(o.key, o.title) for o in version.objectives()],
             weights=version.objective_weights(),
-            results=run.results,
-            hints_used=attempt.hints_charged,
+            results=run.results if run is not None else [],
+            hints_used=hints,
             hint_penalty_percent=assessment.hint_penalty_percent,
         )
-        if best is None or found.score > best[0].score:
-            best = (found, run, attempt)
-    if best is None:
-        latest = candidates[-1] if candidates else None
-        version = latest.version if latest else challenge.current_version
-        empty = score_of(
-            titles=[(o.key, o.title) for o in version.objectives()],
-            weights=version.objective_weights(),
-            results=[],
-            hints_used=0,
-            hint_penalty_percent=0,
-        )
-        fields: dict[str, Any] = {
+        return {
             "version": version,
-            "attempt": latest,
-            "check_run": None,
-            "score": 0.0,
-            "hints_used": 0,
-            "objectives": empty.objectives,
-        }
-    else:
-        found, run, attempt = best
-        fields = {
-            "version": attempt.version,
             "attempt": attempt,
             "check_run": run,
             "score": found.score,
-            "hints_used": attempt.hints_charged,
+            "hints_used": hints,
             "objectives": found.objectives,
         }
+
+    # The first of the best, in the order they were run.
+    best = max((scored(run, by_id[run.attempt_id]) for run in runs), key=lambda f: f["score"], default=None)
+    fields = best or scored(None, candidates[-1] if candidates else None)
     result, _ = Result.objects.update_or_create(sitting=sitting, challenge=challenge, defaults=fields)
     return result
