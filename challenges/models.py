@@ -310,6 +310,12 @@ class Attempt(models.Model):
         return self.is_active and self.hints_allowed
 
     @property
+    def can_be_given_hints(self) -> bool:
+        """An instructor may give a hint while the environment is active, even under rules that
+        let the learner take none (an assessment without hints)."""
+        return self.is_active
+
+    @property
     def hints_charged(self) -> int:
         """The hints the learner took themselves: what their XP and scores pay for."""
         return max(0, self.hints_unlocked - self.hints_given)

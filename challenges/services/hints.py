@@ -21,7 +21,8 @@ def hint_unlock(*, attempt: Attempt, given_by: AbstractBaseUser | None = None) -
     conditional update, so two quick presses unlock two hints, never the same one twice, and
     never more than the challenge has.
     """
-    if not (attempt.can_take_hints or (given_by is not None and attempt.is_active)):
+    allowed = attempt.can_be_given_hints if given_by is not None else attempt.can_take_hints
+    if not allowed:
         raise HintError("Hints open while your environment is running.")
     hints = attempt.version.hints()
     index = attempt.hints_unlocked
