@@ -129,6 +129,11 @@ def test_two_clusters_placement_outage_return_and_draining(
     parts = json.loads(ready.content)["parts"]
     assert ready.status_code == 503
     assert parts["cluster:first"] == "ok" and parts["cluster:second"].startswith("unavailable (")
+    # The metrics show it too.
+    settings.BREAKFIX_METRICS_TOKEN = "scrape-" + "x" * 32
+    scraped = Client().get("/metrics", headers={"Authorization": f"Bearer {settings.BREAKFIX_METRICS_TOKEN}"})
+    assert 'breakfix_cluster_up{cluster="second"} 0.0' in scraped.content.decode()
+    assert 'breakfix_cluster_up{cluster="first"} 1.0' in scraped.content.decode()
     # Its learners are told; a learner on the first is not.
     for attempt, down in ((on_second[1], True), (next(a for a in placed if where[a.pk] == "first"), False)):
         client = Client()
