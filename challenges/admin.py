@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
-from challenges.capacity import kubeconfig_server
+from challenges.kube.kubeconfig import kubeconfig_server
 from challenges.models import (
     Attempt,
     AttemptEvent,

@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import Count, F, Q
 
 from challenges import secrets
+from challenges.kube.kubeconfig import kubeconfig_server
 from challenges.lifecycle import Status
 
 NAME = RegexValidator(
@@ -99,23 +100,6 @@ class Cluster(models.Model):
     def free(self) -> int:
         """Room left; needs `in_use` (ClusterQuerySet.with_use)."""
         return max(self.capacity - self.used, 0)
-
-
-def kubeconfig_server(text: str) -> str:
-    """The API server a kubeconfig's current context points at; ValueError when it has none."""
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"it is not YAML ({exc.__class__.__name__})") from None
-    if not isinstance(config, dict):
-        raise ValueError("it is not a kubeconfig (not a mapping)")
-    contexts = {c.get("name"): c.get("context") or {} for c in config.get("contexts") or []}
-    clusters = {c.get("name"): c.get("cluster") or {} for c in config.get("clusters") or []}
-    context = contexts.get(config.get("current-context")) or next(iter(contexts.values()), {})
-    server = (clusters.get(context.get("cluster")) or {}).get("server")
-    if not server:
-        raise ValueError("its current context names no cluster with a server")
-    return str(server)
 
 
 class PoolSchedule(models.Model):

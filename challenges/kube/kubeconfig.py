@@ -92,3 +92,20 @@ def embedded_kubeconfig(path: Path) -> str:
                         f"The kubeconfig {str(path)!r} names {str(named)!r}, which cannot be read."
                     ) from exc
     return yaml.safe_dump(config, sort_keys=False)
+
+
+def kubeconfig_server(text: str) -> str:
+    """The API server a kubeconfig's current context points at; ValueError when it has none."""
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"it is not YAML ({exc.__class__.__name__})") from None
+    if not isinstance(config, dict):
+        raise ValueError("it is not a kubeconfig (not a mapping)")
+    contexts = {c.get("name"): c.get("context") or {} for c in config.get("contexts") or []}
+    clusters = {c.get("name"): c.get("cluster") or {} for c in config.get("clusters") or []}
+    context = contexts.get(config.get("current-context")) or next(iter(contexts.values()), {})
+    server = (clusters.get(context.get("cluster")) or {}).get("server")
+    if not server:
+        raise ValueError("its current context names no cluster with a server")
+    return str(server)
