@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from challenges.models import ACTIVE_STATUSES, Attempt, Status
-from classroom.dashboard.grid import Cell, Column, Row, class_attempts, grid_part, stuck_since
-from classroom.models import Classroom
+from classroom.dashboard.grid import Cell, Column, Row, grid_part, stuck_since
+from classroom.models import Assignment, Classroom, Membership
 
 
 class Sort(StrEnum):
@@ -101,6 +101,13 @@ def gc_paused() -> Iterator[None]:
 
 
 # --- the stats bar, and the cells under way (which also say when a cell turns stuck with time alone)
+
+
+def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
+    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
+    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
+    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
+    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ grid or only some rows and columns, in three queries whatever the part.
 from __future__ import annotations
 
 import functools
+import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, TextField, When
+from django.db.models.functions import Cast, Coalesce
 
 from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
-from classroom.models import Assignment, Classroom, Membership
+from classroom.models import Assignment, Classroom
 
 # "Stuck": working for longer than the challenge's estimate, and the checks have not improved
 # for this long (or never passed anything).
@@ -49,46 +50,58 @@ NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
 
 
 class AttemptRow(NamedTuple):
-    """The little of an attempt the grid needs, with its check tally (zeros: never checked)."""
+    """The little of an attempt the grid needs, with its check tally (zeros: never checked). Of
+    thousands of attempts, each value read costs a conversion: times are read only where the grid
+    uses them, the failing objectives as JSON text, decoded only where something failed."""
 
     id: int
     learner_id: int
     challenge_id: int
     status: str
-    started_at: datetime  # ready, or requested when it never got ready
     solved_at: datetime | None
+    spent: timedelta | None  # from ready (or requested when it never got ready) to solved
     hints_unlocked: int
     outcome: str  # Attempt.outcome: set when it ended, kept after teardown
+    working_since: datetime | None = None  # ready (or requested), while the status is READY
     runs: int | None = 0
     best: int | None = 0
-    best_at: datetime | None = None
+    best_at: datetime | None = None  # while the status is READY
     total: int | None = 0
     latest: int | None = 0
     latest_total: int | None = 0
-    failing: Mapping[str, int] | None = None
+    failing: str | None = None  # the tally's JSON: objective key → runs it failed in
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptRow:
+        started_at = attempt.ready_at or attempt.created_at
         return cls(
             id=attempt.pk,
             learner_id=attempt.learner_id,
             challenge_id=attempt.challenge_id,
             status=attempt.status,
-            started_at=attempt.ready_at or attempt.created_at,
             solved_at=attempt.solved_at,
+            spent=attempt.solved_at - started_at if attempt.solved_at else None,
             hints_unlocked=attempt.hints_unlocked,
             outcome=attempt.outcome,
+            working_since=started_at if attempt.status == Status.READY else None,
         )
 
 
-TALLY = ("tally__runs", "tally__best", "tally__best_at", "tally__total", "tally__latest")
-FIELDS = (*AttemptRow._fields[:8], *TALLY, "tally__latest_total", "tally__failing")
+TALLY = ("tally__runs", "tally__best", "best_at_running", "tally__total", "tally__latest")
+FIELDS = (*AttemptRow._fields[:9], *TALLY, "tally__latest_total", "failing_text")
 
 
 def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
     """The attempts, oldest first, as rows: one query, joined with their tallies."""
-    rows = attempts.annotate(started_at=Coalesce("ready_at", "created_at"))
-    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*FIELDS))
+    started_at = Coalesce("ready_at", "created_at")
+    running = Q(status=Status.READY)
+    rows = attempts.annotate(
+        spent=F("solved_at") - started_at,
+        working_since=Case(When(running, then=started_at), output_field=DateTimeField()),
+        best_at_running=Case(When(running, then=F("tally__best_at")), output_field=DateTimeField()),
+        failing_text=Cast("tally__failing", TextField()),
+    ).order_by("created_at", "pk")
+    return map(AttemptRow._make, rows.values_list(*FIELDS))
 
 
 # What each outcome shows as; an attempt with none is still under way.
@@ -156,14 +169,14 @@ class Cell:
 
 
 def _failing(attempts: list[AttemptRow]) -> Mapping[str, int]:
-    found: list[Mapping[str, Any]] = [a.failing for a in attempts if a.failing]
+    found = [a.failing for a in attempts if a.failing and a.failing != "{}"]
     if not found:
         return NOTHING_FAILED
     if len(found) == 1:
-        return found[0]  # read only: one attempt's tally is the cell's
+        return json.loads(found[0])
     counts: Counter[str] = Counter()
     for tally in found:
-        counts.update(tally)
+        counts.update(json.loads(tally))
     return counts
 
 
@@ -175,8 +188,8 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
         cell.hints_used += attempt.hints_unlocked
         cell.check_runs += attempt.runs or 0
         if attempt.solved_at is not None:
-            spent = attempt.solved_at - attempt.started_at
-            if cell.best_time is None or spent < cell.best_time:
+            spent = attempt.spent
+            if spent is not None and (cell.best_time is None or spent < cell.best_time):
                 cell.best_time = spent
             cell.solved_at = cell.solved_at or attempt.solved_at
     cell.failing = _failing(attempts)
@@ -193,16 +206,16 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
         cell.passed = (latest.latest if running else latest.best) or 0
         cell.total = (latest.latest_total if running else latest.total) or 0
     if cell.state == CellState.WORKING:
-        cell.working_since = latest.started_at
         if cell.total:
             cell.state = CellState.CHECKING
-        best_at = latest.best_at if latest.best else None
-        became_stuck = stuck_since(
-            working_since=latest.started_at,
-            estimate_minutes=cell.challenge.estimated_minutes,
-            best_at=best_at,
-        )
-        cell.stuck = now > became_stuck
+        cell.working_since = since = latest.working_since
+        if since is not None:
+            became_stuck = stuck_since(
+                working_since=since,
+                estimate_minutes=cell.challenge.estimated_minutes,
+                best_at=latest.best_at if latest.best else None,
+            )
+            cell.stuck = now > became_stuck
     return cell
 
 
@@ -337,13 +350,13 @@ def grid_part(
         .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
         .order_by("created_at", "pk")
     )
-    learners = [
-        m.learner
-        for m in classroom.memberships.select_related("learner")
-        .only("learner__id", "learner__username", "classroom_id")
-        .order_by("learner__username", "learner__pk")
-    ]
-    attempts: QuerySet[Attempt] = class_attempts(classroom)
+    learners = list(classroom.learners.only("id", "username").order_by("username", "pk"))
+    # By the ids just read, not subqueries of tables too small to have statistics: the planner
+    # then expects thousands of attempts, not a few, and hashes their tallies in.
+    attempts = Attempt.objects.filter(
+        learner_id__in=[learner.pk for learner in learners],
+        challenge_id__in=[a.challenge_id for a in assignments],
+    )
     if learner_ids is not None or challenge_ids is not None:
         attempts = attempts.filter(
             Q(learner_id__in=list(learner_ids or ())) | Q(challenge_id__in=list(challenge_ids or ()))
@@ -372,10 +385,3 @@ def grid_part(
         cells=cells,
         objectives=Objectives.of(a.challenge for a in assignments),
     )
-
-
-def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
-    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
-    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
-    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
-    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
