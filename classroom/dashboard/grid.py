@@ -9,7 +9,6 @@ grid or only some rows and columns, in three queries whatever the part.
 
 from __future__ import annotations
 
-import functools
 import json
 import statistics
 from collections import Counter, defaultdict
@@ -233,6 +232,7 @@ class Summary:
     failing_count: int = 0
     stuck: int = 0
     active: int = 0
+    score: float = 0.0  # the cells' scores, summed
 
 
 @dataclass
@@ -254,11 +254,11 @@ class Row:
     @property
     def score(self) -> float:
         # Rounded: the page sorts rows by it in the browser too (live.js), with the same figure.
-        return round(sum(c.score for c in self.cells), 6)
+        return round(self.summary.score, 6)
 
     @property
     def stuck(self) -> bool:
-        return any(c.stuck for c in self.cells)
+        return self.summary.stuck > 0
 
 
 @dataclass
@@ -279,61 +279,59 @@ class Objectives:
         return cls(titles=titles, order=order)
 
 
-def _median(values: list[timedelta]) -> timedelta | None:
-    if not values:
-        return None
-    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+class _Tally:
+    """A row's or a column's figures while the grid is read: each cell counts in its row and its
+    column as it is folded (one pass over the grid, not one per row and one per column)."""
 
+    __slots__ = ("active", "failing", "score", "solved", "stuck", "times")
 
-def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summary:
-    summary = Summary(of=of)
-    times: list[timedelta] = []
-    failing: Counter[tuple[int, str]] = Counter()
-    for cell in cells:
-        if cell.state == CellState.SOLVED:
-            summary.solved += 1
+    def __init__(self) -> None:
+        self.solved = self.active = self.stuck = 0
+        self.score = 0.0
+        self.times: list[timedelta] = []
+        self.failing: Counter[tuple[int, str]] = Counter()
+
+    def add(self, cell: Cell) -> None:
+        self.score += cell.score
+        if cell.state is CellState.SOLVED:
+            self.solved += 1
             if cell.best_time is not None:
-                times.append(cell.best_time)
+                self.times.append(cell.best_time)
         elif cell.state in ACTIVE_STATES:
-            summary.active += 1
-        summary.stuck += cell.stuck
-        if cell.failing:
-            challenge_id = cell.challenge_id
-            for key, count in cell.failing.items():
-                failing[(challenge_id, key)] += count
-    summary.median_time = _median(times)
-    if failing:
-        # Most failures first; ties go to the objective listed first in its challenge.
-        (cid, key), count = min(
-            failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
-        )
-        summary.failing_title = objectives.titles.get((cid, key), key)
-        summary.failing_count = count
-    return summary
+            self.active += 1
+        self.stuck += cell.stuck
+        for key, count in cell.failing.items():
+            self.failing[(cell.challenge_id, key)] += count
+
+    def summary(self, of: int, objectives: Objectives) -> Summary:
+        times = self.times
+        median = timedelta(seconds=statistics.median(t.total_seconds() for t in times)) if times else None
+        summary = Summary(self.solved, of, median, stuck=self.stuck, active=self.active, score=self.score)
+        if self.failing:
+            # Most failures first; ties go to the objective listed first in its challenge.
+            (cid, key), count = min(
+                self.failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
+            )
+            summary.failing_title = objectives.titles.get((cid, key), key)
+            summary.failing_count = count
+        return summary
 
 
 @dataclass
 class GridPart:
-    """Some of a classroom's grid: every assignment and learner, the cells that were read."""
+    """Some of a classroom's grid: every assignment and learner, and the rows and columns asked
+    for, whole, with their summaries."""
 
     assignments: list[Assignment]
     learners: list[User]
-    cells: dict[tuple[int, int], Cell]  # (learner id, challenge id)
-    objectives: Objectives
+    rows: dict[int, Row]  # by learner id
+    columns: dict[int, Column]  # by challenge id
 
     def row(self, learner: User) -> Row:
-        learner_id = learner.pk
-        cells = [self.cells[(learner_id, a.challenge_id)] for a in self.assignments]
-        return Row(learner=learner, cells=cells, summary=_summarize(cells, self.objectives, len(cells)))
+        return self.rows[learner.pk]
 
     def column(self, assignment: Assignment) -> Column:
-        challenge_id = assignment.challenge_id
-        cells = (self.cells[(learner_id, challenge_id)] for learner_id in self._learner_ids)
-        return Column(assignment=assignment, summary=_summarize(cells, self.objectives, len(self.learners)))
-
-    @functools.cached_property
-    def _learner_ids(self) -> list[int]:
-        return [learner.pk for learner in self.learners]
+        return self.columns[assignment.challenge_id]
 
 
 def grid_part(
@@ -343,8 +341,8 @@ def grid_part(
     challenge_ids: Collection[int] | None = None,
     now: datetime,
 ) -> GridPart:
-    """The cells of the given learners' rows and the given challenges' columns (None: all):
-    three queries, whatever the part."""
+    """The cells of the given learners' rows and the given challenges' columns (None: all), and
+    those rows and columns: three queries, whatever the part."""
     assignments = list(
         classroom.assignments.select_related("challenge")
         .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
@@ -364,24 +362,37 @@ def grid_part(
     by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
     for row in attempt_rows(attempts):
         by_pair[(row.learner_id, row.challenge_id)].append(row)
-    rows = set(learner_ids) if learner_ids is not None else None
-    columns = set(challenge_ids) if challenge_ids is not None else None
+    row_ids = set(learner_ids) if learner_ids is not None else None
+    column_ids = set(challenge_ids) if challenge_ids is not None else None
     # The loop runs once per cell (4,000 for 200 × 20): ids and challenges are read out of the
     # model instances once, as their descriptors cost more than the rest of the loop.
     assigned = [(a.challenge_id, a.challenge) for a in assignments]
-    cells: dict[tuple[int, int], Cell] = {}
-    for learner_id in (learner.pk for learner in learners):
-        whole_row = rows is None or learner_id in rows
+    column_tallies = {cid: _Tally() for cid, _ in assigned if column_ids is None or cid in column_ids}
+    objectives = Objectives.of(a.challenge for a in assignments)
+    rows: dict[int, Row] = {}
+    for learner in learners:
+        learner_id = learner.pk
+        tally = _Tally() if row_ids is None or learner_id in row_ids else None
+        row_cells: list[Cell] = []
         for challenge_id, challenge in assigned:
-            if not (whole_row or columns is None or challenge_id in columns):
+            column = column_tallies.get(challenge_id)
+            if tally is None and column is None:
                 continue
-            pair = (learner_id, challenge_id)
             cell = Cell(learner_id, challenge, challenge_id)
-            found = by_pair.get(pair)
-            cells[pair] = cell_fold(cell, found, now) if found else cell
-    return GridPart(
-        assignments=assignments,
-        learners=learners,
-        cells=cells,
-        objectives=Objectives.of(a.challenge for a in assignments),
-    )
+            row_cells.append(cell)
+            found = by_pair.get((learner_id, challenge_id))
+            if found is None:
+                continue  # not started: it counts for nothing in the summaries
+            cell_fold(cell, found, now)
+            if tally is not None:
+                tally.add(cell)
+            if column is not None:
+                column.add(cell)
+        if tally is not None:
+            rows[learner_id] = Row(learner, row_cells, tally.summary(len(assigned), objectives))
+    columns = {
+        a.challenge_id: Column(a, column_tallies[a.challenge_id].summary(len(learners), objectives))
+        for a in assignments
+        if a.challenge_id in column_tallies
+    }
+    return GridPart(assignments=assignments, learners=learners, rows=rows, columns=columns)
