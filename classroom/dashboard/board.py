@@ -1,9 +1,9 @@
 """The instructor's dashboard: the whole page (sorting and the "stuck" filter), the stats bar,
 and what a poll sends.
 
-The whole page reads a fixed number of queries whatever the class size (grid.py) and the stats
-bar has queries of its own (`board_stats`), shared with the poll, so that the whole page and a
-poll that rebuilds only a few cells show the same figures by the same rule.
+The whole page reads a fixed number of queries whatever the class size (grid.py) and counts its
+stats bar from the cells it read (`grid_stats`); a poll, which rebuilds only a few cells, counts
+it with queries of its own (`board_stats`) by the same rule, so that both show the same figures.
 
 A poll sends only what changed since the state the page shows. The page holds a token: the
 classroom version it was built at and when. A poll with it reads the cells changed since that
@@ -70,7 +70,7 @@ def dashboard(
     part = grid_part(classroom=classroom, now=now)
     rows = [part.row(learner) for learner in part.learners]
     columns = [part.column(a) for a in part.assignments]
-    stats = board_stats(classroom=classroom, learners=len(part.learners), challenges=len(columns), now=now)
+    stats = grid_stats(rows=rows, columns=columns, now=now)
     if stuck_only:
         rows = [r for r in rows if r.stuck]
     if sort != Sort.NAME:
@@ -192,6 +192,25 @@ def board_stats(
         challenges=challenges,
         solved_cells=solved,
         active_cells=len(cells),
+        stuck_learners=len({learner for learner, _ in stuck}),
+        generated_at=now,
+        stuck=stuck,
+    )
+
+
+def grid_stats(*, rows: list[Row], columns: list[Column], now: datetime) -> Stats:
+    """The stats bar of the whole grid, counted from its cells (no query of its own). The same
+    rule as `board_stats`: a cell is active while its latest attempt is under way (an attempt
+    gets its outcome as it leaves the active statuses, and a learner has one active attempt per
+    challenge at most, their latest), and stuck as `under_way` says (cell_fold)."""
+    stuck = frozenset(
+        (row.learner.pk, cell.challenge_id) for row in rows if row.stuck for cell in row.cells if cell.stuck
+    )
+    return Stats(
+        learners=len(rows),
+        challenges=len(columns),
+        solved_cells=sum(c.summary.solved for c in columns),
+        active_cells=sum(c.summary.active for c in columns),
         stuck_learners=len({learner for learner, _ in stuck}),
         generated_at=now,
         stuck=stuck,
