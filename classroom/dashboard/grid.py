@@ -24,7 +24,7 @@ from django.db.models import Case, DateTimeField, F, Q, QuerySet, TextField, Whe
 from django.db.models.functions import Cast, Coalesce
 
 from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
-from classroom.models import Assignment, Classroom
+from classroom.models import Assignment, Classroom, Membership
 
 # "Stuck": working for longer than the challenge's estimate, and the checks have not improved
 # for this long (or never passed anything).
@@ -350,10 +350,11 @@ def grid_part(
         .order_by("created_at", "pk")
     )
     learners = list(classroom.learners.only("id", "username").order_by("username", "pk"))
-    # By the ids just read, not subqueries of tables too small to have statistics: the planner
-    # then expects thousands of attempts, not a few, and hashes their tallies in.
+    # The challenges by the ids just read, not a subquery of a table too small to have statistics:
+    # the planner then expects thousands of attempts, not a hundred, and hashes their tallies in.
+    # (Not the learners: hundreds of ids would be as many parameters, interpolated one by one.)
     attempts = Attempt.objects.filter(
-        learner_id__in=[learner.pk for learner in learners],
+        learner_id__in=Membership.objects.filter(classroom=classroom).values("learner_id"),
         challenge_id__in=[a.challenge_id for a in assignments],
     )
     if learner_ids is not None or challenge_ids is not None:
@@ -370,15 +371,14 @@ def grid_part(
     assigned = [(a.challenge_id, a.challenge) for a in assignments]
     column_tallies = {cid: _Tally() for cid, _ in assigned if column_ids is None or cid in column_ids}
     objectives = Objectives.of(a.challenge for a in assignments)
+    in_columns = [(cid, challenge) for cid, challenge in assigned if cid in column_tallies]
     rows: dict[int, Row] = {}
     for learner in learners:
         learner_id = learner.pk
         tally = _Tally() if row_ids is None or learner_id in row_ids else None
         row_cells: list[Cell] = []
-        for challenge_id, challenge in assigned:
+        for challenge_id, challenge in assigned if tally is not None else in_columns:
             column = column_tallies.get(challenge_id)
-            if tally is None and column is None:
-                continue
             cell = Cell(learner_id, challenge, challenge_id)
             row_cells.append(cell)
             found = by_pair.get((learner_id, challenge_id))
