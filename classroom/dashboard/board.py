@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -110,8 +111,7 @@ def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
     return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
 
 
-@dataclass(frozen=True)
-class UnderWay:
+class UnderWay(NamedTuple):
     """A cell whose latest attempt is under way and not solved before: the cells that are
     provisioning or working, and the only ones that can be (or become) stuck."""
 
@@ -140,6 +140,7 @@ def under_way(*, classroom: Classroom) -> list[UnderWay]:
             "tally__best",
             "tally__best_at",
         )
+        .order_by()  # any order: not the attempts' own, which would sort hundreds of rows for nothing
     )
     found = []
     for learner_id, challenge_id, status, ready_at, estimate, best, best_at in rows:
