@@ -1,9 +1,9 @@
 """The instructor's dashboard: the whole page (sorting and the "stuck" filter), the stats bar,
 and what a poll sends.
 
-The whole page reads a fixed number of queries whatever the class size (grid.py) and the stats
-bar has queries of its own (`board_stats`), shared with the poll, so that the whole page and a
-poll that rebuilds only a few cells show the same figures by the same rule.
+The whole page reads a fixed number of queries whatever the class size (grid.py) and counts its
+stats bar from the cells it read (`grid_stats`); a poll, which rebuilds only a few cells, counts
+it with queries of its own (`board_stats`) by the same rule, so that both show the same figures.
 
 A poll sends only what changed since the state the page shows. The page holds a token: the
 classroom version it was built at and when. A poll with it reads the cells changed since that
@@ -27,13 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from challenges.models import ACTIVE_STATUSES, Attempt, Status
-from classroom.dashboard.grid import Cell, Column, Row, class_attempts, grid_part, stuck_since
-from classroom.models import Classroom
+from classroom.dashboard.grid import Cell, Column, Row, grid_part, stuck_since
+from classroom.models import Assignment, Classroom, Membership
 
 
 class Sort(StrEnum):
@@ -70,7 +71,7 @@ def dashboard(
     part = grid_part(classroom=classroom, now=now)
     rows = [part.row(learner) for learner in part.learners]
     columns = [part.column(a) for a in part.assignments]
-    stats = board_stats(classroom=classroom, learners=len(part.learners), challenges=len(columns), now=now)
+    stats = grid_stats(rows=rows, columns=columns, now=now)
     if stuck_only:
         rows = [r for r in rows if r.stuck]
     if sort != Sort.NAME:
@@ -103,8 +104,14 @@ def gc_paused() -> Iterator[None]:
 # --- the stats bar, and the cells under way (which also say when a cell turns stuck with time alone)
 
 
-@dataclass(frozen=True)
-class UnderWay:
+def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
+    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
+    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
+    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
+    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
+
+
+class UnderWay(NamedTuple):
     """A cell whose latest attempt is under way and not solved before: the cells that are
     provisioning or working, and the only ones that can be (or become) stuck."""
 
@@ -133,6 +140,7 @@ def under_way(*, classroom: Classroom) -> list[UnderWay]:
             "tally__best",
             "tally__best_at",
         )
+        .order_by()  # any order: not the attempts' own, which would sort hundreds of rows for nothing
     )
     found = []
     for learner_id, challenge_id, status, ready_at, estimate, best, best_at in rows:
@@ -185,6 +193,25 @@ def board_stats(
         challenges=challenges,
         solved_cells=solved,
         active_cells=len(cells),
+        stuck_learners=len({learner for learner, _ in stuck}),
+        generated_at=now,
+        stuck=stuck,
+    )
+
+
+def grid_stats(*, rows: list[Row], columns: list[Column], now: datetime) -> Stats:
+    """The stats bar of the whole grid, counted from its cells (no query of its own). The same
+    rule as `board_stats`: a cell is active while its latest attempt is under way (an attempt
+    gets its outcome as it leaves the active statuses, and a learner has one active attempt per
+    challenge at most, their latest), and stuck as `under_way` says (cell_fold)."""
+    stuck = frozenset(
+        (row.learner.pk, cell.challenge_id) for row in rows if row.stuck for cell in row.cells if cell.stuck
+    )
+    return Stats(
+        learners=len(rows),
+        challenges=len(columns),
+        solved_cells=sum(c.summary.solved for c in columns),
+        active_cells=sum(c.summary.active for c in columns),
         stuck_learners=len({learner for learner, _ in stuck}),
         generated_at=now,
         stuck=stuck,

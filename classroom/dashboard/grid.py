@@ -9,7 +9,7 @@ grid or only some rows and columns, in three queries whatever the part.
 
 from __future__ import annotations
 
-import functools
+import json
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DateTimeField, F, Q, QuerySet, TextField, When
+from django.db.models.functions import Cast, Coalesce
 
 from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
 from classroom.models import Assignment, Classroom, Membership
@@ -49,46 +49,58 @@ NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
 
 
 class AttemptRow(NamedTuple):
-    """The little of an attempt the grid needs, with its check tally (zeros: never checked)."""
+    """The little of an attempt the grid needs, with its check tally (zeros: never checked). Of
+    thousands of attempts, each value read costs a conversion: times are read only where the grid
+    uses them, the failing objectives as JSON text, decoded only where something failed."""
 
     id: int
     learner_id: int
     challenge_id: int
     status: str
-    started_at: datetime  # ready, or requested when it never got ready
     solved_at: datetime | None
+    spent: timedelta | None  # from ready (or requested when it never got ready) to solved
     hints_unlocked: int
     outcome: str  # Attempt.outcome: set when it ended, kept after teardown
+    working_since: datetime | None = None  # ready (or requested), while the status is READY
     runs: int | None = 0
     best: int | None = 0
-    best_at: datetime | None = None
+    best_at: datetime | None = None  # while the status is READY
     total: int | None = 0
     latest: int | None = 0
     latest_total: int | None = 0
-    failing: Mapping[str, int] | None = None
+    failing: str | None = None  # the tally's JSON: objective key → runs it failed in
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptRow:
+        started_at = attempt.ready_at or attempt.created_at
         return cls(
             id=attempt.pk,
             learner_id=attempt.learner_id,
             challenge_id=attempt.challenge_id,
             status=attempt.status,
-            started_at=attempt.ready_at or attempt.created_at,
             solved_at=attempt.solved_at,
+            spent=attempt.solved_at - started_at if attempt.solved_at else None,
             hints_unlocked=attempt.hints_unlocked,
             outcome=attempt.outcome,
+            working_since=started_at if attempt.status == Status.READY else None,
         )
 
 
-TALLY = ("tally__runs", "tally__best", "tally__best_at", "tally__total", "tally__latest")
-FIELDS = (*AttemptRow._fields[:8], *TALLY, "tally__latest_total", "tally__failing")
+TALLY = ("tally__runs", "tally__best", "best_at_running", "tally__total", "tally__latest")
+FIELDS = (*AttemptRow._fields[:9], *TALLY, "tally__latest_total", "failing_text")
 
 
 def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
     """The attempts, oldest first, as rows: one query, joined with their tallies."""
-    rows = attempts.annotate(started_at=Coalesce("ready_at", "created_at"))
-    return map(AttemptRow._make, rows.order_by("created_at", "pk").values_list(*FIELDS))
+    started_at = Coalesce("ready_at", "created_at")
+    running = Q(status=Status.READY)
+    rows = attempts.annotate(
+        spent=F("solved_at") - started_at,
+        working_since=Case(When(running, then=started_at), output_field=DateTimeField()),
+        best_at_running=Case(When(running, then=F("tally__best_at")), output_field=DateTimeField()),
+        failing_text=Cast("tally__failing", TextField()),
+    ).order_by("created_at", "pk")
+    return map(AttemptRow._make, rows.values_list(*FIELDS))
 
 
 # What each outcome shows as; an attempt with none is still under way.
@@ -155,15 +167,19 @@ class Cell:
         return 0.0
 
 
+# jsonb as text has no whitespace around it: raw_decode reads it in half json.loads' time.
+_decode = json.JSONDecoder().raw_decode
+
+
 def _failing(attempts: list[AttemptRow]) -> Mapping[str, int]:
-    found: list[Mapping[str, Any]] = [a.failing for a in attempts if a.failing]
+    found = [a.failing for a in attempts if a.failing and a.failing != "{}"]
     if not found:
         return NOTHING_FAILED
     if len(found) == 1:
-        return found[0]  # read only: one attempt's tally is the cell's
+        return _decode(found[0])[0]
     counts: Counter[str] = Counter()
-    for tally in found:
-        counts.update(tally)
+    for text in found:
+        counts.update(_decode(text)[0])
     return counts
 
 
@@ -175,8 +191,8 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
         cell.hints_used += attempt.hints_unlocked
         cell.check_runs += attempt.runs or 0
         if attempt.solved_at is not None:
-            spent = attempt.solved_at - attempt.started_at
-            if cell.best_time is None or spent < cell.best_time:
+            spent = attempt.spent
+            if spent is not None and (cell.best_time is None or spent < cell.best_time):
                 cell.best_time = spent
             cell.solved_at = cell.solved_at or attempt.solved_at
     cell.failing = _failing(attempts)
@@ -193,16 +209,16 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
         cell.passed = (latest.latest if running else latest.best) or 0
         cell.total = (latest.latest_total if running else latest.total) or 0
     if cell.state == CellState.WORKING:
-        cell.working_since = latest.started_at
         if cell.total:
             cell.state = CellState.CHECKING
-        best_at = latest.best_at if latest.best else None
-        became_stuck = stuck_since(
-            working_since=latest.started_at,
-            estimate_minutes=cell.challenge.estimated_minutes,
-            best_at=best_at,
-        )
-        cell.stuck = now > became_stuck
+        cell.working_since = since = latest.working_since
+        if since is not None:
+            became_stuck = stuck_since(
+                working_since=since,
+                estimate_minutes=cell.challenge.estimated_minutes,
+                best_at=latest.best_at if latest.best else None,
+            )
+            cell.stuck = now > became_stuck
     return cell
 
 
@@ -220,6 +236,7 @@ class Summary:
     failing_count: int = 0
     stuck: int = 0
     active: int = 0
+    score: float = 0.0  # the cells' scores, summed
 
 
 @dataclass
@@ -241,11 +258,11 @@ class Row:
     @property
     def score(self) -> float:
         # Rounded: the page sorts rows by it in the browser too (live.js), with the same figure.
-        return round(sum(c.score for c in self.cells), 6)
+        return round(self.summary.score, 6)
 
     @property
     def stuck(self) -> bool:
-        return any(c.stuck for c in self.cells)
+        return self.summary.stuck > 0
 
 
 @dataclass
@@ -266,61 +283,57 @@ class Objectives:
         return cls(titles=titles, order=order)
 
 
-def _median(values: list[timedelta]) -> timedelta | None:
-    if not values:
-        return None
-    return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
+class _Tally:
+    """A row's or a column's figures, counted as each cell is folded: one pass over the grid."""
 
+    __slots__ = ("active", "failing", "score", "solved", "stuck", "times")
 
-def _summarize(cells: Iterable[Cell], objectives: Objectives, of: int) -> Summary:
-    summary = Summary(of=of)
-    times: list[timedelta] = []
-    failing: Counter[tuple[int, str]] = Counter()
-    for cell in cells:
-        if cell.state == CellState.SOLVED:
-            summary.solved += 1
+    def __init__(self) -> None:
+        self.solved = self.active = self.stuck = 0
+        self.score = 0.0
+        self.times: list[timedelta] = []
+        self.failing: Counter[tuple[int, str]] = Counter()
+
+    def add(self, cell: Cell) -> None:
+        self.score += cell.score
+        if cell.state is CellState.SOLVED:
+            self.solved += 1
             if cell.best_time is not None:
-                times.append(cell.best_time)
+                self.times.append(cell.best_time)
         elif cell.state in ACTIVE_STATES:
-            summary.active += 1
-        summary.stuck += cell.stuck
-        if cell.failing:
-            challenge_id = cell.challenge_id
-            for key, count in cell.failing.items():
-                failing[(challenge_id, key)] += count
-    summary.median_time = _median(times)
-    if failing:
-        # Most failures first; ties go to the objective listed first in its challenge.
-        (cid, key), count = min(
-            failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
-        )
-        summary.failing_title = objectives.titles.get((cid, key), key)
-        summary.failing_count = count
-    return summary
+            self.active += 1
+        self.stuck += cell.stuck
+        for key, count in cell.failing.items():
+            self.failing[(cell.challenge_id, key)] += count
+
+    def summary(self, of: int, objectives: Objectives) -> Summary:
+        times = self.times
+        median = timedelta(seconds=statistics.median(t.total_seconds() for t in times)) if times else None
+        summary = Summary(self.solved, of, median, stuck=self.stuck, active=self.active, score=self.score)
+        if self.failing:
+            # Most failures first; ties go to the objective listed first in its challenge.
+            (cid, key), count = min(
+                self.failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
+            )
+            summary.failing_title = objectives.titles.get((cid, key), key)
+            summary.failing_count = count
+        return summary
 
 
 @dataclass
 class GridPart:
-    """Some of a classroom's grid: every assignment and learner, the cells that were read."""
+    """Some of a classroom's grid: every assignment and learner, the rows and columns asked for."""
 
     assignments: list[Assignment]
     learners: list[User]
-    cells: dict[tuple[int, int], Cell]  # (learner id, challenge id)
-    objectives: Objectives
+    rows: dict[int, Row]  # by learner id
+    columns: dict[int, Column]  # by challenge id
 
     def row(self, learner: User) -> Row:
-        learner_id = learner.pk
-        cells = [self.cells[(learner_id, a.challenge_id)] for a in self.assignments]
-        return Row(learner=learner, cells=cells, summary=_summarize(cells, self.objectives, len(cells)))
+        return self.rows[learner.pk]
 
     def column(self, assignment: Assignment) -> Column:
-        challenge_id = assignment.challenge_id
-        cells = (self.cells[(learner_id, challenge_id)] for learner_id in self._learner_ids)
-        return Column(assignment=assignment, summary=_summarize(cells, self.objectives, len(self.learners)))
-
-    @functools.cached_property
-    def _learner_ids(self) -> list[int]:
-        return [learner.pk for learner in self.learners]
+        return self.columns[assignment.challenge_id]
 
 
 def grid_part(
@@ -330,20 +343,20 @@ def grid_part(
     challenge_ids: Collection[int] | None = None,
     now: datetime,
 ) -> GridPart:
-    """The cells of the given learners' rows and the given challenges' columns (None: all):
-    three queries, whatever the part."""
+    """The given learners' rows and challenges' columns (None: all): three queries, whatever the part."""
     assignments = list(
         classroom.assignments.select_related("challenge")
         .defer("challenge__description", "challenge__initial_situation", "challenge__hints")
         .order_by("created_at", "pk")
     )
-    learners = [
-        m.learner
-        for m in classroom.memberships.select_related("learner")
-        .only("learner__id", "learner__username", "classroom_id")
-        .order_by("learner__username", "learner__pk")
-    ]
-    attempts: QuerySet[Attempt] = class_attempts(classroom)
+    learners = list(classroom.learners.only("id", "username").order_by("username", "pk"))
+    # The challenges by the ids just read, not a subquery of a table too small to have statistics:
+    # the planner then expects thousands of attempts, not a hundred, and hashes their tallies in.
+    # (Not the learners: hundreds of ids would be as many parameters, interpolated one by one.)
+    attempts = Attempt.objects.filter(
+        learner_id__in=Membership.objects.filter(classroom=classroom).values("learner_id"),
+        challenge_id__in=[a.challenge_id for a in assignments],
+    )
     if learner_ids is not None or challenge_ids is not None:
         attempts = attempts.filter(
             Q(learner_id__in=list(learner_ids or ())) | Q(challenge_id__in=list(challenge_ids or ()))
@@ -351,31 +364,36 @@ def grid_part(
     by_pair: dict[tuple[int, int], list[AttemptRow]] = defaultdict(list)
     for row in attempt_rows(attempts):
         by_pair[(row.learner_id, row.challenge_id)].append(row)
-    rows = set(learner_ids) if learner_ids is not None else None
-    columns = set(challenge_ids) if challenge_ids is not None else None
+    row_ids = set(learner_ids) if learner_ids is not None else None
+    column_ids = set(challenge_ids) if challenge_ids is not None else None
     # The loop runs once per cell (4,000 for 200 × 20): ids and challenges are read out of the
     # model instances once, as their descriptors cost more than the rest of the loop.
     assigned = [(a.challenge_id, a.challenge) for a in assignments]
-    cells: dict[tuple[int, int], Cell] = {}
-    for learner_id in (learner.pk for learner in learners):
-        whole_row = rows is None or learner_id in rows
-        for challenge_id, challenge in assigned:
-            if not (whole_row or columns is None or challenge_id in columns):
-                continue
-            pair = (learner_id, challenge_id)
+    column_tallies = {cid: _Tally() for cid, _ in assigned if column_ids is None or cid in column_ids}
+    objectives = Objectives.of(a.challenge for a in assignments)
+    in_columns = [(cid, challenge) for cid, challenge in assigned if cid in column_tallies]
+    rows: dict[int, Row] = {}
+    for learner in learners:
+        learner_id = learner.pk
+        tally = _Tally() if row_ids is None or learner_id in row_ids else None
+        row_cells: list[Cell] = []
+        for challenge_id, challenge in assigned if tally is not None else in_columns:
+            column = column_tallies.get(challenge_id)
             cell = Cell(learner_id, challenge, challenge_id)
-            found = by_pair.get(pair)
-            cells[pair] = cell_fold(cell, found, now) if found else cell
-    return GridPart(
-        assignments=assignments,
-        learners=learners,
-        cells=cells,
-        objectives=Objectives.of(a.challenge for a in assignments),
-    )
-
-
-def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
-    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
-    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
-    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
-    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
+            row_cells.append(cell)
+            found = by_pair.get((learner_id, challenge_id))
+            if found is None:
+                continue  # not started: it counts for nothing in the summaries
+            cell_fold(cell, found, now)
+            if tally is not None:
+                tally.add(cell)
+            if column is not None:
+                column.add(cell)
+        if tally is not None:
+            rows[learner_id] = Row(learner, row_cells, tally.summary(len(assigned), objectives))
+    columns = {
+        a.challenge_id: Column(a, column_tallies[a.challenge_id].summary(len(learners), objectives))
+        for a in assignments
+        if a.challenge_id in column_tallies
+    }
+    return GridPart(assignments=assignments, learners=learners, rows=rows, columns=columns)

@@ -95,10 +95,13 @@ MOST_FACES = 8192
 
 
 def _face(cell: Cell) -> tuple[str, str, str]:
-    text = cell_text(cell)
-    key = (cell.state, text, cell.passed, cell.total, cell.stuck, cell.attempts, cell.hints_used)
+    # What the text depends on, without wording it: the best time as `duration` shows it (whole
+    # seconds); the state, passed and total for the rest.
+    best = int(cell.best_time.total_seconds()) if cell.best_time is not None else None
+    key = (cell.state, best, cell.passed, cell.total, cell.stuck, cell.attempts, cell.hints_used)
     face = _FACES.get(key)
     if face is None:
+        text = cell_text(cell)
         state = cell.state.value
         meter = ""
         if cell.total and cell.state != CellState.SOLVED:
