@@ -244,7 +244,7 @@ def _pool_refill(now: datetime) -> PoolReport:
         challenge__published=False
     )
     for attempt in stale:
-        if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed."):
+        if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed.", pooled=True):
             report.replaced.append(attempt.pk)
     room = pool_room()
     for challenge in Challenge.objects.filter(published=True):
@@ -252,7 +252,7 @@ def _pool_refill(now: datetime) -> PoolReport:
         if missing < 0:
             surplus = pooled.filter(challenge=challenge, status=Status.READY).order_by("ready_at")[:-missing]
             for attempt in surplus:
-                if attempt_expire(attempt=attempt, message="The pool's target went down."):
+                if attempt_expire(attempt=attempt, message="The pool's target went down.", pooled=True):
                     report.surplus.append(attempt.pk)
         for _ in range(max(0, min(missing, room))):
             _pool_add(challenge, now)
