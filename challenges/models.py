@@ -248,10 +248,10 @@ class Attempt(models.Model):
         return reverse("attempt", args=[self.pk])
 
     def transition(
-        self, *, from_: str | tuple[str, ...], to: str, only_if: models.Q | None = None, **fields: Any
+        self, only_if: models.Q | None = None, /, *, from_: str | tuple[str, ...], to: str, **fields: Any
     ) -> bool:
         """Move from `from_` to `to` (and only while `only_if` holds); False when another worker
-        got there first.
+        got there first. (`only_if` is positional so that no field of the update can be taken for it.)
 
         An `outcome` given here is kept only when the attempt has none yet: a solved attempt
         that ends or expires later was solved.

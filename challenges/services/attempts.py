@@ -247,9 +247,9 @@ def attempt_expire(
     now = timezone.now()
     with transaction.atomic():
         if not attempt.transition(
+            Q(pooled=True) if pooled else None,
             from_=LIVE,
             to=Status.EXPIRED,
-            only_if=Q(pooled=True) if pooled else None,
             outcome=Outcome.EXPIRED,
             ended_at=now,
             task_deadline=queue_deadline(now),
