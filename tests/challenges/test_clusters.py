@@ -233,4 +233,7 @@ class OperatorTestCase(ClusterTestCase):
         page = self.client.get(f"/admin/challenges/cluster/{east.pk}/change/").content.decode()
         self.assertNotIn("platform-secret-token", page)
         listing = self.client.get("/admin/challenges/cluster/").content.decode()
-        self.assertIn('<td class="field-in_use">0</td><td class="field-capacity">3</td>', listing)
+        self.assertIn(
+            '<td class="field-in_use">0</td><td class="field-pooled">0</td><td class="field-capacity">3</td>',
+            listing,
+        )
