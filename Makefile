@@ -11,7 +11,7 @@ help:
 	@echo "make run            serve Breakfix at http://127.0.0.1:8000 (with worker, beat, Redis, control plane)"
 	@echo "make test           ruff, mypy, import-linter, manage.py check and pytest (PostgreSQL when possible)"
 	@echo "make cluster-up     start the local Kubernetes control plane; make cluster-down stops it"
-	@echo "make bench-…        benchmarks (controlplane, checks, provision, dashboard); JSON on the last line"
+	@echo "make bench-…        benchmarks (controlplane, checks, provision, scale, dashboard); JSON on the last line"
 
 python:
 	@platform/scripts/python-env

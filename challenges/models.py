@@ -249,8 +249,11 @@ class Attempt(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("attempt", args=[self.pk])
 
-    def transition(self, *, from_: str | tuple[str, ...], to: str, **fields: Any) -> bool:
-        """Move from `from_` to `to`; False when another worker got there first.
+    def transition(
+        self, only_if: models.Q | None = None, /, *, from_: str | tuple[str, ...], to: str, **fields: Any
+    ) -> bool:
+        """Move from `from_` to `to` (and only while `only_if` holds); False when another worker
+        got there first. (`only_if` is positional so that no field of the update can be taken for it.)
 
         An `outcome` given here is kept only when the attempt has none yet: a solved attempt
         that ends or expires later was solved.
@@ -260,7 +263,8 @@ class Attempt(models.Model):
             fields["outcome"] = models.Case(
                 models.When(outcome="", then=models.Value(fields["outcome"])), default=models.F("outcome")
             )
-        changed = Attempt.objects.filter(pk=self.pk, status__in=sources).update(status=to, **fields)
+        rows = Attempt.objects.filter(pk=self.pk, status__in=sources).filter(only_if or models.Q())
+        changed = rows.update(status=to, **fields)
         if changed:
             self.refresh_from_db()
             self.changed()

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from challenges import secrets, tasks
@@ -142,7 +143,9 @@ def _claim(
     except pool.HandOverFailed:
         # The claim is undone with its savepoint; the environment is given up, not handed on.
         if claimed is not None:
-            attempt_expire(attempt=claimed, message="Given up: its credentials could not be issued.")
+            attempt_expire(
+                attempt=claimed, message="Given up: its credentials could not be issued.", pooled=True
+            )
         return None
 
 
@@ -242,12 +245,18 @@ def attempt_end(*, attempt: Attempt, actor: AbstractBaseUser | None, message: st
     return True
 
 
-def attempt_expire(*, attempt: Attempt, message: str = "Time ran out: the environment was removed.") -> bool:
+def attempt_expire(
+    *, attempt: Attempt, message: str = "Time ran out: the environment was removed.", pooled: bool = False
+) -> bool:
     """End a live attempt whose time is up; its environment is destroyed by a worker. False when
-    it had ended already."""
+    it had ended already.
+
+    `pooled`: the pool gives it up, so only while it is still the pool's: a Start may claim it
+    between the pool choosing it and this update, and then it is a learner's environment."""
     now = timezone.now()
     with transaction.atomic():
         if not attempt.transition(
+            Q(pooled=True) if pooled else None,
             from_=LIVE,
             to=Status.EXPIRED,
             outcome=Outcome.EXPIRED,

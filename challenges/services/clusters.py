@@ -59,7 +59,9 @@ def _pool_gives_way(clusters: list[Cluster]) -> None:
         .order_by("ready_at")
         .first()
     )
-    if spare is not None and attempt_expire(attempt=spare, message="Made room for a learner's environment."):
+    if spare is not None and attempt_expire(
+        attempt=spare, message="Made room for a learner's environment.", pooled=True
+    ):
         logger.info("pool: gave up %s to make room on cluster %s", spare.environment, spare.cluster_id)
 
 

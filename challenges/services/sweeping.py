@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -44,6 +45,10 @@ Kind = AttemptEvent.Kind
 # Provisioning is started over this often after its worker stopped, then it fails; a check is
 # sent again as often, then it errs.
 RETRIES_AFTER_A_LOST_WORKER = 1
+# Refills take turns on this PostgreSQL advisory lock until each commits. Every Start that claims
+# sends one, so while a class starts several run at once; each would count the same shortfall
+# and fill it again, and the next would give the surplus up (made and torn down for nothing).
+REFILL_LOCK = 0x6266706C  # "bfpl"
 
 
 @dataclass
@@ -225,13 +230,34 @@ def pool_refill(*, now: datetime | None = None) -> PoolReport:
     out of date (a content version no longer current, an unpublished challenge) and, oldest
     first, what is over target (a schedule ended). Recycling by age is the reap's expiry."""
     now = now or timezone.now()
+    with transaction.atomic():
+        _refill_turn()
+        report = _pool_refill(now)
+    if report.added or report.replaced or report.surplus:
+        logger.info("pool: %s", report)
+    return report
+
+
+def _refill_turn() -> None:
+    """Wait for any other refill to commit (see REFILL_LOCK): then its environments are counted.
+
+    On SQLite (development only) the database's single write lock, taken by the no-op update,
+    does the same."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFILL_LOCK])
+    else:
+        Attempt.objects.filter(pk=-1).update(pooled=True)
+
+
+def _pool_refill(now: datetime) -> PoolReport:
     report = PoolReport()
     pooled = Attempt.objects.filter(pooled=True, status__in=LIVE_STATUSES)
     stale = pooled.exclude(version__content_hash=F("challenge__content_hash")) | pooled.filter(
         challenge__published=False
     )
     for attempt in stale:
-        if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed."):
+        if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed.", pooled=True):
             report.replaced.append(attempt.pk)
     room = pool_room()
     for challenge in Challenge.objects.filter(published=True):
@@ -239,14 +265,12 @@ def pool_refill(*, now: datetime | None = None) -> PoolReport:
         if missing < 0:
             surplus = pooled.filter(challenge=challenge, status=Status.READY).order_by("ready_at")[:-missing]
             for attempt in surplus:
-                if attempt_expire(attempt=attempt, message="The pool's target went down."):
+                if attempt_expire(attempt=attempt, message="The pool's target went down.", pooled=True):
                     report.surplus.append(attempt.pk)
         for _ in range(max(0, min(missing, room))):
             _pool_add(challenge, now)
             report.added[challenge.slug] = report.added.get(challenge.slug, 0) + 1
             room -= 1
-    if report.added or report.replaced or report.surplus:
-        logger.info("pool: %s", report)
     return report
 
 

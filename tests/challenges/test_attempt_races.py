@@ -18,6 +18,7 @@ from django.test import TransactionTestCase, override_settings
 
 from challenges.models import Attempt, Challenge
 from challenges.services import attempts as services
+from challenges.services import sweeping
 from challenges.services.content import challenges_sync
 from tests.fixtures.cluster import require_real
 
@@ -117,3 +118,13 @@ class StartRaceTestCase(TransactionTestCase):
         self.assertEqual(sum(isinstance(r, Attempt) for r in results), 5, results)
         self.assertEqual(sum(isinstance(r, services.NoCapacity) for r in results), 7, results)
         self.assertEqual(Attempt.objects.count(), 5)
+
+    @override_settings(BREAKFIX_POOL_SIZE=0, BREAKFIX_CAPACITY=50)
+    def test_refills_at_once_fill_the_pool_to_its_target_once(self) -> None:
+        # Each Start that claims sends a refill: several run at once while a class starts.
+        Challenge.objects.filter(slug="wrong-selector").update(pool_target=6)
+        for i in range(TRIES):
+            results = race(4, lambda _: sweeping.pool_refill())
+            self.assertFalse([r for r in results if isinstance(r, Exception)], results)
+            self.assertEqual(Attempt.objects.filter(pooled=True).count(), 6, (i, results))
+            Attempt.objects.all().delete()

@@ -174,6 +174,21 @@ class ClaimTestCase(PoolTestCase):
         self.assertNotEqual(second.pk, pooled.pk)
         self.assertEqual((second.status, second.pooled), (Status.REQUESTED, False))
 
+    def test_one_claimed_after_the_pool_chose_to_give_it_up_stays_the_learner_own(self) -> None:
+        pooled = self.pooled()
+        # The pool picked it (over target, out of date, making room) as a Start claimed it.
+        chosen = Attempt.objects.get(pk=pooled.pk)
+        with fake_backend(FakeBackend()):
+            claimed = self.start(self.alice)
+        self.assertEqual(claimed.pk, pooled.pk)
+        with mock.patch("challenges.tasks.destroy.delay"), self.captureOnCommitCallbacks(execute=True):
+            given_up = services.attempt_expire(
+                attempt=chosen, message="The pool's target went down.", pooled=True
+            )
+        self.assertFalse(given_up)
+        claimed.refresh_from_db()
+        self.assertEqual((claimed.status, claimed.learner_id), (Status.READY, self.alice.pk))
+
     def test_an_old_version_one_near_its_end_or_one_not_ready_is_not_claimed(self) -> None:
         older_version = ChallengeVersion.objects.create(
             challenge=self.wrong_selector,
