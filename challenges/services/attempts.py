@@ -123,7 +123,9 @@ def _check_capacity() -> None:
     if Attempt.objects.live().count() < settings.BREAKFIX_CAPACITY:
         return
     spare = Attempt.objects.filter(pooled=True, status=Status.READY).order_by("ready_at").first()
-    if spare is None or not attempt_expire(attempt=spare, message="Made room for a learner's environment."):
+    if spare is None or not attempt_expire(
+        attempt=spare, message="Made room for a learner's environment.", pooled=True
+    ):
         raise NoCapacity()
 
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 
 from challenges import secrets
@@ -54,12 +54,26 @@ def pool_account_id() -> int:
 
 def pool_target(challenge: Challenge, now: datetime | None = None) -> int:
     """How many environments of `challenge` to keep ready now."""
+    return pool_targets(Challenge.objects.filter(pk=challenge.pk), now).get(challenge, 0)
+
+
+def pool_targets(challenges: QuerySet[Challenge], now: datetime | None = None) -> dict[Challenge, int]:
+    """How many environments of each challenge to keep ready now: two queries for them all (a
+    refill sweep asks every few seconds, most often with no pool anywhere)."""
     now = now or timezone.now()
-    base = challenge.pool_target if challenge.pool_target is not None else settings.BREAKFIX_POOL_SIZE
-    raised = PoolSchedule.objects.filter(challenge=challenge, starts_at__lte=now, ends_at__gt=now).aggregate(
-        top=Max("target")
-    )["top"]
-    return max(base, raised or 0)
+    raised = dict(
+        PoolSchedule.objects.filter(challenge__in=challenges, starts_at__lte=now, ends_at__gt=now)
+        .values("challenge_id")
+        .annotate(top=Max("target"))
+        .values_list("challenge_id", "top")
+    )
+    return {
+        challenge: max(
+            challenge.pool_target if challenge.pool_target is not None else settings.BREAKFIX_POOL_SIZE,
+            raised.get(challenge.pk, 0),
+        )
+        for challenge in challenges
+    }
 
 
 def pool_claim(
@@ -115,8 +129,17 @@ def pool_hand_over(attempt: Attempt, learner: AbstractBaseUser, *, seconds: floa
     return attempt
 
 
-def pooled_live(challenge: Challenge) -> int:
-    """Pooled environments of the challenge's current version on their way or ready."""
-    return Attempt.objects.filter(
-        pooled=True, challenge=challenge, version_id=challenge.current_version.pk, status__in=LIVE_STATUSES
-    ).count()
+def pooled_live_counts(challenges: QuerySet[Challenge]) -> dict[int, int]:
+    """Pooled environments of each challenge's current version on their way or ready, by
+    challenge id (none: absent), in one query."""
+    return dict(
+        Attempt.objects.filter(
+            pooled=True,
+            challenge__in=challenges,
+            version__content_hash=F("challenge__content_hash"),
+            status__in=LIVE_STATUSES,
+        )
+        .values("challenge_id")
+        .annotate(live=Count("pk"))
+        .values_list("challenge_id", "live")
+    )

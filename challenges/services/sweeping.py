@@ -36,7 +36,7 @@ from challenges.services.attempts import attempt_end, attempt_expire
 from challenges.services.checks import check_run_error
 from challenges.services.clusters import registered
 from challenges.services.leases import queue_deadline
-from challenges.services.pool import pool_account_id, pool_target, pooled_live
+from challenges.services.pool import pool_account_id, pool_targets, pooled_live_counts
 from challenges.services.provisioning import attempt_fail
 
 logger = logging.getLogger(__name__)
@@ -259,9 +259,14 @@ def _pool_refill(now: datetime) -> PoolReport:
     for attempt in stale:
         if attempt_expire(attempt=attempt, message="Replaced: the challenge's content changed.", pooled=True):
             report.replaced.append(attempt.pk)
+    published = Challenge.objects.filter(published=True)
+    targets = pool_targets(published, now)
+    if not any(targets.values()) and not pooled.exists():
+        return report  # no pool anywhere: the usual case
+    live = pooled_live_counts(published)
     room = pool_room()
-    for challenge in Challenge.objects.filter(published=True):
-        missing = pool_target(challenge, now) - pooled_live(challenge)
+    for challenge, target in targets.items():
+        missing = target - live.get(challenge.pk, 0)
         if missing < 0:
             surplus = pooled.filter(challenge=challenge, status=Status.READY).order_by("ready_at")[:-missing]
             for attempt in surplus:

@@ -30,8 +30,8 @@ from tests.browser.test_learner_flow import READY_MS
 from tests.fixtures.browser import Screenshots
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import wait_until
-from tests.live.fairness import kubectl, load, solve
-from tests.live.scenarios import WRONG_SELECTOR_HALF_FIX
+from tests.live.fairness import load, solve
+from tests.live.scenarios import half_fix_wrong_selector
 from validators import kube
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.worker]
@@ -94,16 +94,7 @@ def test_a_five_minute_assessment_gives_full_and_partial_credit_without_a_reload
     api = kube.client_from_file(cluster.kubeconfig)
     solve(api, load(challenge.slug), alices.environment)
     api.close()
-    kubectl(
-        cluster,
-        bobs.environment,
-        "patch",
-        "service",
-        "frontend",
-        "--type=json",
-        "-p",
-        WRONG_SELECTOR_HALF_FIX,
-    )
+    half_fix_wrong_selector(cluster, bobs.environment)
 
     # Five minutes later: the end, and the closing the beat sends every sweep.
     Assessment.objects.filter(pk=assessment.pk).update(ends_at=timezone.now())

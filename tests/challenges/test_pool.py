@@ -86,6 +86,26 @@ class TargetTestCase(PoolTestCase):
         self.assertEqual(pool_target(self.wrong_selector, now + timedelta(minutes=90)), 90)
         self.assertEqual(pool_target(self.wrong_selector, now + timedelta(hours=3)), 2)
 
+    @override_settings(BREAKFIX_POOL_SIZE=1)
+    def test_the_refill_reads_every_target_at_once(self) -> None:
+        """A refill sweep runs every few seconds: its reads do not grow with the catalog."""
+        Challenge.objects.update(pool_target=None)
+        with mock.patch("challenges.tasks.provision.delay"), self.captureOnCommitCallbacks(execute=True):
+            sweeping.pool_refill()  # everything filled once: the sweep below has nothing to add
+            with self.assertNumQueries(9):
+                report = sweeping.pool_refill()
+        self.assertFalse(report.added)
+        published = Challenge.objects.filter(published=True).count()
+        self.assertGreater(published, 10)
+        self.assertEqual(Attempt.objects.filter(pooled=True).count(), published)
+
+    @override_settings(BREAKFIX_POOL_SIZE=0)
+    def test_with_no_pool_anywhere_the_refill_reads_little(self) -> None:
+        Challenge.objects.update(pool_target=None)
+        with self.assertNumQueries(7):
+            report = sweeping.pool_refill()
+        self.assertFalse(report.added or report.replaced or report.surplus)
+
     def test_the_pool_account_cannot_log_in(self) -> None:
         account = User.objects.get(pk=pool_account_id())
         self.assertEqual(account.username, POOL_ACCOUNT)

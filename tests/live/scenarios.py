@@ -203,3 +203,8 @@ def assert_messages(outcome: Outcome, expected: dict[str, str]) -> None:
 # Wrong Selector, half fixed: the Service's selector no longer asks for the wrong label, but still
 # not for the app's own one, so one objective of its two passes (the assessments' partial credit).
 WRONG_SELECTOR_HALF_FIX = json.dumps([{"op": "replace", "path": "/spec/selector", "value": {"tier": "web"}}])
+
+
+def half_fix_wrong_selector(cluster: Cluster, namespace: str) -> None:
+    """Half fix Wrong Selector in `namespace` as a learner would, with kubectl."""
+    kubectl(cluster, namespace, "patch", "service", "frontend", "--type=json", "-p", WRONG_SELECTOR_HALF_FIX)

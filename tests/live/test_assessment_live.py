@@ -24,9 +24,9 @@ from classroom.assessments import services
 from classroom.models import Assessment, Assignment, Classroom, Membership, Result, Sitting
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.worker import Workers, wait_until
-from tests.live.fairness import kubectl, load, solve
+from tests.live.fairness import load, solve
 from tests.live.lifecycle import Lifecycle, lifecycle_world, wait_for_status
-from tests.live.scenarios import WRONG_SELECTOR_HALF_FIX
+from tests.live.scenarios import half_fix_wrong_selector
 
 pytestmark = [pytest.mark.live, pytest.mark.worker]
 
@@ -63,16 +63,7 @@ def test_the_end_checks_every_open_environment_then_freezes_and_removes_it(world
     }
     ready = {name: wait_for_status(attempt, Status.READY) for name, attempt in started.items()}
     solve(world.api, load(challenge.slug), ready["alice"].environment)
-    kubectl(
-        world.cluster,
-        ready["bob"].environment,
-        "patch",
-        "service",
-        "frontend",
-        "--type=json",
-        "-p",
-        WRONG_SELECTOR_HALF_FIX,
-    )
+    half_fix_wrong_selector(world.cluster, ready["bob"].environment)
 
     assert services.assessment_end_now(assessment=Assessment.objects.get(pk=assessment.pk))
     wait_until(
