@@ -49,6 +49,8 @@ class Classroom(models.Model):
     # was assigned), after which a poll gets the whole grid.
     version = models.PositiveBigIntegerField(default=0)
     layout_version = models.PositiveBigIntegerField(default=0)
+    # The layout version at which the cells' stats (CellChange) were last made whole from the grid.
+    cells_version = models.PositiveBigIntegerField(null=True, blank=True)
 
     challenges = models.ManyToManyField(Challenge, through="Assignment", related_name="classrooms")
     learners = models.ManyToManyField(
@@ -127,18 +129,29 @@ class Membership(models.Model):
 
 class CellChange(models.Model):
     """The classroom version at which one learner's cell at one challenge last changed: what a
-    dashboard that shows version N asks for ("which cells changed after N?")."""
+    dashboard that shows version N asks for ("which cells changed after N?"); and what the cell
+    adds to the stats bar as of then, so that a poll has the database count the bar from these
+    rows (one per cell with attempts) instead of reading every attempt of the class.
+
+    Kept by the writes (classroom.live.versions.cell_changed), and made whole again from the grid
+    by the first full dashboard after the class's rows or columns change (Classroom.cells_version)."""
 
     classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="cell_changes")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
     version = models.PositiveBigIntegerField()
+    solved = models.BooleanField(default=False)
+    active = models.BooleanField(default=False)  # provisioning or at work on it
+    stuck_at = models.DateTimeField(null=True, blank=True)  # while at work: when it is or becomes stuck
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["classroom", "learner", "challenge"], name="unique_cell_change")
         ]
-        indexes = [models.Index(fields=["classroom", "version"], name="cell_change_since")]
+        indexes = [
+            models.Index(fields=["classroom", "version"], name="cell_change_since"),
+            models.Index(fields=["classroom", "stuck_at"], name="cell_change_stuck"),
+        ]
 
     def __str__(self) -> str:
         return f"cell {self.learner_id}×{self.challenge_id} of {self.classroom_id} at {self.version}"

@@ -1,5 +1,5 @@
 """Where the classroom hears of changes its dashboard shows: attempts and check runs (from the
-challenges app's writes), learners joining or leaving, challenges assigned or removed.
+challenges app's writes), learners joining or leaving, challenges assigned, removed or changed.
 
 Connected when the app is ready (apps.py). A receiver that fails must not fail the write it
 hears of (a learner's check, a worker's provisioning): it runs in a savepoint of its own and
@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from challenges.models import Attempt
+from challenges.models import Attempt, Challenge
 from challenges.signals import attempt_changed
 from classroom.live import versions
 from classroom.models import Assignment, Membership
@@ -47,3 +47,12 @@ def _attempt_saved(sender: object, instance: Attempt, **kwargs: Any) -> None:
 def _layout_changed(sender: object, instance: Membership | Assignment, **kwargs: Any) -> None:
     # Deleting a classroom cascades here too, once its row is gone: nothing to move then.
     versions.classroom_changed(classroom_ids=[instance.classroom_id], layout=True)
+
+
+@receiver(post_save, sender=Challenge)
+def _challenge_saved(sender: object, instance: Challenge, created: bool, **kwargs: Any) -> None:
+    # New content (a title, an estimate: when a cell turns stuck) redraws the grids that show it,
+    # and their cells' records are made whole again (dashboard.cells).
+    if not created:
+        classroom_ids = Assignment.objects.filter(challenge=instance).values_list("classroom_id", flat=True)
+        versions.classroom_changed(classroom_ids=list(classroom_ids), layout=True)

@@ -1,2 +1,3 @@
-"""The instructor's dashboard: `board` builds the grid and its summaries, `cells` what one
-learner's attempts at one challenge add up to."""
+"""The instructor's dashboard: `grid` folds the learners' attempts into cells and summaries,
+`board` builds the page and what a poll sends, `cells` records what each cell adds to the
+polls' stats bar."""

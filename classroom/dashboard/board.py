@@ -25,16 +25,16 @@ import contextlib
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from challenges.models import ACTIVE_STATUSES, Attempt, Status
-from classroom.dashboard.grid import Cell, Column, Row, grid_part, stuck_since
-from classroom.models import Assignment, Classroom, Membership
+from classroom.dashboard.cells import cells_rebuild
+from classroom.dashboard.grid import Cell, Column, GridPart, Row, grid_part
+from classroom.models import CellChange, Classroom
 
 
 class Sort(StrEnum):
@@ -68,7 +68,10 @@ def dashboard(
     now: datetime | None = None,
 ) -> Dashboard:
     now = now or timezone.now()
-    part = grid_part(classroom=classroom, now=now)
+    if classroom.cells_version == classroom.layout_version:
+        part = grid_part(classroom=classroom, now=now)
+    else:
+        part = _grid_recorded(classroom, now)
     rows = [part.row(learner) for learner in part.learners]
     columns = [part.column(a) for a in part.assignments]
     stats = grid_stats(rows=rows, columns=columns, now=now)
@@ -77,6 +80,18 @@ def dashboard(
     if sort != Sort.NAME:
         rows.sort(key=lambda r: sort_key(sort, r))
     return Dashboard(classroom=classroom, columns=columns, rows=rows, stats=stats, generated_at=now)
+
+
+def _grid_recorded(classroom: Classroom, now: datetime) -> GridPart:
+    """The whole grid, its cells recorded for the polls' stats bar (versions.cells_rebuild): the
+    first dashboard after the class's rows or columns changed. Read with the classroom's row
+    held, as the writes that record a cell hold it, so that none is recorded in between."""
+    with transaction.atomic():
+        locked = Classroom.objects.select_for_update().get(pk=classroom.pk)
+        part = grid_part(classroom=locked, now=now)
+        cells_rebuild(locked, (cell for row in part.rows.values() for cell in row.cells))
+    classroom.cells_version = locked.cells_version
+    return part
 
 
 @contextlib.contextmanager
@@ -101,56 +116,7 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-# --- the stats bar, and the cells under way (which also say when a cell turns stuck with time alone)
-
-
-def class_attempts(classroom: Classroom) -> QuerySet[Attempt]:
-    """The attempts of the classroom's learners at its assigned challenges (any other stays out)."""
-    learner_ids = Membership.objects.filter(classroom=classroom).values("learner_id")
-    challenge_ids = Assignment.objects.filter(classroom=classroom).values("challenge_id")
-    return Attempt.objects.filter(learner_id__in=learner_ids, challenge_id__in=challenge_ids)
-
-
-class UnderWay(NamedTuple):
-    """A cell whose latest attempt is under way and not solved before: the cells that are
-    provisioning or working, and the only ones that can be (or become) stuck."""
-
-    learner_id: int
-    challenge_id: int
-    working: bool  # the environment is ready (not still on its way)
-    stuck_at: datetime | None  # when it is (or becomes) stuck with nothing else happening
-
-
-def under_way(*, classroom: Classroom) -> list[UnderWay]:
-    """One query: the class's active attempts at challenges they have not solved, with the check
-    tally and the challenge's estimate that say when each becomes stuck."""
-    solved = Attempt.objects.filter(
-        learner_id=OuterRef("learner_id"), challenge_id=OuterRef("challenge_id"), solved_at__isnull=False
-    )
-    rows = (
-        class_attempts(classroom)
-        .filter(status__in=ACTIVE_STATUSES)
-        .filter(~Exists(solved))
-        .values_list(
-            "learner_id",
-            "challenge_id",
-            "status",
-            "ready_at",
-            "challenge__estimated_minutes",
-            "tally__best",
-            "tally__best_at",
-        )
-        .order_by()  # any order: not the attempts' own, which would sort hundreds of rows for nothing
-    )
-    found = []
-    for learner_id, challenge_id, status, ready_at, estimate, best, best_at in rows:
-        stuck_at = None
-        if status == Status.READY and ready_at is not None:
-            stuck_at = stuck_since(
-                working_since=ready_at, estimate_minutes=estimate, best_at=best_at if best else None
-            )
-        found.append(UnderWay(learner_id, challenge_id, stuck_at is not None, stuck_at))
-    return found
+# --- the stats bar, and the cells that turn stuck with time alone
 
 
 @dataclass(frozen=True)
@@ -161,60 +127,50 @@ class Stats:
     active_cells: int
     stuck_learners: int
     generated_at: datetime
-    stuck: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # the stuck cells
 
     @property
     def cell_count(self) -> int:
         return self.learners * self.challenges
 
 
-def board_stats(
-    *,
-    classroom: Classroom,
-    learners: int,
-    challenges: int,
-    now: datetime,
-    cells: list[UnderWay] | None = None,
-) -> Stats:
-    """The stats bar: two queries (one when the cells under way were read already)."""
-    cells = under_way(classroom=classroom) if cells is None else cells
-    stuck = frozenset(
-        (c.learner_id, c.challenge_id) for c in cells if c.stuck_at is not None and now > c.stuck_at
-    )
-    solved = (
-        class_attempts(classroom)
-        .filter(solved_at__isnull=False)
-        .values("learner_id", "challenge_id")
-        .distinct()
-        .count()
+def board_stats(*, classroom: Classroom, learners: int, challenges: int, now: datetime) -> Stats:
+    """The stats bar, counted by the database from the cells' records (CellChange): one query
+    over one narrow row per cell with attempts, rather than every attempt of the class."""
+    counts = CellChange.objects.filter(classroom=classroom).aggregate(
+        solved=Count("pk", filter=Q(solved=True)),
+        active=Count("pk", filter=Q(active=True)),
+        stuck=Count("learner_id", distinct=True, filter=Q(stuck_at__lt=now)),
     )
     return Stats(
         learners=learners,
         challenges=challenges,
-        solved_cells=solved,
-        active_cells=len(cells),
-        stuck_learners=len({learner for learner, _ in stuck}),
+        solved_cells=counts["solved"],
+        active_cells=counts["active"],
+        stuck_learners=counts["stuck"],
         generated_at=now,
-        stuck=stuck,
+    )
+
+
+def turned_stuck(*, classroom: Classroom, since: datetime, until: datetime) -> set[tuple[int, int]]:
+    """The cells that turned stuck with time alone in [since, until): one indexed read."""
+    return set(
+        CellChange.objects.filter(classroom=classroom, stuck_at__gte=since, stuck_at__lt=until).values_list(
+            "learner_id", "challenge_id"
+        )
     )
 
 
 def grid_stats(*, rows: list[Row], columns: list[Column], now: datetime) -> Stats:
     """The stats bar of the whole grid, counted from its cells (no query of its own). The same
-    rule as `board_stats`: a cell is active while its latest attempt is under way (an attempt
-    gets its outcome as it leaves the active statuses, and a learner has one active attempt per
-    challenge at most, their latest), and stuck as `under_way` says (cell_fold)."""
-    stuck = frozenset(
-        (row.learner.pk, cell.challenge_id) for row in rows if row.stuck for cell in row.cells if cell.stuck
-    )
+    rule as `board_stats`, whose records are these cells' (versions.cell_stats): a cell is active
+    while its latest attempt is under way, and stuck as cell_fold says."""
     return Stats(
         learners=len(rows),
         challenges=len(columns),
         solved_cells=sum(c.summary.solved for c in columns),
         active_cells=sum(c.summary.active for c in columns),
-        stuck_learners=len({learner for learner, _ in stuck}),
+        stuck_learners=sum(row.stuck for row in rows),
         generated_at=now,
-        stuck=stuck,
     )
 
 
@@ -278,12 +234,11 @@ def dashboard_delta(
     ):
         return Delta(token=token, whole=True)
     changed = classroom.cells_changed_since(since.version)
-    going = under_way(classroom=classroom)
-    changed |= {
-        (c.learner_id, c.challenge_id)
-        for c in going
-        if c.stuck_at is not None and since.at < c.stuck_at.timestamp() <= token.at
-    }
+    changed |= turned_stuck(
+        classroom=classroom,
+        since=datetime.fromtimestamp(since.at, UTC),
+        until=datetime.fromtimestamp(token.at, UTC),
+    )
     if not changed:
         return Delta(token=token)
     if len(changed) > MOST_CELLS:
@@ -302,7 +257,5 @@ def dashboard_delta(
     cells = [
         (row, cell) for row in rows for cell in row.cells if (row.learner.pk, cell.challenge_id) in changed
     ]
-    stats = board_stats(
-        classroom=classroom, learners=len(part.learners), challenges=len(assigned), now=now, cells=going
-    )
+    stats = board_stats(classroom=classroom, learners=len(part.learners), challenges=len(assigned), now=now)
     return Delta(token=token, cells=cells, rows=rows, columns=columns, stats=stats)

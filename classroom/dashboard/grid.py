@@ -147,6 +147,7 @@ class Cell:
     best_time: timedelta | None = None
     solved_at: datetime | None = None
     working_since: datetime | None = None
+    stuck_at: datetime | None = None  # when it is (or becomes) stuck with nothing else happening
     stuck: bool = False
     attempt_id: int | None = None  # the attempt the state comes from
     # How often each objective failed, over all the attempts' checks. Most cells have none,
@@ -213,12 +214,12 @@ def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
             cell.state = CellState.CHECKING
         cell.working_since = since = latest.working_since
         if since is not None:
-            became_stuck = stuck_since(
+            cell.stuck_at = stuck_since(
                 working_since=since,
                 estimate_minutes=cell.challenge.estimated_minutes,
                 best_at=latest.best_at if latest.best else None,
             )
-            cell.stuck = now > became_stuck
+            cell.stuck = now > cell.stuck_at
     return cell
 
 
@@ -397,3 +398,10 @@ def grid_part(
         if a.challenge_id in column_tallies
     }
     return GridPart(assignments=assignments, learners=learners, rows=rows, columns=columns)
+
+
+def cell_of(*, learner_id: int, challenge: Challenge, now: datetime) -> Cell:
+    """One learner's cell at one challenge on its own (one query): what a write records of it."""
+    cell = Cell(learner_id, challenge, challenge.pk)
+    attempts = list(attempt_rows(Attempt.objects.filter(learner_id=learner_id, challenge_id=challenge.pk)))
+    return cell_fold(cell, attempts, now) if attempts else cell

@@ -18,7 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.utils import timezone
 
+from challenges.models import Challenge
+from classroom.dashboard.cells import STATS_FIELDS, cell_stats
+from classroom.dashboard.grid import Cell, cell_of
 from classroom.models import CellChange, Classroom
 
 
@@ -55,17 +59,25 @@ def classroom_changed(*, classroom_ids: Iterable[int], layout: bool = False) -> 
 
 
 def cell_changed(*, learner_id: int, challenge_id: int) -> None:
-    """A learner's cell at a challenge changed: move the versions of the classrooms showing it."""
+    """A learner's cell at a challenge changed: move the versions of the classrooms showing it,
+    and record what the cell now adds to their stats bars."""
     with transaction.atomic():
         changes = []
+        cell: Cell | None = None
         for classroom_id in classrooms_showing(learner_id=learner_id, challenge_id=challenge_id):
             version = _bump(classroom_id, layout=False)
+            if cell is None:
+                # Read once the first classroom's row is held: a writer of the same cell that got
+                # there first has committed by now, so the last to record it has seen every change.
+                challenge = Challenge.objects.only("id", "estimated_minutes").get(pk=challenge_id)
+                cell = cell_of(learner_id=learner_id, challenge=challenge, now=timezone.now())
             changes.append(
                 CellChange(
                     classroom_id=classroom_id,
                     learner_id=learner_id,
                     challenge_id=challenge_id,
                     version=version,
+                    **cell_stats(cell),
                 )
             )
         if changes:
@@ -73,5 +85,5 @@ def cell_changed(*, learner_id: int, challenge_id: int) -> None:
                 changes,
                 update_conflicts=True,
                 unique_fields=["classroom", "learner", "challenge"],
-                update_fields=["version"],
+                update_fields=["version", *STATS_FIELDS],
             )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -14,7 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, Challenge, Outcome, Status
-from classroom.dashboard.board import Sort, Token, dashboard, dashboard_delta
+from classroom.dashboard.board import (
+    Sort,
+    Token,
+    board_stats,
+    dashboard,
+    dashboard_delta,
+    turned_stuck,
+)
 from classroom.dashboard.grid import Cell, CellState
 from classroom.models import Assignment, Classroom
 from classroom.templatetags.classroom import cell_text
@@ -192,6 +200,73 @@ class StuckTestCase(ClassroomTestCase):
     def test_the_filter_says_when_nobody_is_stuck(self) -> None:
         url = reverse("classroom_dashboard", args=[self.classroom.pk]) + "?filter=stuck"
         self.assertContains(self.client_for(self.ivy).get(url), "Nobody is stuck right now")
+
+
+class StatsRuleTestCase(ClassroomTestCase):
+    """A poll has the database count the stats bar and find the cells that turned stuck from the
+    cells' records (board_stats, turned_stuck); the whole page counts them from the cells it
+    folded. Over a varied class, at several moments, both say the same: with the records made
+    whole from the grid, and with the records the writes keep."""
+
+    def setUp(self) -> None:
+        carol, dave, erin = (User.objects.create_user(name) for name in ("carol", "dave", "erin"))
+        for learner in (self.bob, carol, dave, erin):
+            self.join(learner)
+        ws, ei = "wrong-selector", "expose-internally"
+        self.attempt_at(self.alice, ws, started=timedelta(minutes=4))  # stuck in 6 minutes
+        progress = self.attempt_at(self.alice, ei, started=timedelta(minutes=40))
+        self.check_run(progress, [True, False])  # progress now: stuck 10 minutes on at the earliest
+        failing = self.attempt_at(self.bob, ws, started=timedelta(minutes=25))
+        self.check_run(failing, [False, False])  # failing checks only: stuck already
+        self.attempt_at(self.bob, ei, Status.SOLVED, started=timedelta(minutes=30), solved_after=timedelta(1))
+        self.attempt_at(carol, ws, Status.DESTROYED, started=timedelta(hours=2), solved_after=timedelta(1))
+        self.attempt_at(carol, ws, started=timedelta(minutes=50))  # practice after solving: never stuck
+        self.make_attempt(dave, ws, Status.PROVISIONING)  # on its way: active, not stuck
+        self.attempt_at(dave, ei, Status.DESTROYED, started=timedelta(hours=1), outcome=Outcome.EXPIRED)
+        self.attempt_at(erin, "partial-outage", started=timedelta(hours=1))  # not assigned here
+
+    def stuck_cells(self, at: datetime) -> set[tuple[int, int]]:
+        board = dashboard(classroom=self.classroom, now=at)
+        return {(row.learner.pk, cell.challenge_id) for row in board.rows for cell in row.cells if cell.stuck}
+
+    def test_the_stats_bar_and_the_cells_turning_stuck_agree_with_the_grid(self) -> None:
+        now = timezone.now()
+        moments = [now + timedelta(minutes=m) for m in (0, 3, 7, 12, 45, 120)]
+        seen = set()
+        for at in moments:
+            with self.subTest(minutes_on=round((at - now).total_seconds() / 60)):
+                page = dashboard(classroom=self.classroom, now=at).stats
+                poll = board_stats(classroom=self.classroom, learners=page.learners, challenges=2, now=at)
+                self.assertEqual(poll, page)
+                seen.add((page.active_cells, page.stuck_learners))
+        for since, until in itertools.pairwise(moments):
+            with self.subTest(since=since, until=until):
+                turned = turned_stuck(classroom=self.classroom, since=since, until=until)
+                self.assertEqual(turned, self.stuck_cells(until) - self.stuck_cells(since))
+        # The class is varied enough to tell a wrong rule: the counts move over time.
+        self.assertGreater(len(seen), 1)
+
+    def test_the_writes_keep_the_records_as_the_grid_says(self) -> None:
+        dashboard(classroom=self.classroom)  # the records made whole once, at the layout version
+        classroom = Classroom.objects.get(pk=self.classroom.pk)
+        self.assertEqual(classroom.cells_version, classroom.layout_version)
+        now = timezone.now()
+        alices = Attempt.objects.get(learner=self.alice, challenge__slug="wrong-selector")
+        self.check_run(alices, [True, False])  # progress: stuck later
+        bobs = Attempt.objects.get(learner=self.bob, challenge__slug="wrong-selector")
+        bobs.status, bobs.outcome, bobs.ended_at = Status.EXPIRED, Outcome.EXPIRED, now
+        bobs.save()  # no longer at work: neither active nor stuck
+        daves = Attempt.objects.get(learner__username="dave", challenge__slug="wrong-selector")
+        daves.status, daves.ready_at = Status.READY, now - timedelta(minutes=30)
+        daves.save()  # ready half an hour ago: stuck
+        self.attempt_at(self.bob, "expose-internally", started=timedelta(minutes=1))  # practice: not active
+        for minutes_on in (0, 15, 60):
+            at = now + timedelta(minutes=minutes_on)
+            with self.subTest(minutes_on=minutes_on):
+                page = dashboard(classroom=classroom, now=at).stats  # from the grid, not rebuilt
+                poll = board_stats(classroom=classroom, learners=page.learners, challenges=2, now=at)
+                self.assertEqual(poll, page)
+        self.assertEqual((page.active_cells, page.stuck_learners), (3, 2))
 
 
 class SummaryTestCase(ClassroomTestCase):
@@ -377,6 +452,16 @@ class DeltaTestCase(PollTestCase):
         body = self.poll(self.client_, f"?since={self.since}").content.decode()
         self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
         self.assertIn("carol", body)
+
+    def test_new_content_for_an_assigned_challenge_sends_the_whole_grid(self) -> None:
+        self.ws.estimated_minutes = 1  # alice has been at it for 5 minutes: stuck now
+        self.ws.save()
+        body = self.poll(self.client_, f"?since={self.since}").content.decode()
+        self.assertTrue(body.lstrip().startswith('<div id="grid"'), body[:80])
+        # And the cells' records were made again by the new rule, so the next polls count it.
+        classroom = Classroom.objects.get(pk=self.classroom.pk)
+        stats = board_stats(classroom=classroom, learners=2, challenges=2, now=timezone.now())
+        self.assertEqual(stats.stuck_learners, 1)
 
     def test_a_token_it_cannot_trust_sends_the_whole_grid(self) -> None:
         version, _, at = self.since.partition(".")
