@@ -21,32 +21,44 @@ def cell_stats(cell: Cell) -> dict[str, Any]:
     }
 
 
+# What a cell without a record adds: nothing.
+NOTHING = {"solved": False, "active": False, "stuck_at": None}
+
+
 def cells_rebuild(classroom: Classroom, cells: Iterable[Cell]) -> None:
     """Make the classroom's cell records whole from its grid (`cells`: every cell, as folded
     after locking the classroom's row): after its rows or columns changed, or on its first
-    dashboard. A cell new here is recorded at the layout version, which no poll reports as a
-    change (a poll's page is at least that recent); learners gone and challenges unassigned go."""
+    dashboard. Only the records that differ are written (after a learner joined, their cells;
+    after new content, the challenge's); a cell new here is recorded at the layout version, which
+    no poll reports as a change (a poll's page is at least that recent). Learners gone and
+    challenges unassigned lose theirs."""
     records = CellChange.objects.filter(classroom=classroom)
-    records.update(solved=False, active=False, stuck_at=None)
     learner_ids = classroom.memberships.values("learner_id")
     challenge_ids = classroom.assignments.values("challenge_id")
     records.exclude(learner_id__in=learner_ids, challenge_id__in=challenge_ids).delete()
-    CellChange.objects.bulk_create(
-        [
-            CellChange(
-                classroom=classroom,
-                learner_id=cell.learner_id,
-                challenge_id=cell.challenge_id,
-                version=classroom.layout_version,
-                **cell_stats(cell),
-            )
-            for cell in cells
-            if cell.attempts
-        ],
-        update_conflicts=True,
-        unique_fields=["classroom", "learner", "challenge"],
-        update_fields=list(STATS_FIELDS),
-        batch_size=1000,
-    )
+    recorded = records.values_list("learner_id", "challenge_id", *STATS_FIELDS)
+    kept = {
+        (learner_id, challenge_id): dict(zip(STATS_FIELDS, stats, strict=True))
+        for learner_id, challenge_id, *stats in recorded
+    }
+    differing = [
+        CellChange(
+            classroom=classroom,
+            learner_id=cell.learner_id,
+            challenge_id=cell.challenge_id,
+            version=classroom.layout_version,
+            **stats,
+        )
+        for cell in cells
+        if (stats := cell_stats(cell)) != kept.get((cell.learner_id, cell.challenge_id), NOTHING)
+    ]
+    if differing:
+        # One statement on PostgreSQL whatever the count (SQLite's are batched by its limits).
+        CellChange.objects.bulk_create(
+            differing,
+            update_conflicts=True,
+            unique_fields=["classroom", "learner", "challenge"],
+            update_fields=list(STATS_FIELDS),
+        )
     Classroom.objects.filter(pk=classroom.pk).update(cells_version=classroom.layout_version)
     classroom.cells_version = classroom.layout_version
