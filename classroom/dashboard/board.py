@@ -83,7 +83,7 @@ def dashboard(
 
 
 def _grid_recorded(classroom: Classroom, now: datetime) -> GridPart:
-    """The whole grid, its cells recorded for the polls' stats bar (versions.cells_rebuild): the
+    """The whole grid, its cells recorded for the polls' stats bar (cells.cells_rebuild): the
     first dashboard after the class's rows or columns changed. Read with the classroom's row
     held, as the writes that record a cell hold it, so that none is recorded in between."""
     with transaction.atomic():
@@ -162,7 +162,7 @@ def turned_stuck(*, classroom: Classroom, since: datetime, until: datetime) -> s
 
 def grid_stats(*, rows: list[Row], columns: list[Column], now: datetime) -> Stats:
     """The stats bar of the whole grid, counted from its cells (no query of its own). The same
-    rule as `board_stats`, whose records are these cells' (versions.cell_stats): a cell is active
+    rule as `board_stats`, whose records are these cells' (cells.cell_stats): a cell is active
     while its latest attempt is under way, and stuck as cell_fold says."""
     return Stats(
         learners=len(rows),
