@@ -4,12 +4,22 @@ the writes (classroom.live.versions.cell_changed) and made whole from the grid (
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from classroom.dashboard.grid import ACTIVE_STATES, Cell, CellState
+from challenges.models import Attempt, Challenge
+from classroom.dashboard.grid import ACTIVE_STATES, Cell, CellState, attempt_rows, cell_fold
 from classroom.models import CellChange, Classroom
 
 STATS_FIELDS = ("solved", "active", "stuck_at")
+
+
+def cell_of(*, learner_id: int, challenge: Challenge, now: datetime) -> Cell:
+    """One learner's cell at one challenge on its own (one query), folded as the grid folds it:
+    what a write records of it."""
+    cell = Cell(learner_id, challenge, challenge.pk)
+    attempts = list(attempt_rows(Attempt.objects.filter(learner_id=learner_id, challenge_id=challenge.pk)))
+    return cell_fold(cell, attempts, now) if attempts else cell
 
 
 def cell_stats(cell: Cell) -> dict[str, Any]:

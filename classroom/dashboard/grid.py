@@ -398,10 +398,3 @@ def grid_part(
         if a.challenge_id in column_tallies
     }
     return GridPart(assignments=assignments, learners=learners, rows=rows, columns=columns)
-
-
-def cell_of(*, learner_id: int, challenge: Challenge, now: datetime) -> Cell:
-    """One learner's cell at one challenge on its own (one query): what a write records of it."""
-    cell = Cell(learner_id, challenge, challenge.pk)
-    attempts = list(attempt_rows(Attempt.objects.filter(learner_id=learner_id, challenge_id=challenge.pk)))
-    return cell_fold(cell, attempts, now) if attempts else cell

@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from challenges.models import Challenge
-from classroom.dashboard.cells import STATS_FIELDS, cell_stats
-from classroom.dashboard.grid import Cell, cell_of
+from classroom.dashboard.cells import STATS_FIELDS, cell_of, cell_stats
+from classroom.dashboard.grid import Cell
 from classroom.models import CellChange, Classroom
 
 
