@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from challenges.models import Attempt, AttemptEvent, Challenge, CheckRun, ConsoleCommand, HintUnlock
-from classroom.dashboard.grid import AttemptRow, CellState, outcome
+from classroom.dashboard.attempts import AttemptRow, CellState, outcome
 from classroom.models import Classroom, Notice
 
 

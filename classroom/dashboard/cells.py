@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from challenges.models import Attempt, Challenge
-from classroom.dashboard.grid import ACTIVE_STATES, Cell, CellState, attempt_rows, cell_fold
+from classroom.dashboard.attempts import ACTIVE_STATES, CellState, attempt_rows
+from classroom.dashboard.grid import Cell, cell_fold
 from classroom.models import CellChange, Classroom
 
 STATS_FIELDS = ("solved", "active", "stuck_at")

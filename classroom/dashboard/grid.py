@@ -3,8 +3,9 @@ at it add up to), and the summaries of rows and columns.
 
 Read without building model instances (a class of 200 × 20 has thousands of attempts): each
 attempt as a tuple joined with the tally of its check runs, which CheckRun.finish keeps
-(challenges.records.CheckTally), so no check run is read at all. `grid_part` reads the whole
-grid or only some rows and columns, in three queries whatever the part.
+(challenges.records.CheckTally; attempts.py reads them), so no check run is read at all.
+`grid_part` reads the whole grid or only some rows and columns, in three queries whatever the
+part, and folds it in one pass: each cell once, added to its row's and its column's tally.
 """
 
 from __future__ import annotations
@@ -12,118 +13,23 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from types import MappingProxyType
-from typing import NamedTuple
 
 from django.contrib.auth.models import User
-from django.db.models import Case, DateTimeField, F, Q, QuerySet, TextField, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Q
 
-from challenges.models import WAITING_STATUSES, Attempt, Challenge, Outcome, Status
+from challenges.models import Attempt, Challenge, Status
+from classroom.dashboard.attempts import ACTIVE_STATES, AttemptRow, CellState, attempt_rows, outcome
 from classroom.models import Assignment, Classroom, Membership
 
 # "Stuck": working for longer than the challenge's estimate, and the checks have not improved
 # for this long (or never passed anything).
 NO_PROGRESS_WINDOW = timedelta(minutes=10)
 
-
-class CellState(StrEnum):
-    NOT_STARTED = "not-started"
-    PROVISIONING = "provisioning"
-    WORKING = "working"
-    CHECKING = "checking"  # working, and the checks pass N of M
-    SOLVED = "solved"
-    FAILED = "failed"
-    EXPIRED = "expired"
-    ENDED = "ended"
-
-
-# The states in which a learner is at work on the challenge right now.
-ACTIVE_STATES = (CellState.PROVISIONING, CellState.WORKING, CellState.CHECKING)
-
 NOTHING_FAILED: Mapping[str, int] = MappingProxyType({})
-
-
-class AttemptRow(NamedTuple):
-    """The little of an attempt the grid needs, with its check tally (zeros: never checked). Of
-    thousands of attempts, each value read costs a conversion: times are read only where the grid
-    uses them, the failing objectives as JSON text, decoded only where something failed."""
-
-    id: int
-    learner_id: int
-    challenge_id: int
-    status: str
-    solved_at: datetime | None
-    spent: timedelta | None  # from ready (or requested when it never got ready) to solved
-    hints_unlocked: int
-    outcome: str  # Attempt.outcome: set when it ended, kept after teardown
-    working_since: datetime | None = None  # ready (or requested), while the status is READY
-    runs: int | None = 0
-    best: int | None = 0
-    best_at: datetime | None = None  # while the status is READY
-    total: int | None = 0
-    latest: int | None = 0
-    latest_total: int | None = 0
-    failing: str | None = None  # the tally's JSON: objective key → runs it failed in
-
-    @classmethod
-    def of(cls, attempt: Attempt) -> AttemptRow:
-        started_at = attempt.ready_at or attempt.created_at
-        return cls(
-            id=attempt.pk,
-            learner_id=attempt.learner_id,
-            challenge_id=attempt.challenge_id,
-            status=attempt.status,
-            solved_at=attempt.solved_at,
-            spent=attempt.solved_at - started_at if attempt.solved_at else None,
-            hints_unlocked=attempt.hints_unlocked,
-            outcome=attempt.outcome,
-            working_since=started_at if attempt.status == Status.READY else None,
-        )
-
-
-TALLY = ("tally__runs", "tally__best", "best_at_running", "tally__total", "tally__latest")
-FIELDS = (*AttemptRow._fields[:9], *TALLY, "tally__latest_total", "failing_text")
-
-
-def attempt_rows(attempts: QuerySet[Attempt]) -> Iterator[AttemptRow]:
-    """The attempts, oldest first, as rows: one query, joined with their tallies."""
-    started_at = Coalesce("ready_at", "created_at")
-    running = Q(status=Status.READY)
-    rows = attempts.annotate(
-        spent=F("solved_at") - started_at,
-        working_since=Case(When(running, then=started_at), output_field=DateTimeField()),
-        best_at_running=Case(When(running, then=F("tally__best_at")), output_field=DateTimeField()),
-        failing_text=Cast("tally__failing", TextField()),
-    ).order_by("created_at", "pk")
-    return map(AttemptRow._make, rows.values_list(*FIELDS))
-
-
-# What each outcome shows as; an attempt with none is still under way.
-OUTCOME_STATES = {
-    Outcome.SOLVED: CellState.SOLVED,
-    Outcome.FAILED: CellState.FAILED,
-    Outcome.EXPIRED: CellState.EXPIRED,
-    Outcome.ENDED_BY_LEARNER: CellState.ENDED,
-    Outcome.ENDED_BY_INSTRUCTOR: CellState.ENDED,
-}
-
-
-def outcome(attempt: AttemptRow) -> CellState:
-    """What an attempt came to: its outcome once it has one, else how far it got."""
-    if attempt.solved_at is not None:
-        return CellState.SOLVED
-    if attempt.outcome:
-        return OUTCOME_STATES[Outcome(attempt.outcome)]
-    if attempt.status in WAITING_STATUSES:
-        return CellState.PROVISIONING
-    if attempt.status == Status.READY:
-        return CellState.WORKING
-    return CellState.ENDED
 
 
 def stuck_since(*, working_since: datetime, estimate_minutes: int, best_at: datetime | None) -> datetime:
@@ -172,36 +78,46 @@ class Cell:
 _decode = json.JSONDecoder().raw_decode
 
 
-def _failing(attempts: list[AttemptRow]) -> Mapping[str, int]:
-    found = [a.failing for a in attempts if a.failing and a.failing != "{}"]
-    if not found:
+def _failing(texts: list[str]) -> Mapping[str, int]:
+    if not texts:
         return NOTHING_FAILED
-    if len(found) == 1:
-        return _decode(found[0])[0]
+    if len(texts) == 1:
+        return _decode(texts[0])[0]
     counts: Counter[str] = Counter()
-    for text in found:
+    for text in texts:
         counts.update(_decode(text)[0])
     return counts
 
 
 def cell_fold(cell: Cell, attempts: list[AttemptRow], now: datetime) -> Cell:
     """Fold a learner's attempts at one challenge (oldest first) into their cell."""
-    cell.attempts = len(attempts)
-    latest = attempts[-1]
+    # Run for thousands of cells per page: one pass, its sums in locals.
+    hints = runs = 0
+    failing: list[str] = []
+    first_solved: AttemptRow | None = None
+    best_time = None
     for attempt in attempts:
-        cell.hints_used += attempt.hints_unlocked
-        cell.check_runs += attempt.runs or 0
+        hints += attempt.hints_unlocked
+        runs += attempt.runs or 0
+        if attempt.failing and attempt.failing != "{}":
+            failing.append(attempt.failing)
         if attempt.solved_at is not None:
+            first_solved = first_solved or attempt
             spent = attempt.spent
-            if spent is not None and (cell.best_time is None or spent < cell.best_time):
-                cell.best_time = spent
-            cell.solved_at = cell.solved_at or attempt.solved_at
-    cell.failing = _failing(attempts)
-    if cell.solved_at is not None:
+            if spent is not None and (best_time is None or spent < best_time):
+                best_time = spent
+    cell.attempts = len(attempts)
+    cell.hints_used = hints
+    cell.check_runs = runs
+    cell.best_time = best_time
+    cell.failing = _failing(failing)
+    if first_solved is not None:
         # Solving is what counts: a later attempt at the same challenge is practice.
         cell.state = CellState.SOLVED
-        cell.attempt_id = next(a.id for a in attempts if a.solved_at is not None)
+        cell.solved_at = first_solved.solved_at
+        cell.attempt_id = first_solved.id
         return cell
+    latest = attempts[-1]
     cell.state = outcome(latest)
     cell.attempt_id = latest.id
     if latest.runs:
@@ -293,19 +209,25 @@ class _Tally:
         self.solved = self.active = self.stuck = 0
         self.score = 0.0
         self.times: list[timedelta] = []
-        self.failing: Counter[tuple[int, str]] = Counter()
+        self.failing: dict[tuple[int, str], int] = {}
 
-    def add(self, cell: Cell) -> None:
-        self.score += cell.score
-        if cell.state is CellState.SOLVED:
+    def add(self, cell: Cell, score: float) -> None:
+        # Run twice per cell (its row, its column): the cell's score is worked out once, by the
+        # caller, and the failing objectives are counted with dict.get, not Counter's __missing__.
+        self.score += score
+        state = cell.state
+        if state is CellState.SOLVED:
             self.solved += 1
             if cell.best_time is not None:
                 self.times.append(cell.best_time)
-        elif cell.state in ACTIVE_STATES:
+        elif state in ACTIVE_STATES:
             self.active += 1
-        self.stuck += cell.stuck
-        for key, count in cell.failing.items():
-            self.failing[(cell.challenge_id, key)] += count
+        if cell.stuck:
+            self.stuck += 1
+        if cell.failing:
+            failing, challenge_id = self.failing, cell.challenge_id
+            for key, count in cell.failing.items():
+                failing[challenge_id, key] = failing.get((challenge_id, key), 0) + count
 
     def summary(self, of: int, objectives: Objectives) -> Summary:
         times = self.times
@@ -313,8 +235,10 @@ class _Tally:
         summary = Summary(self.solved, of, median, stuck=self.stuck, active=self.active, score=self.score)
         if self.failing:
             # Most failures first; ties go to the objective listed first in its challenge.
-            (cid, key), count = min(
-                self.failing.items(), key=lambda kv: (-kv[1], objectives.order.get(kv[0], 999), kv[0])
+            count = max(self.failing.values())
+            cid, key = min(
+                (pair for pair, n in self.failing.items() if n == count),
+                key=lambda pair: (objectives.order.get(pair, 999), pair),
             )
             summary.failing_title = objectives.titles.get((cid, key), key)
             summary.failing_count = count
@@ -386,10 +310,11 @@ def grid_part(
             if found is None:
                 continue  # not started: it counts for nothing in the summaries
             cell_fold(cell, found, now)
+            score = cell.score
             if tally is not None:
-                tally.add(cell)
+                tally.add(cell, score)
             if column is not None:
-                column.add(cell)
+                column.add(cell, score)
         if tally is not None:
             rows[learner_id] = Row(learner, row_cells, tally.summary(len(assigned), objectives))
     columns = {

@@ -11,8 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 from challenges.formats import duration
 from challenges.models import AttemptEvent
 from classroom.actions import Action
+from classroom.dashboard.attempts import CellState
 from classroom.dashboard.board import Delta
-from classroom.dashboard.grid import Cell, CellState, Row
+from classroom.dashboard.grid import Cell, Row
 
 register = template.Library()
 

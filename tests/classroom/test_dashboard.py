@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from challenges.models import Attempt, Challenge, Outcome, Status
+from classroom.dashboard.attempts import CellState
 from classroom.dashboard.board import (
     Sort,
     Token,
@@ -23,7 +24,7 @@ from classroom.dashboard.board import (
     dashboard_delta,
     turned_stuck,
 )
-from classroom.dashboard.grid import Cell, CellState
+from classroom.dashboard.grid import Cell
 from classroom.models import Assignment, Classroom
 from classroom.templatetags.classroom import cell_text
 from tests.classroom.base import ClassroomTestCase
@@ -307,6 +308,14 @@ class SummaryTestCase(ClassroomTestCase):
     def test_a_row_names_the_learners_most_failing_objective(self) -> None:
         row = next(r for r in dashboard(classroom=self.classroom).rows if r.learner == self.dave)
         self.assertEqual(row.summary.failing_title, "The Service selects the frontend by its app label")
+
+    def test_between_objectives_failing_as_often_the_one_listed_first_is_named(self) -> None:
+        erin = User.objects.create_user("erin")
+        self.join(erin)
+        self.check_run(self.attempt_at(erin, "wrong-selector"), [False, False])
+        first = Challenge.objects.get(slug="wrong-selector").objectives[0]["title"]
+        row = next(r for r in dashboard(classroom=self.classroom).rows if r.learner == erin)
+        self.assertEqual((row.summary.failing_title, row.summary.failing_count), (first, 1))
 
     def test_sorting_by_progress_puts_the_most_advanced_first(self) -> None:
         rows = dashboard(classroom=self.classroom, sort=Sort.PROGRESS).rows
