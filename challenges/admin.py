@@ -92,6 +92,14 @@ class AttemptAdmin(admin.ModelAdmin[Attempt]):
         "destroyed_at",
     )
 
+    def has_delete_permission(self, request: HttpRequest, obj: Attempt | None = None) -> bool:
+        # An environment still up would be left running with nothing to tear it down: it is
+        # ended (and torn down) through the services first; its history can go after. Asked
+        # without an attempt, for the list's bulk delete, which would skip that: one at a time.
+        if obj is None or obj.status != Status.DESTROYED:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(CheckRun)
 class CheckRunAdmin(admin.ModelAdmin[CheckRun]):

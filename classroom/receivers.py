@@ -38,7 +38,10 @@ def _attempt_changed(sender: object, attempt: Attempt, **kwargs: Any) -> None:
 
 
 @receiver(post_save, sender=Attempt)
+@receiver(post_delete, sender=Attempt)
 def _attempt_saved(sender: object, instance: Attempt, **kwargs: Any) -> None:
+    # Deleted too (staff in the admin, a learner's account removed): the cell then shows what
+    # the learner's other attempts add up to, and an open dashboard hears of it.
     attempt_seen(instance)
 
 

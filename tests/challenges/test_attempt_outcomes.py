@@ -125,6 +125,21 @@ class FailedPageTestCase(BaseTestCase):
         self.assertNotContains(r, 'name="status"')
         self.assertNotContains(r, 'name="outcome"')
 
+    def test_staff_delete_an_attempt_in_the_admin_only_once_its_environment_is_gone(self) -> None:
+        self.sam.is_superuser = True
+        self.sam.save()
+        staff = self.client_for(self.sam)
+        live = self.make_attempt(self.alice, "wrong-selector")  # ready: its namespace is up
+        r = staff.post(reverse("admin:challenges_attempt_delete", args=[live.pk]), {"post": "yes"})
+        self.assertEqual(r.status_code, 403)
+        self.assertTrue(Attempt.objects.filter(pk=live.pk).exists())
+        listing = staff.get(reverse("admin:challenges_attempt_changelist"))
+        self.assertNotContains(listing, 'value="delete_selected"')
+        gone = self.failed_and_destroyed()
+        r = staff.post(reverse("admin:challenges_attempt_delete", args=[gone.pk]), {"post": "yes"})
+        self.assertEqual(r.status_code, 302)
+        self.assertFalse(Attempt.objects.filter(pk=gone.pk).exists())
+
 
 class ExtensionRuleTestCase(BaseTestCase):
     @override_settings(BREAKFIX_EXTEND_MINUTES=30, BREAKFIX_MAX_TTL_MINUTES=60)

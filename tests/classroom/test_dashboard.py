@@ -444,6 +444,21 @@ class DeltaTestCase(PollTestCase):
         # And then nothing is new.
         self.assertEqual(self.poll(self.client_, f"?since={since.group(1)}").status_code, 204)
 
+    def test_an_attempt_deleted_sends_its_cell_as_not_started(self) -> None:
+        self.check_run(self.attempt, [True, False])
+        since = TOKEN.search(self.poll(self.client_, f"?since={self.since}").content.decode())
+        assert since is not None
+        self.attempt.delete()  # as staff do in the admin
+        r = self.poll(self.client_, f"?since={since.group(1)}")
+        body = r.content.decode()
+        self.assertEqual(r.status_code, 200)
+        cells = re.findall(r'<td id="(c\d+-\d+)" hx-swap-oob="true"', body)
+        self.assertEqual(cells, [f"c{self.alice.pk}-{self.ws.pk}"])
+        self.assertIn('data-state="not-started"', body)
+        # The stats bar the poll counts from the cells' records agrees with a reload.
+        self.assertEqual(dashboard(classroom=self.classroom).stats.active_cells, 0)
+        self.assertIn("<strong>0</strong><span>working now</span>", body)
+
     def test_a_change_in_another_classroom_is_not_this_ones(self) -> None:
         other = Classroom.objects.create(name="Other", instructor=self.ivy)
         Assignment.objects.create(classroom=other, challenge=self.ws)
