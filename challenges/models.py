@@ -220,6 +220,10 @@ class Attempt(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When the learner's work stops though the environment still runs: a sitting's deadline (a
+    # classroom's assessment), its environment kept a little longer for the last check, which
+    # the platform runs. None: the work stops when the environment ends.
+    freezes_at = models.DateTimeField(null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -293,8 +297,24 @@ class Attempt(models.Model):
         return self.status in LIVE_STATUSES
 
     @property
-    def is_workspace_open(self) -> bool:
+    def is_running(self) -> bool:
+        """Whether the environment runs: the platform may check it, frozen or not."""
         return self.status in RUNNING_STATUSES
+
+    @property
+    def is_frozen(self) -> bool:
+        """Past the time for the learner's work (`freezes_at`): no console, editor, check or hint."""
+        return self.freezes_at is not None and self.freezes_at <= timezone.now()
+
+    @property
+    def is_workspace_open(self) -> bool:
+        """Whether the learner may work in it: it runs and their time has not run out."""
+        return self.is_running and not self.is_frozen
+
+    @property
+    def work_ends_at(self) -> datetime | None:
+        """What the learner's clock counts down to: their work stops then."""
+        return self.freezes_at or self.expires_at
 
     @property
     def is_cluster_down(self) -> bool:
@@ -307,17 +327,17 @@ class Attempt(models.Model):
 
     @property
     def can_check(self) -> bool:
-        return self.status == Status.READY
+        return self.status == Status.READY and not self.is_frozen
 
     @property
     def can_take_hints(self) -> bool:
-        return self.is_active and self.hints_allowed
+        return self.is_active and self.hints_allowed and not self.is_frozen
 
     @property
     def can_be_given_hints(self) -> bool:
         """An instructor may give a hint while the environment is active, even under rules that
         let the learner take none (an assessment without hints)."""
-        return self.is_active
+        return self.is_active and not self.is_frozen
 
     @property
     def hints_charged(self) -> int:
@@ -326,8 +346,9 @@ class Attempt(models.Model):
 
     @property
     def can_reset(self) -> bool:
-        """Reset while active; on a failed attempt, the same action is its Retry."""
-        return self.is_active or self.has_failed
+        """Reset while active; on a failed attempt, the same action is its Retry. Never under a
+        sitting's rules (services.attempts.attempt_reset says why)."""
+        return self.freezes_at is None and (self.is_active or self.has_failed)
 
     @property
     def has_failed(self) -> bool:
@@ -350,8 +371,9 @@ class Attempt(models.Model):
     def extended_deadline(self) -> datetime | None:
         """The deadline an extension would give, or None when it cannot be extended: the one rule
         for learners and instructors alike. An extension adds BREAKFIX_EXTEND_MINUTES, never past
-        BREAKFIX_MAX_TTL_MINUTES from ready (or from the request while it is on its way)."""
-        if not self.is_active or self.expires_at is None:
+        BREAKFIX_MAX_TTL_MINUTES from ready (or from the request while it is on its way). Never
+        one that freezes: its time is the sitting's, which only its instructor extends."""
+        if not self.is_active or self.expires_at is None or self.freezes_at is not None:
             return None
         ceiling = (self.ready_at or self.created_at) + timedelta(minutes=settings.BREAKFIX_MAX_TTL_MINUTES)
         deadline = min(self.expires_at + timedelta(minutes=settings.BREAKFIX_EXTEND_MINUTES), ceiling)
@@ -378,9 +400,11 @@ class Attempt(models.Model):
         return self.solved_at - (self.ready_at or self.created_at)
 
     def seconds_left(self, now: datetime | None = None) -> int:
-        if self.expires_at is None:
+        """Of the learner's time (work_ends_at)."""
+        ends = self.work_ends_at
+        if ends is None:
             return 0
-        return max(0, int((self.expires_at - (now or timezone.now())).total_seconds()))
+        return max(0, int((ends - (now or timezone.now())).total_seconds()))
 
 
 # Imported here so that Django finds them with the app's models (and callers with the rest).

@@ -26,7 +26,7 @@ from challenges.console.tab import Completion
 from challenges.console.table import TableMissing
 from challenges.models import Attempt, ConsoleCommand
 from challenges.secrets import SecretUnreadable
-from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
+from challenges.services.attempts import TIME_IS_UP, AttemptError, attempt_learner_kubeconfig
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ def console_scope(*, attempt: Attempt) -> Scope:
 
 
 def _check_running(attempt: Attempt) -> None:
+    if attempt.is_frozen:
+        raise ConsoleUnavailable(TIME_IS_UP)
     if not attempt.is_workspace_open or not attempt.environment:
         raise ConsoleUnavailable(
             "Your environment is not running, so there is nothing to run commands against."

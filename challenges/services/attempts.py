@@ -33,6 +33,10 @@ Kind = AttemptEvent.Kind
 STARTS_LOCK = 0x62667374  # "bfst"
 
 
+# What the workspace says once the learner's time is up (Attempt.is_frozen).
+TIME_IS_UP = "Time is up: your work has stopped, and the platform checks your environment one last time."
+
+
 class AttemptError(Exception):
     """A refusal whose message a learner can read."""
 
@@ -74,13 +78,15 @@ def attempt_start(
     challenge: Challenge,
     expires_at: datetime | None = None,
     hints_allowed: bool = True,
+    freezes_at: datetime | None = None,
 ) -> Attempt:
     """Ask for an environment: a new attempt, provisioned by a worker once this commits.
 
     Pressing Start again (a double click, a second tab, a retry) while an attempt of the same
     challenge is active returns that one. Raises AttemptLimitReached, NoCapacity or
-    ChallengeUnavailable. `expires_at` and `hints_allowed` are the rules of a sitting that
-    starts it (a classroom's assessment); by default, the installation's time to live.
+    ChallengeUnavailable. `expires_at`, `hints_allowed` and `freezes_at` are the rules of a
+    sitting that starts it (a classroom's assessment); by default, the installation's time to
+    live, and the learner's work stops when the environment ends.
     """
     return _start(
         learner=learner,
@@ -88,6 +94,7 @@ def attempt_start(
         actor=learner,
         expires_at=expires_at,
         hints_allowed=hints_allowed,
+        freezes_at=freezes_at,
     )
 
 
@@ -130,14 +137,22 @@ def _check_capacity() -> None:
 
 
 def _claim(
-    learner: AbstractBaseUser, challenge: Challenge, expires_at: datetime, hints_allowed: bool
+    learner: AbstractBaseUser,
+    challenge: Challenge,
+    expires_at: datetime,
+    hints_allowed: bool,
+    freezes_at: datetime | None,
 ) -> Attempt | None:
     """A ready environment from the pool, now the learner's; None to make a fresh one."""
     began = time.monotonic()
     try:
         with transaction.atomic():
             claimed = pool.pool_claim(
-                learner=learner, challenge=challenge, expires_at=expires_at, hints_allowed=hints_allowed
+                learner=learner,
+                challenge=challenge,
+                expires_at=expires_at,
+                hints_allowed=hints_allowed,
+                freezes_at=freezes_at,
             )
             if claimed is None:
                 return None
@@ -158,6 +173,7 @@ def _start(
     actor: AbstractBaseUser | None,
     expires_at: datetime | None = None,
     hints_allowed: bool = True,
+    freezes_at: datetime | None = None,
 ) -> Attempt:
     if not challenge.published:
         raise ChallengeUnavailable()
@@ -176,7 +192,7 @@ def _start(
         _check_limits(learner)
         now = timezone.now()
         expires_at = expires_at or now + timedelta(minutes=settings.BREAKFIX_TTL_MINUTES)
-        claimed = _claim(learner, challenge, expires_at, hints_allowed)
+        claimed = _claim(learner, challenge, expires_at, hints_allowed, freezes_at)
         if claimed is not None:
             tasks.pool_refill.delay_on_commit()
             return claimed
@@ -191,6 +207,7 @@ def _start(
                     status=Status.REQUESTED,
                     expires_at=expires_at,
                     hints_allowed=hints_allowed,
+                    freezes_at=freezes_at,
                     task_deadline=queue_deadline(now),
                 )
         except IntegrityError:
@@ -272,7 +289,16 @@ def attempt_expire(
 
 
 def attempt_reset(*, attempt: Attempt, actor: AbstractBaseUser | None) -> Attempt:
-    """End this attempt (when live) and start a fresh one of the same challenge for the same learner."""
+    """End this attempt (when live) and start a fresh one of the same challenge for the same learner.
+
+    Not under a sitting's rules (`freezes_at`): the fresh one would have none of them (hints, its
+    time), and the sitting counts its environments, so the learner ends it and starts again from
+    the assessment's page."""
+    if attempt.freezes_at is not None:
+        raise AttemptError(
+            "An assessment's environment is not reset: end it, then start again from the"
+            " assessment's page (each start counts as one of its attempts)."
+        )
     attempt_end(attempt=attempt, actor=actor, message="Ended by a reset.")
     fresh = _start(learner=attempt.learner, challenge=attempt.challenge, actor=actor)
     fresh.record(Kind.RESET, f"Fresh environment replacing attempt {attempt.pk}.", actor)

@@ -14,7 +14,7 @@ from challenges import tasks
 from challenges.backends import get_backend
 from challenges.failures import NOT_RUNNING, PERMANENT_ERRORS, TEMPORARY_ERRORS, Failure, check_failure
 from challenges.models import Attempt, AttemptEvent, CheckRun, Outcome, Status
-from challenges.services.attempts import AttemptNotReady, CheckTooSoon
+from challenges.services.attempts import TIME_IS_UP, AttemptNotReady, CheckTooSoon
 from challenges.services.leases import lease_deadline, lease_kept, queue_deadline
 
 Kind = AttemptEvent.Kind
@@ -28,6 +28,8 @@ def attempt_check_request(*, attempt: Attempt, requested_by: AbstractBaseUser | 
     """
     if attempt.was_solved:
         raise AttemptNotReady("You solved this challenge already.")
+    if attempt.is_frozen:
+        raise AttemptNotReady(TIME_IS_UP)
     if not attempt.can_check:
         raise AttemptNotReady("Checks run once your environment is ready.")
     last = attempt.check_runs.order_by("-created_at").first()
@@ -73,7 +75,7 @@ def check_run_perform(*, check_run: CheckRun) -> None:
     if not check_run.is_pending:
         return
     attempt = check_run.attempt
-    if not attempt.is_workspace_open:
+    if not attempt.is_running:  # frozen or not: the last check of a sitting runs after its deadline
         check_run_error(check_run=check_run, failure=Failure(NOT_RUNNING))
         return
     objectives = attempt.version.objectives()

@@ -28,7 +28,7 @@ from challenges.kube.apply import FIELD_MANAGER as CHALLENGE_FIELD_MANAGER
 from challenges.kube.discovery import Discovery
 from challenges.models import Attempt, AttemptEvent
 from challenges.secrets import SecretUnreadable
-from challenges.services.attempts import AttemptError, attempt_learner_kubeconfig
+from challenges.services.attempts import TIME_IS_UP, AttemptError, attempt_learner_kubeconfig
 from validators.errors import KubeError
 from validators.kube import Obj, Resource, call, client_from_text
 
@@ -103,6 +103,8 @@ def _kubeconfig(attempt: Attempt) -> str:
 
 @contextmanager
 def _learner_api(attempt: Attempt) -> Iterator[ApiClient]:
+    if attempt.is_frozen:
+        raise EditorError(TIME_IS_UP)
     if not attempt.is_workspace_open:
         raise EditorError("Your environment is not running.")
     try:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from challenges.models import Attempt, AttemptEvent, HintUnlock, SolutionFile
+from challenges.services.attempts import TIME_IS_UP
 
 
 class HintError(Exception):
@@ -22,6 +23,8 @@ def hint_unlock(*, attempt: Attempt, given_by: AbstractBaseUser | None = None) -
     never more than the challenge has.
     """
     allowed = attempt.can_be_given_hints if given_by is not None else attempt.can_take_hints
+    if attempt.is_frozen:
+        raise HintError(TIME_IS_UP)
     if not allowed:
         raise HintError("Hints open while your environment is running.")
     hints = attempt.version.hints()

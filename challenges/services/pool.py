@@ -77,7 +77,12 @@ def pool_targets(challenges: QuerySet[Challenge], now: datetime | None = None) -
 
 
 def pool_claim(
-    *, learner: AbstractBaseUser, challenge: Challenge, expires_at: datetime, hints_allowed: bool
+    *,
+    learner: AbstractBaseUser,
+    challenge: Challenge,
+    expires_at: datetime,
+    hints_allowed: bool,
+    freezes_at: datetime | None,
 ) -> Attempt | None:
     """Bind a ready pooled environment of the challenge's current version to `learner` (then
     pool_hand_over gives them its credentials); None when there is none."""
@@ -98,6 +103,7 @@ def pool_claim(
             ready_at=now,
             expires_at=expires_at,
             hints_allowed=hints_allowed,
+            freezes_at=freezes_at,
         )
         if taken:
             return Attempt.objects.select_related("cluster").get(pk=pk)

@@ -123,7 +123,7 @@ def _provisioning_lost(attempt: Attempt, now: datetime, report: SweepReport) -> 
 
 
 def _check_unattended(run: CheckRun, now: datetime, report: SweepReport) -> None:
-    if not run.attempt.is_workspace_open:
+    if not run.attempt.is_running:
         check_run_error(check_run=run, failure=Failure(NOT_RUNNING))
         report.check_errors.append(run.pk)
         return

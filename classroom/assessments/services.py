@@ -2,8 +2,9 @@
 instructor adds, ending it early, and closing each sitting: the last check of every open
 environment, the environments ended, the results scored.
 
-A sitting's attempts expire just after its deadline (CLOSE_SLACK), so even a sitting no worker
-closes cannot keep an environment; closing comes first, every sweep (classroom.tasks).
+A sitting's attempts freeze at its deadline (the learner's work stops: Attempt.freezes_at) and
+expire just after it (CLOSE_SLACK), so even a sitting no worker closes cannot keep an
+environment; closing comes first, every sweep (classroom.tasks).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def sitting_start(*, sitting: Sitting, challenge: Challenge) -> Attempt:
             challenge=challenge,
             expires_at=sitting.deadline + CLOSE_SLACK,
             hints_allowed=assessment.hints_allowed,
+            freezes_at=sitting.deadline,
         )
     except attempts.AttemptError as exc:
         raise AssessmentError(exc.message) from exc
@@ -170,7 +172,9 @@ def sitting_extend(
             raise AssessmentError("This sitting has closed: its results are in.")
         Extension.objects.create(sitting=sitting, minutes=minutes, reason=reason.strip(), granted_by_id=by.pk)
         sitting.refresh_from_db()
-        sitting.attempts.active().update(expires_at=sitting.deadline + CLOSE_SLACK)
+        sitting.attempts.active().update(
+            expires_at=sitting.deadline + CLOSE_SLACK, freezes_at=sitting.deadline
+        )
     return sitting
 
 
@@ -180,6 +184,9 @@ def assessment_end_now(*, assessment: Assessment) -> bool:
     if not Assessment.objects.filter(pk=assessment.pk, ended_at__isnull=True).update(ended_at=now):
         return False
     assessment.ended_at = now
+    # Every learner's work stops now, before a worker gets to close their sittings.
+    sat = Sitting.attempts.through.objects.filter(sitting__assessment=assessment).values("attempt_id")
+    Attempt.objects.filter(pk__in=sat).active().update(freezes_at=now)
     tasks.close_sittings.delay_on_commit()
     return True
 

@@ -11,8 +11,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from challenges.models import Attempt, Status
+from challenges.console.services import ConsoleUnavailable, console_run
+from challenges.models import Attempt, CheckRun, Status
+from challenges.services import checks
+from challenges.services.attempts import TIME_IS_UP, AttemptError, AttemptNotReady, attempt_learner_kubeconfig
+from challenges.services.attempts import attempt_reset as reset
+from challenges.services.editor import EditorError, editor_objects
 from challenges.services.hints import HintError, hint_unlock
+from classroom.actions import Action, attempt_actions
 from classroom.assessments import services
 from classroom.assessments.results import result_csv_rows, results_table
 from classroom.assessments.scoring import score_of
@@ -166,6 +172,7 @@ class SittingTest(AssessmentTestCase):
         sitting = Sitting.objects.get(assessment=assessment, learner=self.alice)
         self.assertEqual(list(sitting.attempts.all()), [attempt])
         self.assertEqual(attempt.expires_at, sitting.deadline + services.CLOSE_SLACK)
+        self.assertEqual(attempt.freezes_at, sitting.deadline)
         self.assertFalse(attempt.hints_allowed)
         with self.assertRaisesMessage(HintError, "Hints open while"):
             hint_unlock(attempt=attempt)
@@ -219,6 +226,7 @@ class ExtensionTest(AssessmentTestCase):
         self.assertEqual(sitting.deadline, assessment.ends_at + timedelta(minutes=15))
         attempt.refresh_from_db()
         self.assertEqual(attempt.expires_at, sitting.deadline + services.CLOSE_SLACK)
+        self.assertEqual(attempt.freezes_at, sitting.deadline)
         self.assertEqual(
             list(Extension.objects.values_list("minutes", "reason", "granted_by")),
             [(15, "Laptop died", self.ivy.pk)],
@@ -287,18 +295,91 @@ class ClosingTest(AssessmentTestCase):
         self.assertEqual((untouched.score, untouched.attempt), (0.0, None))
 
     def test_end_now_closes_even_the_time_an_instructor_added(self) -> None:
+        working = self.sat("wrong-selector", Status.READY)
         services.sitting_extend(
             assessment=self.assessment, learner=self.alice, minutes=30, reason="x", by=self.ivy
         )
         self.assertEqual(list(services.due_sittings()), [])
+        working.refresh_from_db()
+        self.assertFalse(working.is_frozen)
         with self.captureOnCommitCallbacks() as sent:
             self.assertTrue(services.assessment_end_now(assessment=self.assessment))
         self.assertEqual(len(sent), 1, "the closing task is sent")
         self.assertFalse(services.assessment_end_now(assessment=self.assessment))
         self.assertEqual([s.pk for s in services.due_sittings()], [self.sitting.pk])
+        # The learner's work stops at once, before any worker closes the sitting.
+        working.refresh_from_db()
+        self.assertTrue(working.is_frozen and working.is_running)
+        self.assertFalse(working.can_check)
 
     def assessment_ends_now(self) -> None:
         Assessment.objects.filter(pk=self.assessment.pk).update(ended_at=timezone.now())
+
+
+class FreezeTest(AssessmentTestCase):
+    """At the sitting's deadline the learner's work stops; the environment stays up a little
+    longer for the platform's last check."""
+
+    def setUp(self) -> None:
+        self.assessment = self.schedule()
+        started = services.assessment_start(
+            assessment=self.assessment, learner=self.alice, slug="wrong-selector"
+        )
+        Attempt.objects.filter(pk=started.pk).update(
+            status=Status.READY, ready_at=timezone.now(), environment="attempt-frozen"
+        )
+        self.attempt = Attempt.objects.get(pk=started.pk)
+        self.sitting = Sitting.objects.get(assessment=self.assessment, learner=self.alice)
+
+    def freeze(self) -> Attempt:
+        Attempt.objects.filter(pk=self.attempt.pk).update(freezes_at=timezone.now() - timedelta(seconds=1))
+        return Attempt.objects.get(pk=self.attempt.pk)
+
+    def test_the_workspace_counts_down_to_the_sittings_deadline_not_the_environments(self) -> None:
+        self.assertTrue(self.attempt.is_workspace_open and self.attempt.can_check)
+        self.assertEqual(self.attempt.work_ends_at, self.sitting.deadline)
+        page = self.client_for(self.alice).get(self.attempt.get_absolute_url())
+        self.assertContains(page, f'data-countdown="{int(self.sitting.deadline.timestamp())}"')
+        self.assertContains(page, 'id="console"')
+        self.assertNotContains(page, "Time is up")
+
+    def test_an_assessments_environment_is_not_reset_nor_extended(self) -> None:
+        # A fresh one would have none of the sitting's rules (no hints, its clock).
+        with self.assertRaisesMessage(AttemptError, "An assessment's environment is not reset"):
+            reset(attempt=self.attempt, actor=self.alice)
+        self.assertEqual(Attempt.objects.get(pk=self.attempt.pk).status, Status.READY)
+        self.assertEqual(Attempt.objects.filter(learner=self.alice).count(), 1)
+        self.assertFalse(self.attempt.can_extend())
+        self.assertNotIn(Action.RESET, attempt_actions(attempt=self.attempt))
+        page = self.client_for(self.alice).get(self.attempt.get_absolute_url())
+        self.assertNotContains(page, reverse("attempt_reset", args=[self.attempt.pk]))
+        self.assertContains(page, reverse("attempt_end", args=[self.attempt.pk]))
+
+    def test_past_the_deadline_console_editor_checks_hints_and_credentials_stop(self) -> None:
+        frozen = self.freeze()
+        self.assertTrue(frozen.is_running and frozen.is_frozen)
+        self.assertFalse(frozen.is_workspace_open)
+        refusals = [
+            (lambda: console_run(attempt=frozen, line="get pods"), ConsoleUnavailable),
+            (lambda: editor_objects(attempt=frozen), EditorError),
+            (lambda: checks.attempt_check_request(attempt=frozen, requested_by=self.alice), AttemptNotReady),
+            (lambda: hint_unlock(attempt=frozen, given_by=self.ivy), HintError),
+        ]
+        for call, error in refusals:
+            with self.subTest(error.__name__), self.assertRaisesMessage(error, TIME_IS_UP):
+                call()
+        with self.assertRaises(AttemptNotReady):
+            attempt_learner_kubeconfig(attempt=frozen)
+        self.assertFalse(CheckRun.objects.filter(attempt=frozen).exists())
+        alice = self.client_for(self.alice)
+        page = alice.get(frozen.get_absolute_url())
+        self.assertContains(page, "Time is up")
+        self.assertNotContains(page, 'id="console"')
+        self.assertNotContains(page, reverse("attempt_check", args=[frozen.pk]))
+        self.assertNotContains(page, reverse("attempt_end", args=[frozen.pk]))
+        download = alice.get(reverse("attempt_kubeconfig", args=[frozen.pk]), follow=True)
+        self.assertNotContains(download, "kind: Config")
+        self.assertContains(download, "no kubeconfig to download")
 
 
 class ResultsTest(AssessmentTestCase):

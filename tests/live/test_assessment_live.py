@@ -66,6 +66,8 @@ def test_the_end_checks_every_open_environment_then_freezes_and_removes_it(world
     half_fix_wrong_selector(world.cluster, ready["bob"].environment)
 
     assert services.assessment_end_now(assessment=Assessment.objects.get(pk=assessment.pk))
+    # The learners' work stops at once, before the worker gets to close their sittings.
+    assert all(Attempt.objects.get(pk=attempt.pk).is_frozen for attempt in ready.values())
     wait_until(
         lambda: Sitting.objects.filter(assessment=assessment, closed_at__isnull=False).count() == 2,
         timeout=90,
