@@ -91,7 +91,15 @@ class AssessmentForm(forms.Form):
     title = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "Week 3 practical"}))
     challenges = ChallengeChoices(queryset=Challenge.objects.none(), widget=forms.CheckboxSelectMultiple)
     starts_at = forms.DateTimeField(label="Starts", widget=DateTimeLocalInput())
-    minutes = forms.IntegerField(min_value=1, max_value=480, initial=60, label="Minutes")
+    minutes = forms.IntegerField(min_value=1, max_value=480, initial=60, label="Open for (minutes)")
+    duration_minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=480,
+        label="Each learner's time (minutes)",
+        help_text="Blank: everyone works until the end. Set: each learner's clock starts at their"
+        " first Open, and stops at the end at the latest.",
+    )
     max_attempts = forms.IntegerField(
         min_value=1,
         max_value=10,

@@ -168,6 +168,9 @@ class Assessment(models.Model):
     challenges = models.ManyToManyField(Challenge, related_name="+")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    # Blank: everyone works until the end. Set: each learner's own time, from their first Open,
+    # within the window (a learner who begins late has until the end, not longer).
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     hints_allowed = models.BooleanField(default=False)
     # Each hint a learner unlocks takes this share of that challenge's score.
     hint_penalty_percent = models.PositiveSmallIntegerField(default=10)
@@ -194,12 +197,14 @@ class Assessment(models.Model):
 
 
 class Sitting(models.Model):
-    """One learner's sitting of an assessment: opened when they first open it, closed at its end."""
+    """One learner's sitting of an assessment: opened when they first open it (made earlier when an
+    instructor adds time for a learner who has not begun), closed at its end."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="sittings")
     learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     extra_minutes = models.PositiveIntegerField(default=0)
-    opened_at = models.DateTimeField(auto_now_add=True)
+    # When the learner began: their own time runs from here when the assessment has a duration.
+    opened_at = models.DateTimeField(null=True, blank=True)
     # Closing claims the sitting (a worker that dies is taken over after CLAIM_SECONDS), then
     # checks, ends and scores; `closed_at` says it is done.
     closing_at = models.DateTimeField(null=True, blank=True)
@@ -215,14 +220,19 @@ class Sitting(models.Model):
         return f"{self.learner} sitting {self.assessment}"
 
     @property
+    def has_begun(self) -> bool:
+        return self.opened_at is not None
+
+    @property
     def deadline(self) -> datetime:
-        """When it closes: the assessment's end, with the time an instructor added; at once after
-        "End now"."""
-        if self.assessment.ended_at is not None:
-            return min(
-                self.assessment.ended_at, self.assessment.ends_at + timedelta(minutes=self.extra_minutes)
-            )
-        return self.assessment.ends_at + timedelta(minutes=self.extra_minutes)
+        """When it closes: the assessment's end (or sooner, the learner's own time from when they
+        began), with the time an instructor added; at once after "End now"."""
+        assessment = self.assessment
+        end = assessment.ends_at
+        if assessment.duration_minutes is not None and self.opened_at is not None:
+            end = min(end, self.opened_at + timedelta(minutes=assessment.duration_minutes))
+        end += timedelta(minutes=self.extra_minutes)
+        return end if assessment.ended_at is None else min(assessment.ended_at, end)
 
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()

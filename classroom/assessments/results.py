@@ -1,8 +1,9 @@
 """What an assessment's results table shows: a row per learner of the classroom, a cell per
 challenge (the score, the objectives passed), the total; and the CSV made of the same rows.
 
-A learner who never opened the assessment has a row with nothing in it ("did not sit"); a sitting
-still running shows its time left, so the instructor sees who is still at work.
+A learner who never began has a row with nothing in it ("not begun" while they still may, then
+"did not sit"); a sitting still running shows its time left, so the instructor sees who is
+still at work.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from challenges.models import Challenge
 from classroom.models import Assessment, Extension, Result, Sitting
@@ -28,11 +30,12 @@ class ResultRow:
     sitting: Sitting | None
     results: list[Result | None]  # in the assessment's challenge order
     extensions: list[Extension] = field(default_factory=list)
+    window_open: bool = False  # they may still begin
 
     @property
     def total(self) -> float | None:
         """The mean of the challenges' scores, once the sitting is scored."""
-        if self.sitting is None or self.sitting.closed_at is None:
+        if self.sitting is None or self.sitting.closed_at is None or not self.sitting.has_begun:
             return None
         return (
             sum(r.score for r in self.results if r is not None) / len(self.results) if self.results else 0.0
@@ -46,11 +49,15 @@ class ResultRow:
     @property
     def state(self) -> str:
         if self.sitting is None:
+            return "not begun" if self.window_open else "did not sit"
+        if self.sitting.closed_at is not None and not self.sitting.has_begun:
             return "did not sit"
         if self.sitting.closed_at is not None:
             return "scored"
         if self.sitting.closing_at is not None:
             return "closing"
+        if not self.sitting.has_begun:
+            return "not begun"  # an instructor added time before they began
         return "in progress"
 
 
@@ -79,12 +86,15 @@ def results_table(*, assessment: Assessment, sort: Sort = Sort.NAME) -> ResultsT
         (r.sitting.learner_id, r.challenge_id): r
         for r in Result.objects.filter(sitting__assessment=assessment).select_related("sitting")
     }
+    now = timezone.now()
+    window_open = assessment.has_started(now) and assessment.ended_at is None and now < assessment.ends_at
     rows = [
         ResultRow(
             learner=learner,
             sitting=sittings.get(learner.pk),
             results=[results.get((learner.pk, c.pk)) for c in challenges],
             extensions=list(sittings[learner.pk].extensions.all()) if learner.pk in sittings else [],
+            window_open=window_open,
         )
         for learner in learners
     ]

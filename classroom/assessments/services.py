@@ -47,6 +47,7 @@ def assessment_create(
     challenges: Iterable[Challenge],
     starts_at: datetime,
     ends_at: datetime,
+    duration_minutes: int | None = None,
     hints_allowed: bool = False,
     hint_penalty_percent: int = 10,
     show_solution: bool = True,
@@ -62,12 +63,19 @@ def assessment_create(
         raise AssessmentError("The end must come after the start.")
     if ends_at <= timezone.now():
         raise AssessmentError("The end is in the past.")
+    window = int((ends_at - starts_at).total_seconds()) // 60
+    if duration_minutes is not None and not 1 <= duration_minutes <= window:
+        raise AssessmentError(
+            f"Each learner's time ({duration_minutes} min) must be between 1 minute and the window"
+            f" ({window} min): leave it blank for everyone to work until the end."
+        )
     with transaction.atomic():
         assessment = Assessment.objects.create(
             classroom=classroom,
             title=title.strip(),
             starts_at=starts_at,
             ends_at=ends_at,
+            duration_minutes=duration_minutes,
             hints_allowed=hints_allowed,
             hint_penalty_percent=hint_penalty_percent,
             show_solution=show_solution,
@@ -78,16 +86,36 @@ def assessment_create(
     return assessment
 
 
+def sitting_of(*, assessment: Assessment, learner: AbstractBaseUser) -> Sitting | None:
+    """The learner's sitting as it stands, begun or not; None when there is none."""
+    return Sitting.objects.filter(assessment=assessment, learner_id=learner.pk).first()
+
+
+def may_begin(*, assessment: Assessment, sitting: Sitting | None, now: datetime | None = None) -> bool:
+    """Whether the learner may begin now: the window is open (for them: with the time an
+    instructor added) and they have not begun."""
+    now = now or timezone.now()
+    if sitting is not None:
+        return not sitting.has_begun and sitting.is_open(now)
+    return assessment.has_started(now) and assessment.ended_at is None and now < assessment.ends_at
+
+
 def sitting_open(*, assessment: Assessment, learner: AbstractBaseUser) -> Sitting | None:
-    """The learner's sitting, opened the first time they open the assessment while it runs; None
-    before it starts, and after it is over for a learner who never opened it."""
-    existing = Sitting.objects.filter(assessment=assessment, learner_id=learner.pk).first()
-    if existing is not None:
+    """The learner's sitting, begun the first time they open the assessment while it runs (their
+    own time starts here when it has a duration); None before it starts, and after it is over for
+    a learner who never began."""
+    existing = sitting_of(assessment=assessment, learner=learner)
+    if existing is not None and existing.has_begun:
         return existing
     now = timezone.now()
-    if not assessment.has_started(now) or assessment.ended_at is not None or now >= assessment.ends_at:
-        return None
-    sitting, _ = Sitting.objects.get_or_create(assessment=assessment, learner_id=learner.pk)
+    if not may_begin(assessment=assessment, sitting=existing, now=now):
+        return existing
+    sitting, _ = Sitting.objects.get_or_create(
+        assessment=assessment, learner_id=learner.pk, defaults={"opened_at": now}
+    )
+    # Made earlier by an extension, or by a click racing this one: the first to begin sets it.
+    Sitting.objects.filter(pk=sitting.pk, opened_at__isnull=True).update(opened_at=now)
+    sitting.refresh_from_db()
     return sitting
 
 
@@ -98,7 +126,7 @@ def sitting_start(*, sitting: Sitting, challenge: Challenge) -> Attempt:
     broken state. Pressing Start again returns the sitting's environment while it is active.
     """
     assessment = sitting.assessment
-    if not sitting.is_open():
+    if not sitting.has_begun or not sitting.is_open():
         raise AssessmentError("This assessment is not open: its challenges cannot be started now.")
     if not assessment.challenges.filter(pk=challenge.pk).exists():
         raise AssessmentError("That challenge is not part of this assessment.")
@@ -144,9 +172,9 @@ def start_refusal(*, learner: AbstractBaseUser, challenge: Challenge) -> str:
     """BREAKFIX_START_RULES: why a learner may not start a challenge from the catalog now ("" when
     they may). During a sitting only its challenges open, and only from the assessment's page."""
     now = timezone.now()
-    for sitting in Sitting.objects.filter(learner_id=learner.pk, closed_at__isnull=True).select_related(
-        "assessment"
-    ):
+    for sitting in Sitting.objects.filter(
+        learner_id=learner.pk, closed_at__isnull=True, opened_at__isnull=False
+    ).select_related("assessment"):
         if sitting.is_open(now):
             return (
                 f"You are taking {sitting.assessment.title} until {sitting.deadline:%H:%M} UTC:"
@@ -199,7 +227,12 @@ def due_sittings(now: datetime | None = None) -> Iterator[Sitting]:
         Sitting.objects.select_related("assessment")
         .filter(closed_at__isnull=True)
         .filter(Q(closing_at__isnull=True) | Q(closing_at__lt=stale))
-        .filter(Q(assessment__ended_at__isnull=False) | Q(assessment__ends_at__lte=now))
+        .filter(
+            Q(assessment__ended_at__isnull=False)
+            | Q(assessment__ends_at__lte=now)
+            # A learner's own time may run out before the end (the deadline below decides).
+            | Q(assessment__duration_minutes__isnull=False, opened_at__isnull=False)
+        )
     )
     return (sitting for sitting in candidates if sitting.deadline <= now)
 

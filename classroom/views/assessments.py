@@ -41,6 +41,7 @@ def assessment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 challenges=data["challenges"],
                 starts_at=data["starts_at"],
                 ends_at=data["starts_at"] + timedelta(minutes=data["minutes"]),
+                duration_minutes=data["duration_minutes"],
                 hints_allowed=data["hints_allowed"],
                 hint_penalty_percent=data["hint_penalty_percent"],
                 show_solution=data["show_solution"],
@@ -78,11 +79,18 @@ def assessment_page(request: HtmxHttpRequest, pk: int, assessment_pk: int) -> Ht
 
 
 def _sitting_page(request: HtmxHttpRequest, assessment: Assessment) -> HttpResponse:
-    sitting = services.sitting_open(assessment=assessment, learner=signed_in(request))
+    """Opening the page begins the sitting; with a time per learner, their first Open does (a look
+    at the page does not start their clock)."""
+    learner = signed_in(request)
+    if assessment.duration_minutes is None:
+        sitting = services.sitting_open(assessment=assessment, learner=learner)
+    else:
+        sitting = services.sitting_of(assessment=assessment, learner=learner)
     context = {
         "classroom": assessment.classroom,
         "assessment": assessment,
         "sitting": sitting,
+        "may_begin": services.may_begin(assessment=assessment, sitting=sitting),
         "challenges": results.assessment_challenges(assessment),
         "mine": results.my_results(sitting=sitting) if sitting and sitting.closed_at else [],
     }

@@ -75,7 +75,7 @@ def test_a_five_minute_assessment_gives_full_and_partial_credit_without_a_reload
     assessment = Assessment.objects.get(title="Friday practical")
     assert assessment.ends_at - assessment.starts_at == timedelta(minutes=5)
     page.evaluate("window.__breakfixNoReload = 'still here'")
-    expect(page.locator('tr[data-learner="alice"]')).to_have_attribute("data-state", "did not sit")
+    expect(page.locator('tr[data-learner="alice"]')).to_have_attribute("data-state", "not begun")
 
     # Alice opens it: a countdown, the assessment's challenge, and its environment.
     log_in(learner_page, "alice")

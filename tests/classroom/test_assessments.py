@@ -252,7 +252,9 @@ class ExtensionTest(AssessmentTestCase):
 class ClosingTest(AssessmentTestCase):
     def setUp(self) -> None:
         self.assessment = self.schedule(hints_allowed=True, hint_penalty_percent=25)
-        self.sitting = Sitting.objects.create(assessment=self.assessment, learner=self.alice)
+        self.sitting = Sitting.objects.create(
+            assessment=self.assessment, learner=self.alice, opened_at=timezone.now()
+        )
 
     def sat(self, slug: str, status: str, **fields: Any) -> Attempt:
         attempt = self.attempt_at(self.alice, slug, status, **fields)
@@ -386,7 +388,9 @@ class ResultsTest(AssessmentTestCase):
     def setUp(self) -> None:
         self.join(self.bob)
         self.assessment = self.schedule()
-        sitting = Sitting.objects.create(assessment=self.assessment, learner=self.alice)
+        sitting = Sitting.objects.create(
+            assessment=self.assessment, learner=self.alice, opened_at=timezone.now()
+        )
         attempt = self.attempt_at(
             self.alice, "wrong-selector", Status.SOLVED, solved_after=timedelta(minutes=1)
         )
