@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from challenges import secrets, tasks
 from challenges.models import LIVE_STATUSES as LIVE
@@ -288,6 +289,15 @@ def attempt_expire(
     return True
 
 
+def start_refusal(*, learner: AbstractBaseUser, challenge: Challenge) -> str:
+    """Why the learner may not start this challenge from the catalog now, "" when they may: the
+    first reason of BREAKFIX_START_RULES (a setting, so that the classroom's rules reach here)."""
+    for rule in settings.BREAKFIX_START_RULES:
+        if refusal := import_string(rule)(learner=learner, challenge=challenge):
+            return str(refusal)
+    return ""
+
+
 def attempt_reset(*, attempt: Attempt, actor: AbstractBaseUser | None) -> Attempt:
     """End this attempt (when live) and start a fresh one of the same challenge for the same learner.
 
@@ -299,6 +309,9 @@ def attempt_reset(*, attempt: Attempt, actor: AbstractBaseUser | None) -> Attemp
             "An assessment's environment is not reset: end it, then start again from the"
             " assessment's page (each start counts as one of its attempts)."
         )
+    # A reset is a start: a practice environment is not renewed during a sitting either.
+    if refusal := start_refusal(learner=attempt.learner, challenge=attempt.challenge):
+        raise AttemptError(refusal)
     attempt_end(attempt=attempt, actor=actor, message="Ended by a reset.")
     fresh = _start(learner=attempt.learner, challenge=attempt.challenge, actor=actor)
     fresh.record(Kind.RESET, f"Fresh environment replacing attempt {attempt.pk}.", actor)

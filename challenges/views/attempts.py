@@ -8,13 +8,11 @@ and a poll that reaches a final state is told to stop polling.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
@@ -29,10 +27,9 @@ from challenges.services import checks
 @require_POST
 def attempt_start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     challenge = get_object_or_404(Challenge, slug=slug, published=True)
-    for rule in settings.BREAKFIX_START_RULES:
-        if refusal := import_string(rule)(learner=signed_in(request), challenge=challenge):
-            messages.error(request, refusal)
-            return redirect(challenge)
+    if refusal := services.start_refusal(learner=signed_in(request), challenge=challenge):
+        messages.error(request, refusal)
+        return redirect(challenge)
     try:
         attempt = services.attempt_start(learner=signed_in(request), challenge=challenge)
     except services.AttemptError as exc:

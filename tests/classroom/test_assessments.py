@@ -469,3 +469,14 @@ class OnlyTheAssessmentTest(AssessmentTestCase):
         Attempt.objects.filter(learner=self.alice).update(status=Status.EXPIRED)
         alice.post(reverse("attempt_start", args=["partial-outage"]))
         self.assertTrue(Attempt.objects.filter(learner=self.alice, challenge__slug="partial-outage").exists())
+
+    def test_during_a_sitting_a_practice_environment_is_not_renewed_by_a_reset(self) -> None:
+        practice = self.attempt_at(self.alice, "partial-outage", Status.FAILED)
+        assessment = self.schedule()
+        alice = self.client_for(self.alice)
+        alice.get(assessment.get_absolute_url())  # opening the page begins the sitting
+        response = alice.post(reverse("attempt_reset", args=[practice.pk]), follow=True)
+        self.assertContains(response, "You are taking Week 3 practical until")
+        self.assertEqual(list(Attempt.objects.filter(learner=self.alice)), [practice])
+        with self.assertRaisesMessage(AttemptError, "You are taking Week 3 practical until"):
+            reset(attempt=practice, actor=self.ivy)  # nor by the instructor's Reset
