@@ -101,14 +101,30 @@ class AttemptAdmin(admin.ModelAdmin[Attempt]):
         return super().has_delete_permission(request, obj)
 
 
+class RecordAdmin[M: CheckRun | AttemptEvent](admin.ModelAdmin[M]):
+    """What happened, read only: a check run is what a result was scored from, an event is the
+    learner's timeline. Nobody writes one by hand; they go with their attempt (once its
+    environment is gone, AttemptAdmin), which the admin can only do when it may delete these."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: M | None = None) -> bool:
+        if obj is None or obj.attempt.status != Status.DESTROYED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(CheckRun)
-class CheckRunAdmin(admin.ModelAdmin[CheckRun]):
+class CheckRunAdmin(RecordAdmin[CheckRun]):
     list_display = ("id", "attempt", "state", "passed_count", "total", "created_at")
-    readonly_fields = ("state", "error", "error_detail", "task_deadline", "resent")
 
 
 @admin.register(AttemptEvent)
-class AttemptEventAdmin(admin.ModelAdmin[AttemptEvent]):
+class AttemptEventAdmin(RecordAdmin[AttemptEvent]):
     list_display = ("attempt", "kind", "actor", "created_at")
     list_filter = ("kind",)
 

@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from challenges.models import Attempt, Challenge
+from challenges.models import Attempt, Challenge, CheckRun
 from challenges.signals import attempt_changed
 from classroom.live import versions
 from classroom.models import Assignment, Membership
@@ -43,6 +43,15 @@ def _attempt_saved(sender: object, instance: Attempt, **kwargs: Any) -> None:
     # Deleted too (staff in the admin, a learner's account removed): the cell then shows what
     # the learner's other attempts add up to, and an open dashboard hears of it.
     attempt_seen(instance)
+
+
+@receiver(post_delete, sender=CheckRun)
+def _check_run_deleted(sender: object, instance: CheckRun, **kwargs: Any) -> None:
+    # What the cell's checks add up to changed. Deleted with its attempt, the attempt's own
+    # receiver moves the cell once it is gone.
+    attempt = Attempt.objects.filter(pk=instance.attempt_id).only("id", "learner_id", "challenge_id").first()
+    if attempt is not None:
+        attempt_seen(attempt)
 
 
 @receiver([post_save, post_delete], sender=Membership)

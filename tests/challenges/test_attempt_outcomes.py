@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from challenges import failures
 from challenges.backends import BackendFailed
-from challenges.models import Attempt, AttemptEvent, Outcome, Status
+from challenges.models import Attempt, AttemptEvent, CheckRun, Outcome, Status
 from challenges.services import attempts as services
 from challenges.services import provisioning
 from classroom.actions import Action, attempt_actions
@@ -139,6 +139,29 @@ class FailedPageTestCase(BaseTestCase):
         r = staff.post(reverse("admin:challenges_attempt_delete", args=[gone.pk]), {"post": "yes"})
         self.assertEqual(r.status_code, 302)
         self.assertFalse(Attempt.objects.filter(pk=gone.pk).exists())
+
+    def test_check_runs_and_events_are_records_staff_read_but_never_write(self) -> None:
+        self.sam.is_superuser = True
+        self.sam.save()
+        staff = self.client_for(self.sam)
+        live = self.make_attempt(self.alice, "wrong-selector")
+        run = CheckRun.objects.create(attempt=live, total=2, passed_count=1)
+        event = AttemptEvent.objects.create(
+            attempt=live, kind=AttemptEvent.Kind.EXTENDED, message="Extended."
+        )
+        for model, pk in (("checkrun", run.pk), ("attemptevent", event.pk)):
+            with self.subTest(model):
+                self.assertEqual(
+                    staff.get(reverse(f"admin:challenges_{model}_change", args=[pk])).status_code, 200
+                )
+                self.assertEqual(
+                    staff.post(reverse(f"admin:challenges_{model}_change", args=[pk]), {}).status_code, 403
+                )
+                self.assertEqual(staff.get(reverse(f"admin:challenges_{model}_add")).status_code, 403)
+                r = staff.post(reverse(f"admin:challenges_{model}_delete", args=[pk]), {"post": "yes"})
+                self.assertEqual(r.status_code, 403)  # its environment is up: it goes with its attempt
+        self.assertEqual(CheckRun.objects.get(pk=run.pk).passed_count, 1)
+        self.assertTrue(AttemptEvent.objects.filter(pk=event.pk).exists())
 
 
 class ExtensionRuleTestCase(BaseTestCase):

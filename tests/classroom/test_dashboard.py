@@ -459,6 +459,17 @@ class DeltaTestCase(PollTestCase):
         self.assertEqual(dashboard(classroom=self.classroom).stats.active_cells, 0)
         self.assertIn("<strong>0</strong><span>working now</span>", body)
 
+    def test_a_check_run_deleted_sends_its_cell(self) -> None:
+        self.check_run(self.attempt, [True, False])
+        latest = self.check_run(self.attempt, [True, True])
+        since = TOKEN.search(self.poll(self.client_, f"?since={self.since}").content.decode())
+        assert since is not None
+        latest.delete()  # as staff do in the admin, once its environment is gone
+        r = self.poll(self.client_, f"?since={since.group(1)}")
+        self.assertEqual(r.status_code, 200)
+        cells = re.findall(r'<td id="(c\d+-\d+)" hx-swap-oob="true"', r.content.decode())
+        self.assertEqual(cells, [f"c{self.alice.pk}-{self.ws.pk}"])
+
     def test_a_change_in_another_classroom_is_not_this_ones(self) -> None:
         other = Classroom.objects.create(name="Other", instructor=self.ivy)
         Assignment.objects.create(classroom=other, challenge=self.ws)
