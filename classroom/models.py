@@ -195,6 +195,11 @@ class Assessment(models.Model):
     def has_started(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.starts_at
 
+    def is_window_open(self, now: datetime | None = None) -> bool:
+        """Whether a learner may begin now: it has started, and is neither over nor ended."""
+        now = now or timezone.now()
+        return self.starts_at <= now < self.ends_at and self.ended_at is None
+
 
 class Sitting(models.Model):
     """One learner's sitting of an assessment: opened when they first open it (made earlier when an

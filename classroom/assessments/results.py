@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from challenges.models import Challenge
 from classroom.models import Assessment, Extension, Result, Sitting
@@ -86,8 +85,7 @@ def results_table(*, assessment: Assessment, sort: Sort = Sort.NAME) -> ResultsT
         (r.sitting.learner_id, r.challenge_id): r
         for r in Result.objects.filter(sitting__assessment=assessment).select_related("sitting")
     }
-    now = timezone.now()
-    window_open = assessment.has_started(now) and assessment.ended_at is None and now < assessment.ends_at
+    window_open = assessment.is_window_open()
     rows = [
         ResultRow(
             learner=learner,

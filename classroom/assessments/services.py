@@ -97,7 +97,7 @@ def may_begin(*, assessment: Assessment, sitting: Sitting | None, now: datetime 
     now = now or timezone.now()
     if sitting is not None:
         return not sitting.has_begun and sitting.is_open(now)
-    return assessment.has_started(now) and assessment.ended_at is None and now < assessment.ends_at
+    return assessment.is_window_open(now)
 
 
 def sitting_open(*, assessment: Assessment, learner: AbstractBaseUser) -> Sitting | None:
