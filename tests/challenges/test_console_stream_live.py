@@ -221,9 +221,15 @@ def test_a_browser_that_goes_away_ends_the_command(live_attempt: Attempt) -> Non
         await stream.until(lambda text: "frontend-" in text)
         found.update(processes_with(marker))
         # What uvicorn and Django do when the browser hangs up: the response's task is cancelled
-        # while it waits for kubectl's next line.
+        # while it waits for kubectl's next line. The listing may still be arriving in pieces
+        # (under load, one chunk per pod): a read that finished in its 0.3 s is taken and
+        # another begun, so that the cancel lands on a read that is waiting.
         reading = asyncio.ensure_future(stream.next())
         await asyncio.sleep(0.3)
+        while reading.done():
+            assert reading.result()["event"] == "output", reading.result()
+            reading = asyncio.ensure_future(stream.next())
+            await asyncio.sleep(0.3)
         reading.cancel()
         with pytest.raises(asyncio.CancelledError):
             await reading
