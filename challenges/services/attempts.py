@@ -29,8 +29,8 @@ from challenges.services import pool
 from challenges.services.leases import queue_deadline
 
 Kind = AttemptEvent.Kind
-# Starts take turns on this PostgreSQL advisory lock for the few milliseconds between counting
-# and inserting, so the per-learner limit and the capacity hold however many Starts race.
+# Starts, and the pool's refills, take turns on this PostgreSQL advisory lock between counting
+# and inserting, so the per-learner limit and the capacity hold however many of them race.
 STARTS_LOCK = 0x62667374  # "bfst"
 
 
@@ -103,8 +103,8 @@ def _active_of(learner: AbstractBaseUser, challenge: Challenge) -> Attempt | Non
     return Attempt.objects.active().filter(learner_id=learner.pk, challenge=challenge).first()
 
 
-def _take_turns() -> None:
-    """Make concurrent Starts take turns until the transaction ends (see STARTS_LOCK).
+def take_turns() -> None:
+    """Make concurrent Starts and refills take turns until the transaction ends (see STARTS_LOCK).
 
     On SQLite (development only) a write takes the database's single write lock, which does the
     same: the no-op update below is that write.
@@ -186,7 +186,7 @@ def _start(
         attempt_end(attempt=solved, actor=actor, message=f"Ended to start {challenge.title}.")
     with transaction.atomic():
         # Count and insert in turn: of two racing Starts, the second counts the first's row.
-        _take_turns()
+        take_turns()
         existing = _active_of(learner, challenge)
         if existing is not None:
             return existing

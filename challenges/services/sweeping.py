@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from challenges.failures import (
 )
 from challenges.logcontext import attempt_logging
 from challenges.models import LIVE_STATUSES, Attempt, AttemptEvent, Challenge, CheckRun, Cluster, Status
-from challenges.services.attempts import attempt_end, attempt_expire
+from challenges.services.attempts import attempt_end, attempt_expire, take_turns
 from challenges.services.checks import check_run_error
 from challenges.services.clusters import registered
 from challenges.services.leases import queue_deadline
@@ -45,10 +45,6 @@ Kind = AttemptEvent.Kind
 # Provisioning is started over this often after its worker stopped, then it fails; a check is
 # sent again as often, then it errs.
 RETRIES_AFTER_A_LOST_WORKER = 1
-# Refills take turns on this PostgreSQL advisory lock until each commits. Every Start that claims
-# sends one, so while a class starts several run at once; each would count the same shortfall
-# and fill it again, and the next would give the surplus up (made and torn down for nothing).
-REFILL_LOCK = 0x6266706C  # "bfpl"
 
 
 @dataclass
@@ -231,23 +227,14 @@ def pool_refill(*, now: datetime | None = None) -> PoolReport:
     first, what is over target (a schedule ended). Recycling by age is the reap's expiry."""
     now = now or timezone.now()
     with transaction.atomic():
-        _refill_turn()
+        # In turn with Starts and other refills (each Start that claims sends one, so while a
+        # class starts several run at once): each counts the room left by what the others made,
+        # so neither the pool's target nor BREAKFIX_CAPACITY is passed.
+        take_turns()
         report = _pool_refill(now)
     if report.added or report.replaced or report.surplus:
         logger.info("pool: %s", report)
     return report
-
-
-def _refill_turn() -> None:
-    """Wait for any other refill to commit (see REFILL_LOCK): then its environments are counted.
-
-    On SQLite (development only) the database's single write lock, taken by the no-op update,
-    does the same."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFILL_LOCK])
-    else:
-        Attempt.objects.filter(pk=-1).update(pooled=True)
 
 
 def _pool_refill(now: datetime) -> PoolReport:

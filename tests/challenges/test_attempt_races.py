@@ -37,6 +37,13 @@ def _start_by_nth(n: int, *, learners: Sequence[User], challenge: Challenge) -> 
     return services.attempt_start(learner=learners[n], challenge=challenge)
 
 
+def _start_or_refill(n: int, *, learners: Sequence[User], challenge: Challenge) -> object:
+    """The nth learner's Start, or a pool refill for the threads past the last learner."""
+    if n < len(learners):
+        return services.attempt_start(learner=learners[n], challenge=challenge)
+    return sweeping.pool_refill()
+
+
 def race[T](count: int, start: Callable[[int], T]) -> list[T | Exception]:
     """Run `start(i)` for i in range(count), each in its own thread, all at the same moment."""
     barrier = threading.Barrier(count)
@@ -127,4 +134,23 @@ class StartRaceTestCase(TransactionTestCase):
             results = race(4, lambda _: sweeping.pool_refill())
             self.assertFalse([r for r in results if isinstance(r, Exception)], results)
             self.assertEqual(Attempt.objects.filter(pooled=True).count(), 6, (i, results))
+            Attempt.objects.all().delete()
+
+    @override_settings(BREAKFIX_POOL_SIZE=0, BREAKFIX_CAPACITY=4)
+    def test_starts_and_refills_at_once_never_pass_the_capacity(self) -> None:
+        # A class starting while the pool tops itself up: both make environments, so both count
+        # the room in turn. The pool has nothing ready yet, so it cannot give way to a learner.
+        Challenge.objects.filter(slug="wrong-selector").update(pool_target=4)
+        challenge = Challenge.objects.get(slug="wrong-selector")
+        for i in range(TRIES):
+            learners = [self.learner(f"frank{i}-{n}") for n in range(4)]
+
+            results = race(6, partial(_start_or_refill, learners=learners, challenge=challenge))
+            unexpected = [
+                r for r in results if isinstance(r, Exception) and not isinstance(r, services.NoCapacity)
+            ]
+            self.assertFalse(unexpected, results)
+            self.assertEqual(Attempt.objects.live().count(), 4, (i, results))
+            started = sum(isinstance(r, Attempt) for r in results)
+            self.assertEqual(Attempt.objects.filter(pooled=False).count(), started, results)
             Attempt.objects.all().delete()
