@@ -11,17 +11,19 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from kubernetes.client import ApiClient, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api
+from kubernetes.client import ApiClient, AppsV1Api, AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
 import validators
 from challenges.kube.apply import apply_documents
 from challenges.services import authoring
+from tests.fixtures.worker import wait_until
 
 pytestmark = pytest.mark.live
 
@@ -455,9 +457,40 @@ def as_learner(
             "subjects": subjects,
         }
         rbac.create_namespaced_role_binding(namespace, extra)
+    user = f"system:serviceaccount:{namespace}:learner"
+    # The authorizer reads bindings from its informer, which lags their creation (by up to a
+    # second under load): wait until it grants what each binding gives, or the first request is
+    # refused for no reason the test is about.
+    granted = [("get", "", "pods")]
+    if rules:
+        first = rules[0]
+        granted.append((first["verbs"][0], first.get("apiGroups", [""])[0], first["resources"][0]))
+    for verb, group, resource in granted:
+        wait_until(
+            partial(allowed, api, user, namespace, verb, group, resource),
+            timeout=30,
+            what=f"RBAC to let {user} {verb} {resource}",
+        )
     learner = cluster.api_client()
-    learner.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:learner")
+    learner.set_default_header("Impersonate-User", user)
     return learner
+
+
+def allowed(api: ApiClient, user: str, namespace: str, verb: str, group: str, resource: str) -> bool:
+    """The authorizer's answer now (a SubjectAccessReview stores nothing)."""
+    question: Any = {
+        "spec": {
+            "user": user,
+            "groups": ["system:serviceaccounts", f"system:serviceaccounts:{namespace}"],
+            "resourceAttributes": {
+                "namespace": namespace,
+                "verb": verb,
+                "group": group,
+                "resource": resource,
+            },
+        }
+    }
+    return bool(AuthorizationV1Api(api).create_subject_access_review(question).status.allowed)
 
 
 def refused(call: Callable[[], object]) -> str:
