@@ -144,7 +144,6 @@ class StartRaceTestCase(TransactionTestCase):
         challenge = Challenge.objects.get(slug="wrong-selector")
         for i in range(TRIES):
             learners = [self.learner(f"frank{i}-{n}") for n in range(4)]
-
             results = race(6, partial(_start_or_refill, learners=learners, challenge=challenge))
             unexpected = [
                 r for r in results if isinstance(r, Exception) and not isinstance(r, services.NoCapacity)

@@ -17,13 +17,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from kubernetes.client import ApiClient, AppsV1Api, AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api
+from kubernetes.client import ApiClient, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
 import validators
 from challenges.kube.apply import apply_documents
 from challenges.services import authoring
 from tests.fixtures.worker import wait_until
+from validators.namespace_view import NamespaceView
+from validators.view import AccessQuestion
 
 pytestmark = pytest.mark.live
 
@@ -477,20 +479,10 @@ def as_learner(
 
 
 def allowed(api: ApiClient, user: str, namespace: str, verb: str, group: str, resource: str) -> bool:
-    """The authorizer's answer now (a SubjectAccessReview stores nothing)."""
-    question: Any = {
-        "spec": {
-            "user": user,
-            "groups": ["system:serviceaccounts", f"system:serviceaccounts:{namespace}"],
-            "resourceAttributes": {
-                "namespace": namespace,
-                "verb": verb,
-                "group": group,
-                "resource": resource,
-            },
-        }
-    }
-    return bool(AuthorizationV1Api(api).create_subject_access_review(question).status.allowed)
+    """The authorizer's answer now, asked the way the `rbac` objective asks it."""
+    groups = ["system:serviceaccounts", f"system:serviceaccounts:{namespace}"]
+    question = AccessQuestion(user=user, groups=groups, verb=verb, resource=resource, group=group)
+    return bool(NamespaceView(api, namespace).subject_access_review(question).get("allowed"))
 
 
 def refused(call: Callable[[], object]) -> str:
